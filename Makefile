@@ -1,0 +1,58 @@
+# Set-up and everyday commands. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export FLASK_APP := wsgi
+# A local secret for the demo and the CLI, made once; production sets SCORE_SECRET_KEY itself.
+WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_key)}";
+
+.PHONY: demo test install lint format i18n-update
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+instance/secret_key: | $(BIN)/python
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+install: $(VENV)/.installed instance/secret_key
+
+demo: install
+	$(WITH_KEY) $(BIN)/flask score i18n compile && \
+	$(BIN)/flask db upgrade && \
+	$(BIN)/flask score demo --keep-existing && \
+	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-test instance/secret_key
+	$(WITH_KEY) $(BIN)/flask score i18n compile
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if $(BIN)/python -c "import sqlalchemy as sa, sys; sa.create_engine(sys.argv[1], connect_args={'connect_timeout': 3}).connect().close()" "$(PG_TEST_URL)" 2>/dev/null; then \
+		echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="; \
+		SCORE_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "PostgreSQL is not reachable at $(PG_TEST_URL): the tests ran on SQLite only."; \
+		test -z "$$CI" || { echo "CI needs PostgreSQL: failing."; exit 1; }; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+i18n-update: install
+	$(WITH_KEY) $(BIN)/flask score i18n update

@@ -1,0 +1,72 @@
+"""score_app: enterprise training and workplace improvement."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from score_app import i18n
+from score_app.config import load_config, validate_config
+from score_app.extensions import babel, csrf, db, limiter, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, user loading, pages, API, commands and error pages."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config(app.instance_path))
+    app.config.update(config or {})
+    validate_config(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_request_hooks(app)
+    _register_template_filters(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from score_app.auth.loading import init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    i18n.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from score_app.api.views import bp as api_bp
+    from score_app.auth.views import bp as auth_bp
+    from score_app.enterprises.views import bp as enterprises_bp
+    from score_app.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(enterprises_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from score_app.cli import score_cli
+
+    app.cli.add_command(score_cli)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from score_app.auth.access import require_login
+    from score_app.errors import register_error_handlers
+
+    app.before_request(require_login)
+    register_error_handlers(app)
+
+
+def _register_template_filters(app: Flask) -> None:
+    from score_app.auth.forms import role_label
+    from score_app.enterprises.forms import sector_label
+
+    app.jinja_env.filters.update(role_label=role_label, sector_label=sector_label)

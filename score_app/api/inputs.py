@@ -1,0 +1,73 @@
+"""Turning a JSON body into form input: type checks first, then the same form the pages use."""
+
+from datetime import date
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from score_app.errors import InvalidInput
+
+# JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD).
+ENTERPRISE_FIELDS = {
+    "name": str,
+    "country": str,
+    "region": str,
+    "sector": str,
+    "product": str,
+    "workers_women": int,
+    "workers_men": int,
+    "joined_on": "date",
+    "cohort": str,
+    "data_sharing_consent": bool,
+}
+
+
+def read_object() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": _("Send a JSON object in the request body.")})
+    return body
+
+
+def _type_problem(expected, value) -> str | None:
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return _("Must be a whole number.")
+    if expected is bool and not isinstance(value, bool):
+        return _("Must be true or false.")
+    if expected in (str, "date") and not isinstance(value, str):
+        return _("Must be a date written YYYY-MM-DD.") if expected == "date" else _("Must be text.")
+    return None
+
+
+def check_types(body: dict, fields: dict) -> None:
+    """Refuse unknown fields and values of the wrong JSON type, naming each field."""
+    errors = {}
+    for name, value in body.items():
+        if name not in fields:
+            errors[name] = _("Unknown field.")
+        elif value is not None or fields[name] in (int, bool):
+            problem = _type_problem(fields[name], value)
+            if problem:
+                errors[name] = problem
+    if errors:
+        raise InvalidInput(errors)
+
+
+def as_formdata(values: dict) -> MultiDict:
+    """JSON values as a browser would post them: booleans as a ticked box or nothing."""
+    data = MultiDict()
+    for name, value in values.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            data[name] = "y"
+        elif isinstance(value, date):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    return data
+
+
+def form_errors(form) -> dict[str, str]:
+    return {name: messages[0] for name, messages in form.errors.items()}

@@ -1,0 +1,85 @@
+"""Users, their roles and scope, and API tokens."""
+
+import enum
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from score_app.extensions import db, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    PROGRAMME_STAFF = "programme_staff"
+    TRAINER = "trainer"
+    ENTERPRISE_OWNER = "enterprise_owner"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+    )
+    preferred_locale: Mapped[str | None] = mapped_column(String(10))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    countries: Mapped[list["UserCountry"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserCountry.country"
+    )
+    enterprises: Mapped[list["Enterprise"]] = relationship(  # noqa: F821
+        secondary="enterprise_members", back_populates="members", order_by="Enterprise.name"
+    )
+    tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.created_at"
+    )
+
+    @property
+    def country_codes(self) -> list[str]:
+        return [c.country for c in self.countries]
+
+
+class UserCountry(db.Model):
+    """A country in a programme staff member's scope; none means every country."""
+
+    __tablename__ = "user_countries"
+    __table_args__ = (UniqueConstraint("user_id", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+
+    user: Mapped[User] = relationship(back_populates="countries")
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,76 @@
+"""The one access policy: which role may do what, and which enterprises each user can reach.
+
+Roles decide the actions (`can`); scope decides the rows (`enterprise_scope`). Every page and API
+endpoint asks both, so an object outside a user's scope is simply not found.
+"""
+
+from flask import abort
+from sqlalchemy import ColumnElement, false, select, true
+
+from score_app.auth.models import Role, User
+from score_app.enterprises.models import Enterprise, enterprise_members
+from score_app.extensions import db
+
+ENTERPRISE_VIEW = "enterprise.view"
+ENTERPRISE_CREATE = "enterprise.create"
+ENTERPRISE_EDIT = "enterprise.edit"
+ENTERPRISE_CONSENT = "enterprise.consent"
+USER_MANAGE = "user.manage"
+
+_ALL = frozenset(Role)
+_RULES: dict[str, frozenset[Role]] = {
+    ENTERPRISE_VIEW: _ALL,
+    ENTERPRISE_CREATE: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
+    ENTERPRISE_EDIT: _ALL,
+    # Consent is the enterprise's own decision; an admin records it when it comes on paper.
+    ENTERPRISE_CONSENT: frozenset({Role.ADMIN, Role.ENTERPRISE_OWNER}),
+    USER_MANAGE: frozenset({Role.ADMIN}),
+}
+
+
+def _is_live(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def can(user: User | None, action: str) -> bool:
+    """True when the user's role allows the action (scope is checked by the query)."""
+    return _is_live(user) and user.role in _RULES[action]
+
+
+def require(user: User | None, action: str) -> None:
+    if not can(user, action):
+        abort(403)
+
+
+def enterprise_scope(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on Enterprise limiting rows to those the user may see."""
+    if not _is_live(user):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.PROGRAMME_STAFF:
+        codes = user.country_codes
+        return Enterprise.country.in_(codes) if codes else true()
+    member_of = select(enterprise_members.c.enterprise_id).where(
+        enterprise_members.c.user_id == user.id
+    )
+    return Enterprise.id.in_(member_of)
+
+
+def scoped_enterprises(user: User | None):
+    """SELECT of the enterprises the user may see, to be filtered and ordered further."""
+    return select(Enterprise).where(enterprise_scope(user))
+
+
+def get_enterprise_or_404(user: User | None, enterprise_id: int) -> Enterprise:
+    enterprise = db.session.scalar(scoped_enterprises(user).where(Enterprise.id == enterprise_id))
+    if enterprise is None:
+        abort(404)
+    return enterprise
+
+
+def country_in_scope(user: User, country: str) -> bool:
+    """Whether the user may place an enterprise in this country."""
+    if user.role == Role.PROGRAMME_STAFF and user.country_codes:
+        return country in user.country_codes
+    return user.role in {Role.ADMIN, Role.PROGRAMME_STAFF}

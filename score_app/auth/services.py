@@ -1,0 +1,209 @@
+"""Use cases for accounts: sign-in, users and their scope, passwords, API tokens."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from score_app.auth.models import ApiToken, Role, User, UserCountry
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput
+from score_app.extensions import db, utcnow
+from score_app.i18n import SUPPORTED_LOCALES, is_country_code
+
+TOKEN_PREFIX = "score_"
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_UNKNOWN_USER_HASH = "scrypt:32768:8:1$K6xSrQFzAlRUtgyW$" + "0" * 128
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["SCORE_PASSWORD_HASH_METHOD"])
+
+
+def password_problem(password: str, email: str) -> str | None:
+    """What is wrong with a new password, or None when it is acceptable."""
+    minimum = current_app.config["SCORE_MIN_PASSWORD_LENGTH"]
+    if len(password) < minimum:
+        return _("Use at least %(n)d characters.", n=minimum)
+    if password.strip().lower() == normalize_email(email):
+        return _("Do not use your email address as your password.")
+    if len(set(password)) < 4:
+        return _("Use a password with more different characters.")
+    return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (for any reason, told the same way)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[int]):
+    errors = {}
+    countries, enterprise_ids = list(countries), list(enterprise_ids)
+    bad = [c for c in countries if not is_country_code(c)]
+    if bad:
+        errors["countries"] = _("Unknown country code: %(codes)s.", codes=", ".join(bad))
+    elif countries and role != Role.PROGRAMME_STAFF:
+        errors["countries"] = _("Only programme staff have countries in their scope.")
+    found = db.session.scalars(select(Enterprise).where(Enterprise.id.in_(enterprise_ids))).all()
+    missing = set(enterprise_ids) - {e.id for e in found}
+    if missing:
+        errors["enterprises"] = _(
+            "Unknown enterprise: %(ids)s.", ids=", ".join(str(i) for i in sorted(missing))
+        )
+    elif found and role not in (Role.TRAINER, Role.ENTERPRISE_OWNER):
+        errors["enterprises"] = _("Only trainers and enterprise owners are assigned enterprises.")
+    return errors, sorted(set(countries)), found
+
+
+def _check_profile(user_id, email: str, full_name: str, locale: str | None) -> dict[str, str]:
+    errors = {}
+    clash = find_user_by_email(email)
+    if clash is not None and clash.id != user_id:
+        errors["email"] = _("Another account already uses this email address.")
+    if not full_name.strip():
+        errors["full_name"] = _("Enter the person's name.")
+    if locale and locale not in SUPPORTED_LOCALES:
+        errors["preferred_locale"] = _("Choose one of the offered languages.")
+    return errors
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    role: Role,
+    password: str,
+    preferred_locale: str | None = None,
+    countries: Iterable[str] = (),
+    enterprise_ids: Iterable[int] = (),
+) -> User:
+    email = normalize_email(email)
+    errors = _check_profile(None, email, full_name, preferred_locale)
+    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
+    errors.update(scope_errors)
+    problem = password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise InvalidInput(errors)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        preferred_locale=preferred_locale or None,
+        countries=[UserCountry(country=c) for c in countries],
+        enterprises=enterprises,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    is_active: bool,
+    preferred_locale: str | None,
+    countries: Iterable[str],
+    enterprise_ids: Iterable[int],
+    new_password: str = "",
+    acting_user: User,
+) -> User:
+    """An admin's edit of an account, its scope and whether it may sign in."""
+    email = normalize_email(email)
+    errors = _check_profile(user.id, email, full_name, preferred_locale)
+    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
+    errors.update(scope_errors)
+    if new_password:
+        problem = password_problem(new_password, email)
+        if problem:
+            errors["new_password"] = problem
+    if user.id == acting_user.id and (not is_active or role != Role.ADMIN):
+        errors["role"] = _("You cannot remove your own admin rights or deactivate yourself.")
+    if errors:
+        raise InvalidInput(errors)
+    user.email, user.full_name, user.role = email, full_name.strip(), role
+    user.is_active, user.preferred_locale = is_active, preferred_locale or None
+    kept = {c.country: c for c in user.countries}
+    user.countries = [kept.get(c) or UserCountry(country=c) for c in countries]
+    user.enterprises = enterprises
+    if new_password:
+        user.password_hash = hash_password(new_password)
+    db.session.commit()
+    return user
+
+
+def update_preferences(user: User, full_name: str, preferred_locale: str | None) -> None:
+    errors = _check_profile(user.id, user.email, full_name, preferred_locale)
+    if errors:
+        raise InvalidInput(errors)
+    user.full_name, user.preferred_locale = full_name.strip(), preferred_locale or None
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale in SUPPORTED_LOCALES and user.preferred_locale != locale:
+        user.preferred_locale = locale
+        db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password):
+        raise InvalidInput({"current_password": _("This is not your current password.")})
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise InvalidInput({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    db.session.commit()
+
+
+def create_token(user: User, label: str) -> tuple[ApiToken, str]:
+    """A new API token; the plain token is returned once and never stored."""
+    label = label.strip()
+    if not label:
+        raise InvalidInput({"label": _("Give the token a name, such as the device that uses it.")})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, label=label, token_hash=ApiToken.digest(plain), prefix=plain[:12])
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active owner of a live token, or None."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
+    if token is None or token.is_revoked or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

@@ -1,0 +1,219 @@
+"""Sign-in and sign-out, the user's own account and tokens, the language switcher, user admin."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from score_app.auth import policy, services
+from score_app.auth.access import public, safe_next
+from score_app.auth.forms import (
+    ROLE_LABELS,
+    LoginForm,
+    PasswordForm,
+    PreferencesForm,
+    TokenForm,
+    UserForm,
+)
+from score_app.auth.models import ApiToken, Role, User
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput, show_on_form
+from score_app.extensions import db, limiter
+from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["SCORE_LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        form.form_errors.append(_("Email or password is incorrect."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/locale")
+@public
+def set_locale():
+    locale = request.form.get("locale", "")
+    if locale in SUPPORTED_LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_preferences(
+                current_user, form.full_name.data, form.preferred_locale.data
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("Your account is saved."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html", form=form, password_form=PasswordForm(formdata=None)
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        form=PreferencesForm(formdata=None, obj=current_user),
+        password_form=form,
+    )
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _token, new_token = services.create_token(current_user, form.label.data)
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            form = TokenForm(formdata=None)
+    return render_template(
+        "auth/tokens.html", form=form, new_token=new_token, tokens=current_user.tokens
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id and not policy.can(current_user, policy.USER_MANAGE):
+        abort(404)
+    services.revoke_token(token)
+    flash(_("The token “%(label)s” is revoked.", label=token.label), "success")
+    if token.user_id == current_user.id:
+        return redirect(url_for("auth.tokens"))
+    return redirect(url_for("auth.edit_user", user_id=token.user_id))
+
+
+@bp.get("/admin/users")
+def list_users():
+    policy.require(current_user, policy.USER_MANAGE)
+    query = select(User).order_by(User.full_name)
+    role = request.args.get("role", "")
+    if role in set(Role):
+        query = query.where(User.role == Role(role))
+    text = request.args.get("q", "").strip()
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
+        )
+    page = db.paginate(query, per_page=current_app.config["SCORE_PAGE_SIZE"], error_out=False)
+    return render_template("auth/users.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
+
+
+def _fill_user_choices(form: UserForm) -> None:
+    form.countries.choices = country_choices()
+    enterprises = db.session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.country).order_by(Enterprise.name)
+    ).all()
+    form.enterprises.choices = [
+        (e.id, f"{e.name} ({country_name(e.country)})") for e in enterprises
+    ]
+
+
+def _user_fields(form: UserForm) -> dict:
+    return {
+        "email": form.email.data,
+        "full_name": form.full_name.data,
+        "role": form.role.data,
+        "preferred_locale": form.preferred_locale.data or None,
+        "countries": form.countries.data,
+        "enterprise_ids": form.enterprises.data,
+    }
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+def create_user():
+    policy.require(current_user, policy.USER_MANAGE)
+    form = UserForm()
+    _fill_user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(password=form.new_password.data or "", **_user_fields(form))
+        except InvalidInput as error:
+            show_on_form(form, error.renamed(password="new_password"))
+        else:
+            flash(_("The account for %(email)s is created.", email=user.email), "success")
+            return redirect(url_for("auth.list_users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    policy.require(current_user, policy.USER_MANAGE)
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    _fill_user_choices(form)
+    if request.method == "GET":
+        form.countries.data = user.country_codes
+        form.enterprises.data = [e.id for e in user.enterprises]
+        form.preferred_locale.data = user.preferred_locale or ""
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                is_active=form.is_active.data,
+                new_password=form.new_password.data or "",
+                acting_user=current_user,
+                **_user_fields(form),
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("The account for %(email)s is saved.", email=user.email), "success")
+            return redirect(url_for("auth.list_users"))
+    return render_template("auth/user_form.html", form=form, user=user)

@@ -1,0 +1,154 @@
+"""`flask score ...`: accounts, tokens, demo data and translations from the command line."""
+
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from score_app import demo
+from score_app.auth import services as auth_services
+from score_app.auth.models import Role
+from score_app.errors import InvalidInput
+from score_app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+POT_FILE = TRANSLATIONS / "messages.pot"
+# Keywords beyond Babel's defaults: lazy strings in forms and models.
+EXTRA_KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2")
+
+score_cli = AppGroup("score", help="score_app administration commands.")
+
+
+def _fail(error: InvalidInput) -> None:
+    for field, message in error.errors.items():
+        click.echo(f"{field}: {message}", err=True)
+    raise SystemExit(1)
+
+
+@score_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", "full_name", default="", help="Full name; defaults to the email's name.")
+@click.option("--enterprise", "enterprise_ids", type=int, multiple=True, help="Enterprise id.")
+@click.option("--country", "countries", multiple=True, help="ISO country code (programme staff).")
+def create_user_command(email, role, password, full_name, enterprise_ids, countries):
+    """Create a user account with a role and scope."""
+    try:
+        user = auth_services.create_user(
+            email=email,
+            full_name=full_name or email.split("@")[0],
+            role=Role(role),
+            password=password,
+            countries=[c.upper() for c in countries],
+            enterprise_ids=enterprise_ids,
+        )
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@score_cli.command("token")
+@click.argument("email")
+@click.option("--label", default="command line", help="A name to recognise the token by.")
+def token_command(email, label):
+    """Create an API token for a user and print it as the last line."""
+    user = auth_services.find_user_by_email(email)
+    if user is None or not user.is_active:
+        click.echo(f"No active user with the email {email}.", err=True)
+        raise SystemExit(1)
+    _token, plain = auth_services.create_token(user, label)
+    click.echo(f"API token for {user.email}; it is shown only once:")
+    click.echo(plain)
+
+
+def _database_is_empty() -> bool:
+    from score_app.auth.models import User
+
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@score_cli.command("demo")
+@click.option("--reset", is_flag=True, help="Erase every row first, then load the demo.")
+@click.option(
+    "--keep-existing", is_flag=True, help="If the database has data, leave it and print the logins."
+)
+def demo_command(reset, keep_existing):
+    """Load the demo scenarios into an empty database and print the demo logins."""
+    if reset:
+        demo.erase_all()
+    elif not _database_is_empty():
+        if not keep_existing:
+            click.echo(
+                "The database already holds data; nothing was loaded. "
+                "Use --reset to erase it and load the demo.",
+                err=True,
+            )
+            raise SystemExit(1)
+        click.echo("The database already holds data; the demo was not loaded again.")
+        _print_logins()
+        return
+    demo.load()
+    click.echo("Demo data loaded.")
+    _print_logins()
+
+
+def _print_logins() -> None:
+    click.echo(f"Demo logins (password for each: {demo.PASSWORD}):")
+    for email, role in demo.LOGINS:
+        click.echo(f"  {role:<17} {email}")
+
+
+i18n_cli = AppGroup("i18n", help="Extract, update and compile the translation catalogues.")
+score_cli.add_command(i18n_cli)
+
+
+def extract_messages(output: Path) -> None:
+    """Write every translatable string of the code and templates to a POT file."""
+    keywords = [arg for keyword in EXTRA_KEYWORDS for arg in ("-k", keyword)]
+    _pybabel(
+        "extract",
+        "-q",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *keywords,
+        "--no-location",
+        "--add-comments",
+        "i18n:",
+        "--project",
+        "score_app",
+        "-o",
+        str(output),
+        str(ROOT),
+    )
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", *args])
+
+
+@i18n_cli.command("extract")
+def i18n_extract():
+    """Refresh translations/messages.pot from the code."""
+    extract_messages(POT_FILE)
+    click.echo(f"Wrote {POT_FILE.relative_to(ROOT)}.")
+
+
+@i18n_cli.command("update")
+def i18n_update():
+    """Extract, then merge the new strings into every catalogue."""
+    extract_messages(POT_FILE)
+    _pybabel("update", "-q", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--ignore-obsolete")
+    click.echo(
+        "Catalogues updated: translate the new entries, then run `flask score i18n compile`."
+    )
+
+
+@i18n_cli.command("compile")
+def i18n_compile():
+    """Build the .mo files the app reads."""
+    _pybabel("compile", "-q", "-d", str(TRANSLATIONS))
+    click.echo("Catalogues compiled.")

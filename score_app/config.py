@@ -1,0 +1,77 @@
+"""Configuration: defaults in code, SCORE_* environment variables, checks at start-up."""
+
+import os
+from pathlib import Path
+
+DEFAULT_SECTORS = (
+    "garments",
+    "textiles",
+    "leather_footwear",
+    "automotive_parts",
+    "wood_furniture",
+    "food_processing",
+    "machinery",
+    "other",
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says what to set."""
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    """Return the settings from code defaults and the environment."""
+    https = _env_bool("SCORE_HTTPS", False)
+    return {
+        "SECRET_KEY": os.environ.get("SCORE_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "SCORE_DATABASE_URL", "sqlite:///" + str(Path(instance_path) / "score.db")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SCORE_SECTORS": _env_list("SCORE_SECTORS", DEFAULT_SECTORS),
+        "SCORE_PAGE_SIZE": int(os.environ.get("SCORE_PAGE_SIZE", "20")),
+        "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
+        "SCORE_MIN_PASSWORD_LENGTH": 10,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("SCORE_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SCORE_LOGIN_RATE_LIMIT": os.environ.get("SCORE_LOGIN_RATE_LIMIT", "10 per minute"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(
+            Path(__file__).resolve().parent.parent / "translations"
+        ),
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def validate_config(config) -> None:
+    """Refuse to start with settings that would make the app unsafe or broken."""
+    if not config.get("SECRET_KEY") and not (config.get("DEBUG") or config.get("TESTING")):
+        raise ConfigError(
+            "SCORE_SECRET_KEY is not set. Set it to a long random value before starting the app, "
+            "for example: export SCORE_SECRET_KEY=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))')"
+        )
+    if not config["SCORE_SECTORS"]:
+        raise ConfigError("SCORE_SECTORS is empty: list at least one sector code, comma-separated.")
+    if config["SCORE_PAGE_SIZE"] < 1:
+        raise ConfigError("SCORE_PAGE_SIZE must be a positive whole number.")

@@ -1,0 +1,1 @@
+"""Enterprises, their members and data-sharing consent."""

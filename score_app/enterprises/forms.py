@@ -1,0 +1,67 @@
+"""The enterprise profile form; the view supplies the country and sector choices."""
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from score_app.forms import Form
+
+SECTOR_LABELS = {
+    "garments": _l("Garments"),
+    "textiles": _l("Textiles"),
+    "leather_footwear": _l("Leather and footwear"),
+    "automotive_parts": _l("Automotive parts"),
+    "wood_furniture": _l("Wood and furniture"),
+    "food_processing": _l("Food processing"),
+    "machinery": _l("Machinery"),
+    "other": _l("Other"),
+}
+
+
+def sector_label(code: str) -> str:
+    """The sector's name in the user's language; a sector added by configuration shows its code."""
+    label = SECTOR_LABELS.get(code)
+    return str(label) if label is not None else code.replace("_", " ").capitalize()
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    return [(code, sector_label(code)) for code in current_app.config["SCORE_SECTORS"]]
+
+
+def _workers_field(label):
+    return IntegerField(
+        label,
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+
+
+class EnterpriseForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    country = SelectField(_l("Country"), validators=[InputRequired()], choices=[])
+    region = StringField(_l("Region or province"), validators=[Optional(), Length(max=120)])
+    sector = SelectField(_l("Sector"), validators=[InputRequired()], choices=[])
+    product = StringField(_l("Main product"), validators=[Optional(), Length(max=200)])
+    workers_women = _workers_field(_l("Women workers"))
+    workers_men = _workers_field(_l("Men workers"))
+    joined_on = DateField(_l("Date joined the programme"), validators=[Optional()])
+    cohort = StringField(
+        _l("Cohort"),
+        description=_l("The enterprises trained together in one classroom round, e.g. GH-2026-A."),
+        validators=[Optional(), Length(max=60)],
+    )
+    data_sharing_consent = BooleanField(
+        _l("The enterprise agrees that its data enters programme results"),
+        description=_l(
+            "Without consent, the enterprise's figures are seen only by its own people and its "
+            "trainer, and are left out of every programme total."
+        ),
+    )
+
+    def fill_choices(self, countries: list[tuple[str, str]]) -> "EnterpriseForm":
+        """Offer these countries and the configured sectors."""
+        self.country.choices = [("", _("Choose a country")), *countries]
+        self.sector.choices = [("", _("Choose a sector")), *sector_choices()]
+        return self

@@ -1,0 +1,46 @@
+"""Enterprises, the users who belong to them, and their data-sharing consent."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from score_app.extensions import db, utcnow
+
+enterprise_members = Table(
+    "enterprise_members",
+    db.metadata,
+    Column(
+        "enterprise_id", Integer, ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Accent- and case-free copy of the name: "cong ty" finds "Công ty" on any database.
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    region: Mapped[str] = mapped_column(String(120), default="")
+    sector: Mapped[str] = mapped_column(String(40), index=True)
+    product: Mapped[str] = mapped_column(String(200), default="")
+    workers_women: Mapped[int] = mapped_column(default=0)
+    workers_men: Mapped[int] = mapped_column(default=0)
+    joined_on: Mapped[date | None]
+    cohort: Mapped[str] = mapped_column(String(60), default="", index=True)
+    data_sharing_consent: Mapped[bool] = mapped_column(default=False)
+    consent_changed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list["User"]] = relationship(  # noqa: F821
+        secondary=enterprise_members, back_populates="enterprises", order_by="User.full_name"
+    )
+
+    @property
+    def workers_total(self) -> int:
+        return self.workers_women + self.workers_men

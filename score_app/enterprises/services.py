@@ -1,0 +1,107 @@
+"""Use cases for enterprises: create and edit profiles, record consent, search within a scope."""
+
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select
+
+from score_app.auth import policy
+from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput
+from score_app.extensions import db, utcnow
+from score_app.i18n import fold, is_country_code
+
+PROFILE_FIELDS = (
+    "name",
+    "country",
+    "region",
+    "sector",
+    "product",
+    "workers_women",
+    "workers_men",
+    "joined_on",
+    "cohort",
+)
+FIELDS = (*PROFILE_FIELDS, "data_sharing_consent")
+_TEXT_FIELDS = ("name", "region", "product", "cohort")
+
+
+def _clean(data: dict) -> dict:
+    cleaned = dict(data)
+    for name in _TEXT_FIELDS:
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+    return cleaned
+
+
+def _check(user: User, data: dict, enterprise: Enterprise | None) -> None:
+    errors = {}
+    if not data["name"]:
+        errors["name"] = _("Enter the enterprise's name.")
+    country = data["country"]
+    if not is_country_code(country):
+        errors["country"] = _("Choose a country from the list.")
+    elif (enterprise is None or country != enterprise.country) and not _may_place(user, country):
+        errors["country"] = _("You can only place enterprises in the countries of your scope.")
+    if data["sector"] not in current_app.config["SCORE_SECTORS"]:
+        errors["sector"] = _("Choose a sector from the list.")
+    if data["joined_on"] and data["joined_on"] > date.today():
+        errors["joined_on"] = _("The date joined cannot be in the future.")
+    changing_consent = data["data_sharing_consent"] != (
+        enterprise.data_sharing_consent if enterprise else False
+    )
+    if changing_consent and not policy.can(user, policy.ENTERPRISE_CONSENT):
+        errors["data_sharing_consent"] = _(
+            "Only the enterprise's owner or an admin can give or withdraw consent."
+        )
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _may_place(user: User, country: str) -> bool:
+    return policy.can(user, policy.ENTERPRISE_CREATE) and policy.country_in_scope(user, country)
+
+
+def _apply(enterprise: Enterprise, data: dict) -> None:
+    for name in PROFILE_FIELDS:
+        setattr(enterprise, name, data[name])
+    enterprise.name_folded = fold(data["name"])[:200]
+    if enterprise.data_sharing_consent != data["data_sharing_consent"]:
+        enterprise.data_sharing_consent = data["data_sharing_consent"]
+        enterprise.consent_changed_at = utcnow()
+
+
+def create_enterprise(user: User, data: dict) -> Enterprise:
+    """Register an enterprise; `data` holds every field of FIELDS."""
+    data = _clean(data)
+    _check(user, data, None)
+    enterprise = Enterprise(data_sharing_consent=False)
+    _apply(enterprise, data)
+    db.session.add(enterprise)
+    db.session.commit()
+    return enterprise
+
+
+def update_enterprise(user: User, enterprise: Enterprise, changes: dict) -> Enterprise:
+    """Change some or all fields of an enterprise's profile and consent."""
+    data = {name: getattr(enterprise, name) for name in FIELDS} | _clean(changes)
+    _check(user, data, enterprise)
+    _apply(enterprise, data)
+    db.session.commit()
+    return enterprise
+
+
+def search_enterprises(
+    query: Select, country: str = "", sector: str = "", text: str = ""
+) -> Select:
+    """Narrow a scoped enterprise query by country, sector and a name fragment."""
+    if country:
+        query = query.where(Enterprise.country == country)
+    if sector:
+        query = query.where(Enterprise.sector == sector)
+    if text.strip():
+        escaped = fold(text.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Enterprise.name_folded.like(f"%{escaped}%", escape="\\"))
+    return query.order_by(Enterprise.name_folded, Enterprise.id)

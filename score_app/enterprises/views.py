@@ -1,0 +1,106 @@
+"""Enterprise pages: the scoped list with filters, the profile, and the create and edit forms."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from score_app.auth import policy
+from score_app.enterprises import services
+from score_app.enterprises.forms import EnterpriseForm, sector_choices
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput, show_on_form
+from score_app.extensions import db
+from score_app.i18n import country_choices, country_name, fold
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+
+def _countries_in_scope() -> list[tuple[str, str]]:
+    codes = db.session.scalars(
+        select(Enterprise.country).where(policy.enterprise_scope(current_user)).distinct()
+    ).all()
+    return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
+
+
+def _prepare(form: EnterpriseForm, enterprise: Enterprise | None) -> EnterpriseForm:
+    countries = country_choices()
+    if enterprise is None or policy.can(current_user, policy.ENTERPRISE_CREATE):
+        countries = [c for c in countries if policy.country_in_scope(current_user, c[0])]
+    else:
+        countries = [c for c in countries if c[0] == enterprise.country]
+    form.fill_choices(countries)
+    if not policy.can(current_user, policy.ENTERPRISE_CONSENT):
+        form.data_sharing_consent.render_kw = {"disabled": True}
+        if enterprise is not None:
+            form.data_sharing_consent.data = enterprise.data_sharing_consent
+    return form
+
+
+def _form_data(form: EnterpriseForm, enterprise: Enterprise | None) -> dict:
+    data = {name: getattr(form, name).data for name in services.FIELDS}
+    if not policy.can(current_user, policy.ENTERPRISE_CONSENT):
+        # The box is shown disabled, so browsers do not send it: keep what is recorded.
+        data["data_sharing_consent"] = enterprise.data_sharing_consent if enterprise else False
+    return data
+
+
+@bp.get("")
+def list_enterprises():
+    filters = {
+        "country": request.args.get("country", ""),
+        "sector": request.args.get("sector", ""),
+        "text": request.args.get("q", ""),
+    }
+    query = services.search_enterprises(policy.scoped_enterprises(current_user), **filters)
+    page = db.paginate(query, per_page=current_app.config["SCORE_PAGE_SIZE"], error_out=False)
+    return render_template(
+        "enterprises/list.html",
+        page=page,
+        filters=filters,
+        countries=_countries_in_scope(),
+        sectors=sector_choices(),
+        can_create=policy.can(current_user, policy.ENTERPRISE_CREATE),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create_enterprise():
+    policy.require(current_user, policy.ENTERPRISE_CREATE)
+    form = _prepare(EnterpriseForm(), None)
+    if form.validate_on_submit():
+        try:
+            enterprise = services.create_enterprise(current_user, _form_data(form, None))
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("%(name)s is registered.", name=enterprise.name), "success")
+            return redirect(url_for("enterprises.view_enterprise", enterprise_id=enterprise.id))
+    return render_template("enterprises/form.html", form=form, enterprise=None)
+
+
+@bp.get("/<int:enterprise_id>")
+def view_enterprise(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    return render_template(
+        "enterprises/view.html",
+        enterprise=enterprise,
+        can_edit=policy.can(current_user, policy.ENTERPRISE_EDIT),
+        can_manage_users=policy.can(current_user, policy.USER_MANAGE),
+    )
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+def edit_enterprise(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    policy.require(current_user, policy.ENTERPRISE_EDIT)
+    form = _prepare(EnterpriseForm(obj=enterprise), enterprise)
+    if form.validate_on_submit():
+        try:
+            services.update_enterprise(current_user, enterprise, _form_data(form, enterprise))
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("%(name)s is saved.", name=enterprise.name), "success")
+            return redirect(url_for("enterprises.view_enterprise", enterprise_id=enterprise.id))
+    return render_template("enterprises/form.html", form=form, enterprise=enterprise)

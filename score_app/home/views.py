@@ -1,0 +1,29 @@
+"""The start page: what the signed-in user works on."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from score_app.auth import policy
+from score_app.enterprises.models import Enterprise
+from score_app.extensions import db
+
+bp = Blueprint("home", __name__)
+
+RECENT = 8
+
+
+@bp.get("/")
+def index():
+    scope = policy.enterprise_scope(current_user)
+    total = db.session.scalar(select(func.count()).select_from(Enterprise).where(scope))
+    enterprises = db.session.scalars(
+        select(Enterprise).where(scope).order_by(Enterprise.name_folded).limit(RECENT)
+    ).all()
+    return render_template(
+        "home/index.html",
+        enterprises=enterprises,
+        total=total,
+        can_manage_users=policy.can(current_user, policy.USER_MANAGE),
+        can_create=policy.can(current_user, policy.ENTERPRISE_CREATE),
+    )

@@ -1,0 +1,101 @@
+"""Languages: the one list of supported locales, locale selection, and locale-aware formatting."""
+
+import unicodedata
+from datetime import date, datetime
+
+from babel import Locale
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+# i18n: each language is named in itself so a reader finds their own.
+SUPPORTED_LOCALES = {"en": "English", "fr": "Français", "es": "Español", "vi": "Tiếng Việt"}
+DEFAULT_LOCALE = "en"
+
+# Codes Babel knows as territories that are not ISO 3166-1 countries.
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
+
+
+def select_locale() -> str | None:
+    """The request's locale: user preference, else the switcher's choice, else Accept-Language."""
+    if not has_request_context():
+        return None
+    user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
+    if request.blueprint == "api" and request.accept_languages:
+        chosen = request.accept_languages.best_match(SUPPORTED_LOCALES)
+        if chosen:
+            return chosen
+    if user is not None and user.preferred_locale in SUPPORTED_LOCALES:
+        return user.preferred_locale
+    if session.get("locale") in SUPPORTED_LOCALES:
+        return session["locale"]
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def current_locale_code() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def fold(text: str) -> str:
+    """Accent- and case-free form of a text: 'cong ty' finds 'Công ty'; sorting ignores marks."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def is_country_code(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 code, upper case."""
+    return _is_alpha2(code) and code in Locale("en").territories
+
+
+def _is_alpha2(code: str) -> bool:
+    return (
+        len(code) == 2
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+        and (code not in _NOT_COUNTRIES)
+    )
+
+
+def country_name(code: str | None) -> str:
+    """The country's name in the current locale, or the code itself when Babel does not know it."""
+    if not code:
+        return ""
+    return Locale.parse(current_locale_code()).territories.get(code, code)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) for every country, sorted by name in the current locale."""
+    names = Locale.parse(current_locale_code()).territories
+    codes = [c for c in names if _is_alpha2(c)]
+    return sorted(((c, names[c]) for c in codes), key=lambda pair: fold(pair[1]))
+
+
+def format_day(value: date | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def format_moment(value: datetime | None) -> str:
+    return format_datetime(value, "medium") if value else ""
+
+
+def format_number(value, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def init_app(app: Flask) -> None:
+    """Register the formatting filters and the language list for templates."""
+    app.jinja_env.filters.update(
+        day=format_day,
+        moment=format_moment,
+        number=format_number,
+        country=country_name,
+    )
+    app.jinja_env.globals.update(
+        SUPPORTED_LOCALES=SUPPORTED_LOCALES, current_locale=current_locale_code
+    )
