@@ -111,7 +111,6 @@ def extract_messages(output: Path) -> None:
     keywords = [arg for keyword in EXTRA_KEYWORDS for arg in ("-k", keyword)]
     _pybabel(
         "extract",
-        "-q",
         "-F",
         str(ROOT / "babel.cfg"),
         *keywords,
@@ -127,7 +126,7 @@ def extract_messages(output: Path) -> None:
 
 
 def _pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", *args])
+    CommandLineInterface().run(["pybabel", "--quiet", *args])
 
 
 @i18n_cli.command("extract")
@@ -141,7 +140,7 @@ def i18n_extract():
 def i18n_update():
     """Extract, then merge the new strings into every catalogue."""
     extract_messages(POT_FILE)
-    _pybabel("update", "-q", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--ignore-obsolete")
+    _pybabel("update", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--ignore-obsolete")
     click.echo(
         "Catalogues updated: translate the new entries, then run `flask score i18n compile`."
     )
@@ -150,5 +149,5 @@ def i18n_update():
 @i18n_cli.command("compile")
 def i18n_compile():
     """Build the .mo files the app reads."""
-    _pybabel("compile", "-q", "-d", str(TRANSLATIONS))
+    _pybabel("compile", "-d", str(TRANSLATIONS))
     click.echo("Catalogues compiled.")

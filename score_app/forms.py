@@ -3,6 +3,7 @@
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 # WTForms' own messages that our forms can show, listed so every supported language has them.
 WTFORMS_MESSAGES = (
@@ -44,6 +45,11 @@ class _CatalogueTranslations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return get_translations().ngettext(singular, plural, n)
+
+
+def as_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class Form(FlaskForm):

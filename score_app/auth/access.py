@@ -8,6 +8,8 @@ from flask_login import current_user
 from score_app.extensions import login_manager
 
 PUBLIC_ENDPOINTS = {"static"}
+# Blueprints that authenticate every request themselves (the API checks a bearer token).
+TOKEN_BLUEPRINTS = {"api"}
 
 
 def public(view):
@@ -20,6 +22,8 @@ def require_login():
     """before_request: send visitors to the login page unless the page is public."""
     view = current_app.view_functions.get(request.endpoint)
     if view is None or request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "is_public", False):
+        return None
+    if request.blueprint in TOKEN_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from score_app.auth.models import Role
-from score_app.forms import Form
+from score_app.forms import Form, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
 
 ROLE_LABELS = {
@@ -27,8 +27,13 @@ def role_label(role: Role) -> str:
     return str(ROLE_LABELS[Role(role)])
 
 
-def _locale_choices():
-    return [("", _l("Automatic (from the browser)")), *SUPPORTED_LOCALES.items()]
+def _locale_field():
+    """The language select; "" (no preference) means the browser's language decides."""
+    return SelectField(
+        _l("Language"),
+        choices=as_choices([("", _l("Automatic (from the browser)")), *SUPPORTED_LOCALES.items()]),
+        default="",
+    )
 
 
 class LoginForm(Form):
@@ -38,7 +43,7 @@ class LoginForm(Form):
 
 class PreferencesForm(Form):
     full_name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
-    preferred_locale = SelectField(_l("Language"), choices=_locale_choices(), default="")
+    preferred_locale = _locale_field()
 
 
 class PasswordForm(Form):
@@ -73,8 +78,8 @@ class UserForm(Form):
         ],
     )
     full_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), coerce=Role)
-    preferred_locale = SelectField(_l("Language"), choices=_locale_choices(), default="")
+    role = SelectField(_l("Role"), choices=as_choices(ROLE_LABELS.items()), coerce=Role)
+    preferred_locale = _locale_field()
     is_active = BooleanField(_l("Active (can sign in)"), default=True)
     countries = SelectMultipleField(
         _l("Countries (programme staff)"),

@@ -29,6 +29,7 @@ from score_app.auth.models import ApiToken, Role, User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db, limiter
+from score_app.forms import as_choices
 from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
 
 bp = Blueprint("auth", __name__)
@@ -72,9 +73,17 @@ def set_locale():
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 
+def _preferences_form(**kwargs) -> PreferencesForm:
+    data = {
+        "full_name": current_user.full_name,
+        "preferred_locale": current_user.preferred_locale or "",
+    }
+    return PreferencesForm(data=data, **kwargs)
+
+
 @bp.route("/account", methods=["GET", "POST"])
 def account():
-    form = PreferencesForm(obj=current_user)
+    form = _preferences_form()
     if form.validate_on_submit():
         try:
             services.update_preferences(
@@ -105,7 +114,7 @@ def change_password():
             return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html",
-        form=PreferencesForm(formdata=None, obj=current_user),
+        form=_preferences_form(formdata=None),
         password_form=form,
     )
 
@@ -156,13 +165,13 @@ def list_users():
 
 
 def _fill_user_choices(form: UserForm) -> None:
-    form.countries.choices = country_choices()
+    form.countries.choices = as_choices(country_choices())
     enterprises = db.session.execute(
         select(Enterprise.id, Enterprise.name, Enterprise.country).order_by(Enterprise.name)
     ).all()
-    form.enterprises.choices = [
+    form.enterprises.choices = as_choices(
         (e.id, f"{e.name} ({country_name(e.country)})") for e in enterprises
-    ]
+    )
 
 
 def _user_fields(form: UserForm) -> dict:
@@ -196,12 +205,18 @@ def create_user():
 def edit_user(user_id: int):
     policy.require(current_user, policy.USER_MANAGE)
     user = db.get_or_404(User, user_id)
-    form = UserForm(obj=user)
+    form = UserForm(
+        data={
+            "email": user.email,
+            "full_name": user.full_name,
+            "role": user.role,
+            "preferred_locale": user.preferred_locale or "",
+            "is_active": user.is_active,
+            "countries": user.country_codes,
+            "enterprises": [e.id for e in user.enterprises],
+        }
+    )
     _fill_user_choices(form)
-    if request.method == "GET":
-        form.countries.data = user.country_codes
-        form.enterprises.data = [e.id for e in user.enterprises]
-        form.preferred_locale.data = user.preferred_locale or ""
     if form.validate_on_submit():
         try:
             services.update_user(

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from score_app.forms import Form
+from score_app.forms import Form, as_choices
 
 SECTOR_LABELS = {
     "garments": _l("Garments"),
@@ -62,6 +62,6 @@ class EnterpriseForm(Form):
 
     def fill_choices(self, countries: list[tuple[str, str]]) -> "EnterpriseForm":
         """Offer these countries and the configured sectors."""
-        self.country.choices = [("", _("Choose a country")), *countries]
-        self.sector.choices = [("", _("Choose a sector")), *sector_choices()]
+        self.country.choices = as_choices([("", _("Choose a country")), *countries])
+        self.sector.choices = as_choices([("", _("Choose a sector")), *sector_choices()])
         return self

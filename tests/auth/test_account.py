@@ -1,0 +1,84 @@
+"""A user's own account: name, language and password."""
+
+from werkzeug.security import check_password_hash
+
+from score_app.auth.models import User
+from score_app.extensions import db
+from tests.conftest import PASSWORD, sign_in
+
+
+def _password_hash(app, user_id):
+    with app.app_context():
+        return db.session.get(User, user_id).password_hash
+
+
+def test_changing_the_password_needs_the_current_one(app, client, create_user):
+    user = create_user("trainer")
+    sign_in(client, user)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "not-my-password",
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
+    )
+    assert "This is not your current password." in response.get_data(as_text=True)
+    assert check_password_hash(_password_hash(app, user.id), PASSWORD)
+
+
+def test_new_password_must_be_long_enough(client, create_user):
+    sign_in(client, create_user("trainer"))
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"},
+    )
+    assert "Use at least 10 characters." in response.get_data(as_text=True)
+
+
+def test_new_password_must_be_typed_twice_the_same(client, create_user):
+    sign_in(client, create_user("trainer"))
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-password",
+            "confirm_password": "another-long-password",
+        },
+    )
+    assert "The two passwords differ." in response.get_data(as_text=True)
+
+
+def test_changed_password_is_the_one_that_signs_in(app, create_user):
+    user = create_user("trainer")
+    client = sign_in(app.test_client(), user)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
+    )
+    assert response.status_code == 302
+    client.post("/logout")
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    )
+    sign_in(client, user, password="a-new-long-password")
+
+
+def test_preferred_language_changes_the_pages(client, create_user):
+    sign_in(client, create_user("trainer"))
+    response = client.post(
+        "/account", data={"full_name": "Ama", "preferred_locale": "fr"}, follow_redirects=True
+    )
+    assert '<html lang="fr">' in response.get_data(as_text=True)
+
+
+def test_blank_name_is_refused_and_the_language_choice_kept(client, create_user):
+    sign_in(client, create_user("trainer"))
+    response = client.post("/account", data={"full_name": "  ", "preferred_locale": "es"})
+    page = response.get_data(as_text=True)
+    assert "Enter the person" in page
+    assert '<option selected value="es">' in page

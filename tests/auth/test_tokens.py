@@ -1,0 +1,55 @@
+"""API tokens: shown once, stored hashed, revocable, and refused once revoked."""
+
+import re
+
+from sqlalchemy import select
+
+from score_app.auth.models import ApiToken
+from score_app.extensions import db
+
+
+def _create_token_in_page(client, label="Field tablet"):
+    page = client.post("/account/tokens", data={"label": label}).get_data(as_text=True)
+    match = re.search(r'<code class="token">(score_[^<]+)</code>', page)
+    assert match, "the new token is shown"
+    return match.group(1)
+
+
+def test_new_token_is_shown_once_and_stored_only_as_a_hash(app, client_as):
+    client = client_as("trainer")
+    plain = _create_token_in_page(client)
+    assert plain not in client.get("/account/tokens").get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.scalar(select(ApiToken))
+        assert stored.token_hash != plain
+        assert stored.token_hash == ApiToken.digest(plain)
+
+
+def test_token_authenticates_the_api_until_revoked(app, client_as):
+    client = client_as("trainer")
+    plain = _create_token_in_page(client)
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert app.test_client().get("/api/v1/enterprises", headers=headers).status_code == 200
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    client.post(f"/account/tokens/{token_id}/revoke")
+    response = app.test_client().get("/api/v1/enterprises", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]
+
+
+def test_token_needs_a_name(client_as):
+    client = client_as("trainer")
+    page = client.post("/account/tokens", data={"label": ""}).get_data(as_text=True)
+    assert "This field is required." in page
+
+
+def test_a_user_cannot_revoke_someone_elses_token(app, client_as):
+    owner = client_as("enterprise_owner")
+    _create_token_in_page(owner)
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    other = client_as("trainer")
+    assert other.post(f"/account/tokens/{token_id}/revoke").status_code == 404
+    with app.app_context():
+        assert not db.session.get(ApiToken, token_id).is_revoked

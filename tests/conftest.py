@@ -1,0 +1,176 @@
+"""Fixtures: an app on a migrated database (SQLite, or PostgreSQL from SCORE_TEST_DATABASE_URL),
+emptied after every test, a client per role, and factories for test data."""
+
+import itertools
+import os
+from datetime import date
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from score_app import create_app
+from score_app.auth import services as auth_services
+from score_app.auth.models import Role
+from score_app.enterprises.models import Enterprise
+from score_app.extensions import db
+from score_app.i18n import fold
+
+PASSWORD = "correct-horse-battery"
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    # A fast hash keeps hundreds of sign-ins quick; production keeps scrypt.
+    "SCORE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+def _empty_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("SCORE_TEST_DATABASE_URL")
+    if url:
+        _empty_postgres(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url) -> str:
+    """The test database, built by the migrations exactly as production builds it."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(migrated_url):
+    """Build an app on the test database with some settings changed."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_url, **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    with apps[0].app_context():
+        _empty_tables()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def _detached(obj):
+    """The saved object with its columns loaded, usable after the app context closes."""
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def create_enterprise(app):
+    numbers = itertools.count(1)
+
+    def make(**fields):
+        n = next(numbers)
+        values = {
+            "name": f"Enterprise {n}",
+            "country": "GH",
+            "region": "Greater Accra",
+            "sector": "garments",
+            "product": "Shirts",
+            "workers_women": 60,
+            "workers_men": 40,
+            "joined_on": date(2025, 1, 6),
+            "cohort": "GH-2025-A",
+            "data_sharing_consent": True,
+            **fields,
+        }
+        with app.app_context():
+            enterprise = Enterprise(name_folded=fold(values["name"]), **values)
+            db.session.add(enterprise)
+            db.session.commit()
+            return _detached(enterprise)
+
+    return make
+
+
+@pytest.fixture
+def create_user(app):
+    numbers = itertools.count(1)
+
+    def make(role="trainer", *, enterprises=(), countries=(), **fields):
+        n = next(numbers)
+        values = {
+            "email": f"{role}{n}@example.org",
+            "full_name": f"{role.replace('_', ' ').title()} {n}",
+            "password": PASSWORD,
+            **fields,
+        }
+        with app.app_context():
+            user = auth_services.create_user(
+                role=Role(role),
+                countries=countries,
+                enterprise_ids=[e.id for e in enterprises],
+                **values,
+            )
+            return _detached(user)
+
+    return make
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, "sign-in failed"
+    return client
+
+
+@pytest.fixture
+def client_as(app, create_user):
+    """A signed-in client for a role (or a given user)."""
+
+    def make(role_or_user, **fields):
+        user = (
+            create_user(role_or_user, **fields) if isinstance(role_or_user, str) else role_or_user
+        )
+        return sign_in(app.test_client(), user)
+
+    return make

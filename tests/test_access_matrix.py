@@ -1,0 +1,170 @@
+"""Every route x every role -> the status the access policy promises.
+
+The world: enterprise `mine` (Ghana) with a trainer and an owner as members, enterprise `other`
+(South Africa) with no members, programme staff scoped to Ghana. Out-of-scope objects answer 404.
+A route added without a row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from score_app.auth import services as auth_services
+from score_app.auth.models import User
+from score_app.extensions import db
+from tests.conftest import sign_in
+
+ROLES = ("anonymous", "admin", "programme_staff", "trainer", "enterprise_owner")
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status, anonymous=302):
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def only_admin(status, others=403, anonymous=302):
+    return {**everyone(others), "admin": status, "anonymous": anonymous}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expected: dict
+    data: dict | None = None
+
+
+EMPTY = {}
+PAGES = [
+    Row("GET", "/", signed_in(200)),
+    Row("GET", "/login", {**everyone(302), "anonymous": 200}),
+    Row("POST", "/login", {**everyone(302), "anonymous": 200}, EMPTY),
+    Row("POST", "/logout", signed_in(302)),
+    Row("POST", "/locale", everyone(302), {"locale": "fr"}),
+    Row("GET", "/account", signed_in(200)),
+    Row("POST", "/account", signed_in(200), EMPTY),
+    Row("GET", "/account/password", signed_in(200)),
+    Row("POST", "/account/password", signed_in(200), EMPTY),
+    Row("GET", "/account/tokens", signed_in(200)),
+    Row("POST", "/account/tokens", signed_in(200), EMPTY),
+    Row("POST", "/account/tokens/{others_token}/revoke", only_admin(302, others=404)),
+    Row("GET", "/admin/users", only_admin(200)),
+    Row("GET", "/admin/users/new", only_admin(200)),
+    Row("POST", "/admin/users/new", only_admin(200), EMPTY),
+    Row("GET", "/admin/users/{someone}", only_admin(200)),
+    Row("POST", "/admin/users/{someone}", only_admin(200), EMPTY),
+    Row("GET", "/enterprises", signed_in(200)),
+    Row(
+        "GET",
+        "/enterprises/new",
+        {**signed_in(403), "admin": 200, "programme_staff": 200},
+    ),
+    Row(
+        "POST",
+        "/enterprises/new",
+        {**signed_in(403), "admin": 200, "programme_staff": 200},
+        EMPTY,
+    ),
+    Row("GET", "/enterprises/{mine}", signed_in(200)),
+    Row("GET", "/enterprises/{other}", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/edit", signed_in(200)),
+    Row("POST", "/enterprises/{mine}/edit", signed_in(200), EMPTY),
+    Row("GET", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}),
+    Row("POST", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}, EMPTY),
+]
+API = [
+    Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
+    Row(
+        "POST",
+        "/api/v1/enterprises",
+        {**signed_in(403, anonymous=401), "admin": 422, "programme_staff": 422},
+        EMPTY,
+    ),
+    Row("GET", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401)),
+    Row("GET", "/api/v1/enterprises/{other}", {**signed_in(404, anonymous=401), "admin": 200}),
+    Row("PATCH", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401), EMPTY),
+    Row(
+        "PATCH",
+        "/api/v1/enterprises/{other}",
+        {**signed_in(404, anonymous=401), "admin": 200},
+        EMPTY,
+    ),
+]
+
+
+def _cases(rows):
+    return [
+        pytest.param(row, role, id=f"{row.method} {row.path} as {role}")
+        for row in rows
+        for role in ROLES
+    ]
+
+
+@pytest.fixture
+def world(app, create_enterprise, create_user):
+    mine = create_enterprise(name="Mine", country="GH")
+    other = create_enterprise(name="Other", country="ZA")
+    users = {
+        "admin": create_user("admin"),
+        "programme_staff": create_user("programme_staff", countries=["GH"]),
+        "trainer": create_user("trainer", enterprises=[mine]),
+        "enterprise_owner": create_user("enterprise_owner", enterprises=[mine]),
+    }
+    someone = create_user("trainer", enterprises=[other])
+    with app.app_context():
+        token, _plain = auth_services.create_token(db.session.get(User, someone.id), "tablet")
+        others_token = token.id
+    ids = {"mine": mine.id, "other": other.id, "someone": someone.id, "others_token": others_token}
+    return users, ids
+
+
+@pytest.mark.parametrize(("row", "role"), _cases(PAGES))
+def test_page_access(app, world, row, role):
+    users, ids = world
+    client = app.test_client()
+    if role != "anonymous":
+        sign_in(client, users[role])
+    response = client.open(row.path.format(**ids), method=row.method, data=row.data)
+    assert response.status_code == row.expected[role]
+
+
+@pytest.mark.parametrize(("row", "role"), _cases(API))
+def test_api_access(app, world, row, role):
+    users, ids = world
+    headers = {}
+    if role != "anonymous":
+        with app.app_context():
+            user = db.session.get(User, users[role].id)
+            _token, plain = auth_services.create_token(user, "matrix")
+        headers["Authorization"] = f"Bearer {plain}"
+    response = app.test_client().open(
+        row.path.format(**ids), method=row.method, json=row.data, headers=headers
+    )
+    assert response.status_code == row.expected[role]
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(row.method, _rule_of(row.path)) for row in PAGES + API}
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - covered == set()
+
+
+def _rule_of(path: str) -> str:
+    """'/enterprises/{mine}' -> '/enterprises/<int:enterprise_id>', as Flask spells the rule."""
+    names = {
+        "{mine}": "<int:enterprise_id>",
+        "{other}": "<int:enterprise_id>",
+        "{someone}": "<int:user_id>",
+        "{others_token}": "<int:token_id>",
+    }
+    for placeholder, converter in names.items():
+        path = path.replace(placeholder, converter)
+    return path
