@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     validate_config(app.config)
+    app.json.sort_keys = False  # API objects keep the documented field order
 
     _init_extensions(app)
     _register_blueprints(app)

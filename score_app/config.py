@@ -59,7 +59,6 @@ def load_config(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(
             Path(__file__).resolve().parent.parent / "translations"
         ),
-        "JSON_SORT_KEYS": False,
     }
 
 

@@ -1,4 +1,4 @@
-"""Signing in and out: one message for any wrong credential, deactivation, safe redirects, limits."""
+"""Signing in and out: one message for any wrong credential, deactivation, redirects, limits."""
 
 import pytest
 
@@ -19,7 +19,7 @@ def test_sign_in_with_email_and_password_opens_the_home_page(client, create_user
 
 
 def test_sign_in_ignores_case_and_spaces_in_the_email(client, create_user):
-    user = create_user("trainer", email="ama@example.org")
+    create_user("trainer", email="ama@example.org")
     response = client.post("/login", data={"email": "  AMA@Example.org ", "password": PASSWORD})
     assert response.status_code == 302
 

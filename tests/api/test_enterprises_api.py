@@ -1,0 +1,192 @@
+"""The enterprise endpoints of the JSON API: bearer tokens, scope, the field contract and 422s."""
+
+import pytest
+from sqlalchemy import func, select
+
+from score_app.auth import services as auth_services
+from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise
+from score_app.extensions import db
+
+FIELDS = [
+    "id",
+    "name",
+    "country",
+    "region",
+    "sector",
+    "product",
+    "workers_women",
+    "workers_men",
+    "joined_on",
+    "cohort",
+    "data_sharing_consent",
+]
+VALID = {
+    "name": "Tamale Shea Processors",
+    "country": "GH",
+    "region": "Northern",
+    "sector": "food_processing",
+    "product": "Shea butter",
+    "workers_women": 120,
+    "workers_men": 12,
+    "joined_on": "2025-05-05",
+    "cohort": "GH-2025-B",
+    "data_sharing_consent": True,
+}
+
+
+@pytest.fixture
+def api_as(app, create_user):
+    """A function giving (client, headers) for a new user of a role."""
+
+    def make(role, **fields):
+        user = create_user(role, **fields)
+        with app.app_context():
+            _token, plain = auth_services.create_token(db.session.get(User, user.id), "test")
+        return _Api(app.test_client(), {"Authorization": f"Bearer {plain}"})
+
+    return make
+
+
+class _Api:
+    def __init__(self, client, headers):
+        self.client, self.headers = client, headers
+
+    def __getattr__(self, method):
+        def call(path, headers=None, **kwargs):
+            headers = {**self.headers, **(headers or {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+
+        return call
+
+
+def _count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Enterprise))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer", "Bearer score_not-a-real-token", "Basic dXNlcjpwYXNz", "score_token-only"],
+)
+def test_missing_or_bad_token_gets_a_json_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/v1/enterprises", headers=headers)
+    assert response.status_code == 401
+    assert response.is_json and response.get_json()["error"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_list_returns_the_contract_fields_within_scope(api_as, create_enterprise):
+    mine = create_enterprise(name="Mine")
+    create_enterprise(name="Not mine")
+    response = api_as("enterprise_owner", enterprises=[mine]).get("/api/v1/enterprises")
+    body = response.get_json()
+    assert body["total"] == 1
+    assert list(body["items"][0]) == FIELDS
+    assert body["items"][0]["name"] == "Mine"
+
+
+def test_list_filters_and_pages(api_as, create_enterprise):
+    for n in range(3):
+        create_enterprise(name=f"Ghana {n}", country="GH")
+    create_enterprise(name="Viet Nam", country="VN")
+    body = api_as("admin").get("/api/v1/enterprises?country=GH&per_page=2&page=2").get_json()
+    assert (body["total"], body["pages"], body["page"]) == (3, 2, 2)
+    assert [item["name"] for item in body["items"]] == ["Ghana 2"]
+
+
+def test_create_returns_201_with_the_stored_enterprise(app, api_as):
+    response = api_as("admin").post("/api/v1/enterprises", json=VALID)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert {k: body[k] for k in VALID} == VALID
+    assert response.headers["Location"].endswith(f"/api/v1/enterprises/{body['id']}")
+    assert _count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"name": ""}, "name", "This field is required."),
+        ({"country": "XX"}, "country", "Not a valid choice."),
+        ({"sector": "mining"}, "sector", "Not a valid choice."),
+        ({"workers_women": -1}, "workers_women", "Number must be between 0 and 1000000."),
+        ({"workers_men": "12"}, "workers_men", "Must be a whole number."),
+        ({"workers_men": 12.5}, "workers_men", "Must be a whole number."),
+        ({"data_sharing_consent": "yes"}, "data_sharing_consent", "Must be true or false."),
+        ({"joined_on": "05/05/2025"}, "joined_on", "Not a valid date value."),
+        ({"joined_on": 20250505}, "joined_on", "Must be a date written YYYY-MM-DD."),
+        ({"joined_on": "2999-01-01"}, "joined_on", "The date joined cannot be in the future."),
+        ({"name": ["a list"]}, "name", "Must be text."),
+        ({"colour": "blue"}, "colour", "Unknown field."),
+    ],
+)
+def test_bad_field_gets_a_422_naming_it_and_nothing_is_saved(app, api_as, change, field, message):
+    response = api_as("admin").post("/api/v1/enterprises", json={**VALID, **change})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][field] == message
+    assert _count(app) == 0
+
+
+def test_several_bad_fields_are_all_named(api_as):
+    response = api_as("admin").post("/api/v1/enterprises", json={"workers_women": -3})
+    assert set(response.get_json()["errors"]) == {
+        "name",
+        "country",
+        "sector",
+        "workers_women",
+        "workers_men",
+    }
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", "null"])
+def test_body_that_is_not_a_json_object_gets_a_422(api_as, body):
+    response = api_as("admin").post(
+        "/api/v1/enterprises", data=body, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "body" in response.get_json()["errors"]
+
+
+def test_staff_cannot_create_outside_their_countries(app, api_as):
+    response = api_as("programme_staff", countries=["VN"]).post("/api/v1/enterprises", json=VALID)
+    assert response.status_code == 422
+    assert "country" in response.get_json()["errors"]
+    assert _count(app) == 0
+
+
+def test_patch_changes_only_the_fields_sent(api_as, create_enterprise):
+    enterprise = create_enterprise(name="Old Name", workers_men=40)
+    api = api_as("trainer", enterprises=[enterprise])
+    response = api.patch(f"/api/v1/enterprises/{enterprise.id}", json={"name": "New Name"})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert (body["name"], body["workers_men"]) == ("New Name", 40)
+
+
+def test_patch_of_consent_by_a_trainer_is_refused(app, api_as, create_enterprise):
+    enterprise = create_enterprise(data_sharing_consent=False)
+    api = api_as("trainer", enterprises=[enterprise])
+    response = api.patch(
+        f"/api/v1/enterprises/{enterprise.id}", json={"data_sharing_consent": True}
+    )
+    assert response.status_code == 422
+    assert "data_sharing_consent" in response.get_json()["errors"]
+    with app.app_context():
+        assert db.session.get(Enterprise, enterprise.id).data_sharing_consent is False
+
+
+def test_out_of_scope_enterprise_is_a_json_404(api_as, create_enterprise):
+    other = create_enterprise()
+    response = api_as("trainer").get(f"/api/v1/enterprises/{other.id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"]
+
+
+def test_errors_speak_the_requests_language(api_as):
+    response = api_as("admin").post(
+        "/api/v1/enterprises", json={}, headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["name"] == "Ce champ est obligatoire."

@@ -1,0 +1,39 @@
+"""Start-up settings: SCORE_* variables, and a refusal to run without a secret key."""
+
+import pytest
+
+from score_app import create_app
+from score_app.config import ConfigError
+
+
+def test_start_up_refuses_a_missing_secret_key(monkeypatch):
+    monkeypatch.delenv("SCORE_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SCORE_SECRET_KEY is not set"):
+        create_app()
+
+
+def test_debug_runs_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SCORE_SECRET_KEY", raising=False)
+    assert create_app({"DEBUG": True}).debug
+
+
+def test_settings_come_from_score_environment_variables(monkeypatch):
+    monkeypatch.setenv("SCORE_SECRET_KEY", "from-env")
+    monkeypatch.setenv("SCORE_DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("SCORE_SECTORS", "garments, cocoa")
+    monkeypatch.setenv("SCORE_HTTPS", "1")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///:memory:"
+    assert app.config["SCORE_SECTORS"] == ("garments", "cocoa")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_configured_sectors_are_offered_in_the_form(make_app, create_user):
+    from tests.conftest import sign_in
+
+    app = make_app(SCORE_SECTORS=("garments", "cocoa_processing"))
+    client = sign_in(app.test_client(), create_user("admin"))
+    page = client.get("/enterprises/new").get_data(True)
+    assert 'value="cocoa_processing">Cocoa processing</option>' in page
+    assert "Food processing" not in page

@@ -1,0 +1,63 @@
+"""The demo: several countries and sectors, every role, and each role sees what it may."""
+
+import pytest
+from sqlalchemy import select
+
+from score_app import demo
+from score_app.auth.models import Role, User
+from score_app.enterprises.models import Enterprise
+from score_app.extensions import db
+
+
+@pytest.fixture
+def demo_app(app):
+    with app.app_context():
+        demo.load()
+    return app
+
+
+def _sign_in(app, email):
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": demo.PASSWORD})
+    return client
+
+
+def test_demo_covers_countries_sectors_and_every_role(demo_app):
+    with demo_app.app_context():
+        enterprises = db.session.scalars(select(Enterprise)).all()
+        roles = set(db.session.scalars(select(User.role)))
+    assert len(enterprises) >= 8
+    assert len({e.country for e in enterprises}) >= 3
+    assert len({e.sector for e in enterprises}) >= 5
+    assert roles == set(Role)
+    assert any(not e.name.isascii() for e in enterprises)
+    assert any(len(word) > 40 for e in enterprises for word in e.name.split())
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("admin@example.org", 10),
+        ("staff@example.org", 6),  # Ghana and South Africa
+        ("trainer@example.org", 4),
+        ("trainer.vn@example.org", 3),
+        ("owner@example.org", 1),
+    ],
+)
+def test_each_demo_login_sees_its_own_enterprises(demo_app, email, expected):
+    api_page = _sign_in(demo_app, email).get("/enterprises").get_data(True)
+    assert f"{expected} enterprise" in api_page
+
+
+def test_demo_is_deterministic(app):
+    with app.app_context():
+        demo.load()
+        first = [
+            (e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))
+        ]
+        demo.erase_all()
+        demo.load()
+        second = [
+            (e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))
+        ]
+    assert first == second
