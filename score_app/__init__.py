@@ -42,12 +42,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from score_app.api.views import bp as api_bp
     from score_app.auth.views import bp as auth_bp
+    from score_app.catalog.views import bp as catalog_bp
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(enterprises_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -4,12 +4,14 @@ from pathlib import Path
 
 import click
 from babel.messages.frontend import CommandLineInterface
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from score_app import demo
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
+from score_app.catalog.content import CatalogueError, load_catalogue
 from score_app.errors import InvalidInput
 from score_app.extensions import db
 
@@ -100,6 +102,22 @@ def _print_logins() -> None:
     click.echo(f"Demo logins (password for each: {demo.PASSWORD}):")
     for email, role in demo.LOGINS:
         click.echo(f"  {role:<17} {email}")
+
+
+modules_cli = AppGroup("modules", help="The training catalogue in modules/.")
+score_cli.add_command(modules_cli)
+
+
+@modules_cli.command("check")
+def modules_check():
+    """Validate every module folder and list each problem."""
+    root = Path(current_app.config["SCORE_MODULES_DIR"])
+    try:
+        catalogue = load_catalogue(root)
+    except CatalogueError as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{len(catalogue.modules)} modules are valid: {', '.join(catalogue.slugs)}.")
 
 
 i18n_cli = AppGroup("i18n", help="Extract, update and compile the translation catalogues.")

@@ -33,6 +33,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def load_config(instance_path: str) -> dict:
     """Return the settings from code defaults and the environment."""
     https = _env_bool("SCORE_HTTPS", False)
@@ -43,6 +46,7 @@ def load_config(instance_path: str) -> dict:
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SCORE_SECTORS": _env_list("SCORE_SECTORS", DEFAULT_SECTORS),
+        "SCORE_MODULES_DIR": os.environ.get("SCORE_MODULES_DIR", str(PROJECT_ROOT / "modules")),
         "SCORE_PAGE_SIZE": int(os.environ.get("SCORE_PAGE_SIZE", "20")),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,

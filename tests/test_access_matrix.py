@@ -74,6 +74,10 @@ PAGES = [
     Row("POST", "/enterprises/{mine}/edit", signed_in(200), EMPTY),
     Row("GET", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}),
     Row("POST", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}, EMPTY),
+    Row("GET", "/modules", signed_in(200)),
+    Row("GET", "/modules/{slug}", signed_in(200)),
+    Row("GET", "/modules/{slug}/print", signed_in(200)),
+    Row("GET", "/modules/{slug}/handout.pdf", signed_in(200)),
 ]
 API = [
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
@@ -117,7 +121,13 @@ def world(app, create_enterprise, create_user):
     with app.app_context():
         token, _plain = auth_services.create_token(db.session.get(User, someone.id), "tablet")
         others_token = token.id
-    ids = {"mine": mine.id, "other": other.id, "someone": someone.id, "others_token": others_token}
+    ids = {
+        "mine": mine.id,
+        "other": other.id,
+        "someone": someone.id,
+        "others_token": others_token,
+        "slug": "workplace-cooperation",
+    }
     return users, ids
 
 
@@ -164,6 +174,7 @@ def _rule_of(path: str) -> str:
         "{other}": "<int:enterprise_id>",
         "{someone}": "<int:user_id>",
         "{others_token}": "<int:token_id>",
+        "{slug}": "<slug>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)

@@ -92,3 +92,18 @@ def test_demo_reset_replaces_everything(app, runner, create_user):
     with app.app_context():
         emails = set(db.session.scalars(select(User.email)))
     assert emails == {email for email, _role in LOGINS}
+
+
+def test_modules_check_passes_on_the_real_folder(runner):
+    result = runner.invoke(args=["score", "modules", "check"])
+    assert result.exit_code == 0
+    assert "5 modules are valid" in result.output
+
+
+def test_modules_check_lists_every_problem_and_fails(make_app, tmp_path):
+    (tmp_path / "broken").mkdir()
+    app = make_app(SCORE_MODULES_DIR=str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["score", "modules", "check"])
+    assert result.exit_code == 1
+    assert "broken/module.toml: -: file is missing" in result.output
+    assert "broken/en.md: -: file is missing" in result.output

@@ -1,0 +1,1 @@
+"""The training catalogue: the modules/ folder loaded, validated and rendered."""

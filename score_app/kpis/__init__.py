@@ -1,0 +1,1 @@
+"""Indicators: definitions, formulas, measurements and their audit trail."""
