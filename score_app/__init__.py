@@ -45,11 +45,13 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.catalog.views import bp as catalog_bp
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.home.views import bp as home_bp
+    from score_app.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(training_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
@@ -70,6 +72,13 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_filters(app: Flask) -> None:
     from score_app.auth.forms import role_label
-    from score_app.enterprises.forms import sector_label
+    from score_app.enterprises.forms import JOB_ROLE_LABELS, SEX_LABELS, sector_label
+    from score_app.enterprises.models import JobRole, Sex
 
-    app.jinja_env.filters.update(role_label=role_label, sector_label=sector_label)
+    app.jinja_env.filters.update(
+        role_label=role_label,
+        sector_label=sector_label,
+        sex_label=lambda sex: str(SEX_LABELS[Sex(sex)]),
+        job_role_label=lambda role: str(JOB_ROLE_LABELS[JobRole(role)]),
+    )
+    app.jinja_env.globals.update(SEXES=list(Sex), JOB_ROLES=list(JobRole))

@@ -3,12 +3,14 @@
 Names mix scripts and include very long words so layouts are tried on what real users type.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
+from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.training import services as training_services
 
 PASSWORD = "score-demo"
 
@@ -178,6 +180,49 @@ USERS = (
     ),
 )
 
+# enterprise key, name, sex, job role, EIT member
+PEOPLE = (
+    ("accra", "Abena Owusu", "female", "manager", True),
+    ("accra", "Kwame Asante", "male", "manager", False),
+    ("accra", "Akosua Mensah", "female", "supervisor", True),
+    ("accra", "Efua Appiah", "female", "worker", True),
+    ("accra", "Ama Darko", "female", "worker", False),
+    ("accra", "Kojo Antwi", "male", "worker", True),
+    ("kumasi", "Yaw Boateng", "male", "manager", True),
+    ("kumasi", "Kofi Adjei", "male", "supervisor", True),
+    ("kumasi", "Kwabena Sarpong", "male", "worker", True),
+    ("kumasi", "Adwoa Frimpong", "female", "worker", False),
+    ("tema", "Gifty Tetteh", "female", "manager", False),
+    ("tema", "Nii Armah Quaye", "male", "worker", False),
+    ("tema", "Esi Quansah", "female", "worker", False),
+    ("saigon", "Lê Thị Mai", "female", "manager", True),
+    ("saigon", "Phạm Minh Tuấn", "male", "supervisor", True),
+    ("saigon", "Nguyễn Thị Lan", "female", "worker", True),
+    ("saigon", "Đặng Thị Thu", "female", "worker", False),
+    ("binhduong", "Võ Văn Nam", "male", "manager", False),
+    ("binhduong", "Hoàng Thị Hương", "female", "worker", False),
+)
+
+# The Ghana workshop's second day, for whom it was missed.
+ABSENT_ON_DAY_2 = ("Ama Darko", "Esi Quansah")
+
+VISITS = (
+    (
+        "accra",
+        date(2025, 4, 2),
+        "The EIT has met twice; minutes are on the notice board. The "
+        "cutting room still stores offcuts on the floor.",
+        "Abena and Efua run a 5S pilot in cutting before the next visit; the EIT reviews "
+        "absenteeism figures for March.",
+    ),
+    (
+        "kumasi",
+        date(2025, 4, 9),
+        "Suggestion box installed, 11 ideas in three weeks, none answered yet.",
+        "Yaw answers every suggestion in writing by 30 April; Kofi posts the answers on the board.",
+    ),
+)
+
 LOGINS = (
     (ADMIN[0], Role.ADMIN.value),
     *((email, role.value) for email, _name, role, *_rest in USERS),
@@ -230,8 +275,9 @@ def load() -> None:
             },
         )
         ids[key] = enterprise.id
+    users = {}
     for email, name, role, locale, countries, keys in USERS:
-        auth_services.create_user(
+        users[email] = auth_services.create_user(
             email=email,
             full_name=name,
             role=role,
@@ -239,4 +285,51 @@ def load() -> None:
             preferred_locale=locale,
             countries=countries,
             enterprise_ids=[ids[k] for k in keys],
+        )
+    _load_training(ids, users)
+
+
+def _load_training(ids: dict[str, int], users: dict) -> None:
+    people = {}
+    for key, name, sex, job_role, is_eit in PEOPLE:
+        enterprise = db.session.get(Enterprise, ids[key])
+        person = enterprise_services.add_person(enterprise, name, sex, job_role)
+        person.is_eit_member = is_eit
+        people[name] = person
+    db.session.commit()
+    trainer = users["trainer@example.org"]
+    ghana = training_services.save_workshop(
+        trainer,
+        None,
+        module_slug="workplace-cooperation",
+        trainer=trainer,
+        place="Accra, Chamber of Commerce training room",
+        enterprise_ids=[ids["accra"], ids["kumasi"], ids["tema"]],
+        days=[date(2025, 3, 11), date(2025, 3, 12)],
+    )
+    everyone = {p.id for p in training_services.workshop_people(ghana)}
+    absent = {people[name].id for name in ABSENT_ON_DAY_2}
+    training_services.save_attendance(trainer, ghana.days[0], everyone)
+    training_services.save_attendance(trainer, ghana.days[1], everyone - absent)
+    training_services.issue_certificates(trainer, ghana, "en")
+    trainer_vn = users["trainer.vn@example.org"]
+    start = date.today() + timedelta(days=21)
+    training_services.save_workshop(
+        trainer_vn,
+        None,
+        module_slug="quality-management",
+        trainer=trainer_vn,
+        place="Thủ Dầu Một, Bình Dương",
+        enterprise_ids=[ids["saigon"], ids["binhduong"], ids["mekong"]],
+        days=[start, start + timedelta(days=1)],
+    )
+    for key, visit_date, findings, next_steps in VISITS:
+        training_services.save_visit(
+            trainer,
+            None,
+            enterprise_id=ids[key],
+            module_slug="workplace-cooperation",
+            visit_date=visit_date,
+            findings=findings,
+            next_steps=next_steps,
         )

@@ -31,6 +31,15 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def value_enum(cls, length: int = 30):
+    """A StrEnum column stored as its plain value in a VARCHAR, the same on every database."""
+    return db.Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

@@ -6,12 +6,15 @@ A route added without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
 from score_app.auth import services as auth_services
 from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
+from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
 from tests.conftest import sign_in
 
 ROLES = ("anonymous", "admin", "programme_staff", "trainer", "enterprise_owner")
@@ -27,6 +30,14 @@ def signed_in(status, anonymous=302):
 
 def only_admin(status, others=403, anonymous=302):
     return {**everyone(others), "admin": status, "anonymous": anonymous}
+
+
+def runs_training(status):
+    """Admins and the trainer who runs the workshop; staff and owners only read."""
+    return {**signed_in(403), "admin": status, "trainer": status}
+
+
+RUNS_TRAINING = runs_training(200)
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,43 @@ PAGES = [
     Row("GET", "/modules/{slug}", signed_in(200)),
     Row("GET", "/modules/{slug}/print", signed_in(200)),
     Row("GET", "/modules/{slug}/handout.pdf", signed_in(200)),
+    Row("GET", "/enterprises/{mine}/people", signed_in(200)),
+    Row("POST", "/enterprises/{mine}/people", {**signed_in(200), "programme_staff": 403}, EMPTY),
+    Row("GET", "/enterprises/{other}/people", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/people/{person}", {**signed_in(200), "programme_staff": 403}),
+    Row(
+        "POST",
+        "/enterprises/{mine}/people/{person}",
+        {**signed_in(200), "programme_staff": 403},
+        EMPTY,
+    ),
+    Row("GET", "/enterprises/{mine}/eit", signed_in(200)),
+    Row("POST", "/enterprises/{mine}/eit", {**signed_in(302), "programme_staff": 403}, EMPTY),
+    Row("POST", "/enterprises/{other}/eit", {**signed_in(404), "admin": 302}, EMPTY),
+    Row("GET", "/training", signed_in(200)),
+    Row("GET", "/training/workshops/new", RUNS_TRAINING),
+    Row("POST", "/training/workshops/new", RUNS_TRAINING, EMPTY),
+    Row("GET", "/training/workshops/{workshop}", signed_in(200)),
+    Row("GET", "/training/workshops/{other_workshop}", {**signed_in(404), "admin": 200}),
+    Row("GET", "/training/workshops/{workshop}/edit", RUNS_TRAINING),
+    Row("POST", "/training/workshops/{workshop}/edit", RUNS_TRAINING, EMPTY),
+    Row("GET", "/training/workshops/{other_workshop}/edit", {**signed_in(404), "admin": 200}),
+    Row("GET", "/training/workshops/{workshop}/days/{day}", RUNS_TRAINING),
+    Row("POST", "/training/workshops/{workshop}/days/{day}", runs_training(302), EMPTY),
+    Row("POST", "/training/workshops/{workshop}/days/{day}/mark", runs_training(422), EMPTY),
+    Row("POST", "/training/workshops/{workshop}/days/{day}/walk-in", runs_training(422), EMPTY),
+    Row("GET", "/training/workshops/{workshop}/days/{day}/sign-in.pdf", RUNS_TRAINING),
+    Row("POST", "/training/workshops/{workshop}/certificates", runs_training(302), EMPTY),
+    Row("GET", "/certificates/{code}.pdf", signed_in(200)),
+    Row("GET", "/certificates/{code}/revoke", only_admin(200)),
+    Row("POST", "/certificates/{code}/revoke", only_admin(200), EMPTY),
+    Row("GET", "/verify/{code}", everyone(200)),
+    Row("GET", "/training/visits/new", RUNS_TRAINING),
+    Row("POST", "/training/visits/new", RUNS_TRAINING, EMPTY),
+    Row("GET", "/training/visits/{visit}", signed_in(200)),
+    Row("GET", "/training/visits/{other_visit}", {**signed_in(404), "admin": 200}),
+    Row("GET", "/training/visits/{visit}/edit", RUNS_TRAINING),
+    Row("POST", "/training/visits/{visit}/edit", RUNS_TRAINING, EMPTY),
 ]
 API = [
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
@@ -120,15 +168,52 @@ def world(app, create_enterprise, create_user):
     someone = create_user("trainer", enterprises=[other])
     with app.app_context():
         token, _plain = auth_services.create_token(db.session.get(User, someone.id), "tablet")
-        others_token = token.id
-    ids = {
-        "mine": mine.id,
-        "other": other.id,
-        "someone": someone.id,
-        "others_token": others_token,
-        "slug": "workplace-cooperation",
-    }
+        ids = {
+            "mine": mine.id,
+            "other": other.id,
+            "someone": someone.id,
+            "others_token": token.id,
+            "slug": "workplace-cooperation",
+            **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
+        }
     return users, ids
+
+
+def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
+    """A workshop, day, person, certificate and visit in scope, and a workshop and visit not."""
+    person = Person(enterprise_id=mine_id, full_name="Ama", sex=Sex.FEMALE, job_role=JobRole.WORKER)
+    day = WorkshopDay(day_date=date(2025, 3, 11))
+    workshop = Workshop(module_slug="workplace-cooperation", trainer_id=trainer_id, place="Accra")
+    workshop.enterprises = [db.session.get(Enterprise, mine_id)]
+    workshop.days = [day]
+    other_workshop = Workshop(
+        module_slug="workplace-cooperation", trainer_id=other_trainer_id, place="Durban"
+    )
+    other_workshop.enterprises = [db.session.get(Enterprise, other_id)]
+    visits = [
+        Visit(enterprise_id=eid, module_slug="quality-management", visit_date=date(2025, 4, 1),
+              trainer_id=tid)
+        for eid, tid in ((mine_id, trainer_id), (other_id, other_trainer_id))
+    ]  # fmt: skip
+    db.session.add_all([person, workshop, other_workshop, *visits])
+    db.session.flush()
+    db.session.add(Attendance(workshop_day_id=day.id, person_id=person.id))
+    certificate = Certificate(
+        code="TEST-CODE-0001", workshop=workshop, person=person, locale="en",
+        participant_name="Ama", enterprise_name="Mine", trainer_name="T",
+        module_slug="workplace-cooperation", start_date=day.day_date, end_date=day.day_date,
+    )  # fmt: skip
+    db.session.add(certificate)
+    db.session.commit()
+    return {
+        "workshop": workshop.id,
+        "other_workshop": other_workshop.id,
+        "day": day.id,
+        "person": person.id,
+        "code": certificate.code,
+        "visit": visits[0].id,
+        "other_visit": visits[1].id,
+    }
 
 
 @pytest.mark.parametrize(("row", "role"), _cases(PAGES))
@@ -175,6 +260,13 @@ def _rule_of(path: str) -> str:
         "{someone}": "<int:user_id>",
         "{others_token}": "<int:token_id>",
         "{slug}": "<slug>",
+        "{person}": "<int:person_id>",
+        "{workshop}": "<int:workshop_id>",
+        "{other_workshop}": "<int:workshop_id>",
+        "{day}": "<int:day_id>",
+        "{code}": "<code>",
+        "{visit}": "<int:visit_id>",
+        "{other_visit}": "<int:visit_id>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)

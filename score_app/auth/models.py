@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow
+from score_app.extensions import db, utcnow, value_enum
 
 
 class Role(enum.StrEnum):
@@ -25,9 +25,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        db.Enum(Role, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(value_enum(Role))
     preferred_locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,12 +10,17 @@ from sqlalchemy import ColumnElement, false, select, true
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, enterprise_members
 from score_app.extensions import db
+from score_app.training.models import Visit, Workshop, workshop_enterprises
 
 ENTERPRISE_VIEW = "enterprise.view"
 ENTERPRISE_CREATE = "enterprise.create"
 ENTERPRISE_EDIT = "enterprise.edit"
 ENTERPRISE_CONSENT = "enterprise.consent"
 USER_MANAGE = "user.manage"
+PEOPLE_MANAGE = "people.manage"
+WORKSHOP_CREATE = "workshop.create"
+VISIT_RECORD = "visit.record"
+CERTIFICATE_REVOKE = "certificate.revoke"
 
 _ALL = frozenset(Role)
 _RULES: dict[str, frozenset[Role]] = {
@@ -25,6 +30,11 @@ _RULES: dict[str, frozenset[Role]] = {
     # Consent is the enterprise's own decision; an admin records it when it comes on paper.
     ENTERPRISE_CONSENT: frozenset({Role.ADMIN, Role.ENTERPRISE_OWNER}),
     USER_MANAGE: frozenset({Role.ADMIN}),
+    # The people of an enterprise and its EIT: its own managers and its trainer keep them.
+    PEOPLE_MANAGE: frozenset({Role.ADMIN, Role.TRAINER, Role.ENTERPRISE_OWNER}),
+    WORKSHOP_CREATE: frozenset({Role.ADMIN, Role.TRAINER}),
+    VISIT_RECORD: frozenset({Role.ADMIN, Role.TRAINER}),
+    CERTIFICATE_REVOKE: frozenset({Role.ADMIN}),
 }
 
 
@@ -74,3 +84,37 @@ def country_in_scope(user: User, country: str) -> bool:
     if user.role == Role.PROGRAMME_STAFF and user.country_codes:
         return country in user.country_codes
     return user.role in {Role.ADMIN, Role.PROGRAMME_STAFF}
+
+
+def workshop_scope(user: User | None) -> ColumnElement[bool]:
+    """Workshops a user may see: those they run (trainers), or those with an enterprise in scope."""
+    if not _is_live(user):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.TRAINER:
+        return Workshop.trainer_id == user.id
+    with_enterprise_in_scope = (
+        select(workshop_enterprises.c.workshop_id)
+        .join(Enterprise, Enterprise.id == workshop_enterprises.c.enterprise_id)
+        .where(enterprise_scope(user))
+    )
+    return Workshop.id.in_(with_enterprise_in_scope)
+
+
+def get_workshop_or_404(user: User | None, workshop_id: int) -> Workshop:
+    workshop = db.session.scalar(
+        select(Workshop).where(Workshop.id == workshop_id, workshop_scope(user))
+    )
+    if workshop is None:
+        abort(404)
+    return workshop
+
+
+def runs_workshop(user: User | None, workshop: Workshop) -> bool:
+    """Only the workshop's own trainer, or an admin, marks attendance and issues certificates."""
+    return _is_live(user) and (user.role == Role.ADMIN or workshop.trainer_id == user.id)
+
+
+def visit_scope(user: User | None) -> ColumnElement[bool]:
+    return Visit.enterprise_id.in_(select(Enterprise.id).where(enterprise_scope(user)))

@@ -3,9 +3,10 @@
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from score_app.enterprises.models import JobRole, Sex
 from score_app.forms import Form, as_choices
 
 SECTOR_LABELS = {
@@ -65,3 +66,19 @@ class EnterpriseForm(Form):
         self.country.choices = as_choices([("", _("Choose a country")), *countries])
         self.sector.choices = as_choices([("", _("Choose a sector")), *sector_choices()])
         return self
+
+
+SEX_LABELS = {Sex.FEMALE: _l("Woman"), Sex.MALE: _l("Man")}
+JOB_ROLE_LABELS = {
+    JobRole.MANAGER: _l("Manager"),
+    JobRole.SUPERVISOR: _l("Supervisor"),
+    JobRole.WORKER: _l("Worker"),
+}
+
+
+class PersonForm(Form):
+    """Someone who works at the enterprise; walk-in forms add the enterprise to it."""
+
+    full_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    sex = RadioField(_l("Sex"), choices=as_choices(SEX_LABELS.items()))
+    job_role = RadioField(_l("Role"), choices=as_choices(JOB_ROLE_LABELS.items()))

@@ -1,11 +1,12 @@
-"""Enterprises, the users who belong to them, and their data-sharing consent."""
+"""Enterprises, the users who belong to them, their people and EIT, and data-sharing consent."""
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow
+from score_app.extensions import db, utcnow, value_enum
 
 enterprise_members = Table(
     "enterprise_members",
@@ -41,6 +42,40 @@ class Enterprise(db.Model):
         secondary=enterprise_members, back_populates="enterprises", order_by="User.full_name"
     )
 
+    people: Mapped[list["Person"]] = relationship(
+        back_populates="enterprise", order_by="Person.full_name"
+    )
+
     @property
     def workers_total(self) -> int:
         return self.workers_women + self.workers_men
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class JobRole(enum.StrEnum):
+    MANAGER = "manager"
+    SUPERVISOR = "supervisor"
+    WORKER = "worker"
+
+
+class Person(db.Model):
+    """Someone who works at an enterprise and takes part in training; no account needed."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[Sex] = mapped_column(value_enum(Sex, 20))
+    job_role: Mapped[JobRole] = mapped_column(value_enum(JobRole, 20))
+    # Member of the Enterprise Improvement Team (EIT).
+    is_eit_member: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enterprise: Mapped["Enterprise"] = relationship(back_populates="people")

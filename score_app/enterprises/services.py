@@ -8,7 +8,7 @@ from sqlalchemy import Select
 
 from score_app.auth import policy
 from score_app.auth.models import User
-from score_app.enterprises.models import Enterprise
+from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import fold, is_country_code
@@ -105,3 +105,65 @@ def search_enterprises(
         escaped = fold(text.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Enterprise.name_folded.like(f"%{escaped}%", escape="\\"))
     return query.order_by(Enterprise.name_folded, Enterprise.id)
+
+
+def _person_errors(full_name: str, sex, job_role) -> dict[str, str]:
+    errors = {}
+    if not full_name.strip():
+        errors["full_name"] = _("Enter the person's name.")
+    if sex not in set(Sex):
+        errors["sex"] = _("Choose woman or man.")
+    if job_role not in set(JobRole):
+        errors["job_role"] = _("Choose manager, supervisor or worker.")
+    return errors
+
+
+def add_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) -> Person:
+    """Register someone who works at the enterprise (no account or email needed)."""
+    errors = _person_errors(full_name, sex, job_role)
+    if errors:
+        raise InvalidInput(errors)
+    person = Person(
+        enterprise=enterprise, full_name=full_name.strip(), sex=Sex(sex), job_role=JobRole(job_role)
+    )
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def update_person(person: Person, full_name: str, sex: str, job_role: str) -> Person:
+    errors = _person_errors(full_name, sex, job_role)
+    if errors:
+        raise InvalidInput(errors)
+    person.full_name, person.sex, person.job_role = full_name.strip(), Sex(sex), JobRole(job_role)
+    db.session.commit()
+    return person
+
+
+def set_eit_members(enterprise: Enterprise, person_ids: set[int]) -> None:
+    """Make exactly these people of the enterprise its Enterprise Improvement Team."""
+    known = {p.id for p in enterprise.people}
+    unknown = person_ids - known
+    if unknown:
+        raise InvalidInput({"members": _("Choose people of this enterprise only.")})
+    for person in enterprise.people:
+        person.is_eit_member = person.id in person_ids
+    db.session.commit()
+
+
+def eit_gaps(members: list[Person]) -> list[str]:
+    """What the team lacks to mix managers and workers, women and men (empty when it does)."""
+    if not members:
+        return [_("The enterprise has no Enterprise Improvement Team yet.")]
+    roles = {m.job_role for m in members}
+    sexes = {m.sex for m in members}
+    gaps = []
+    if not roles & {JobRole.MANAGER, JobRole.SUPERVISOR}:
+        gaps.append(_("The team has no manager or supervisor."))
+    if JobRole.WORKER not in roles:
+        gaps.append(_("The team has no worker."))
+    if Sex.FEMALE not in sexes:
+        gaps.append(_("The team has no woman."))
+    if Sex.MALE not in sexes:
+        gaps.append(_("The team has no man."))
+    return gaps

@@ -1,13 +1,13 @@
 """Enterprise pages: the scoped list with filters, the profile, and the create and edit forms."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from score_app.auth import policy
 from score_app.enterprises import services
-from score_app.enterprises.forms import EnterpriseForm, sector_choices
+from score_app.enterprises.forms import EnterpriseForm, PersonForm, sector_choices
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
@@ -104,3 +104,75 @@ def edit_enterprise(enterprise_id: int):
             flash(_("%(name)s is saved.", name=enterprise.name), "success")
             return redirect(url_for("enterprises.view_enterprise", enterprise_id=enterprise.id))
     return render_template("enterprises/form.html", form=form, enterprise=enterprise)
+
+
+def _people_i_manage(enterprise_id: int) -> Enterprise:
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    policy.require(current_user, policy.PEOPLE_MANAGE)
+    return enterprise
+
+
+@bp.route("/<int:enterprise_id>/people", methods=["GET", "POST"])
+def list_people(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    can_manage = policy.can(current_user, policy.PEOPLE_MANAGE)
+    form = PersonForm()
+    if request.method == "POST":
+        policy.require(current_user, policy.PEOPLE_MANAGE)
+        if form.validate():
+            try:
+                person = services.add_person(
+                    enterprise, form.full_name.data, form.sex.data, form.job_role.data
+                )
+            except InvalidInput as error:
+                show_on_form(form, error)
+            else:
+                flash(_("%(name)s is added.", name=person.full_name), "success")
+                return redirect(url_for("enterprises.list_people", enterprise_id=enterprise.id))
+    return render_template(
+        "enterprises/people.html", enterprise=enterprise, form=form, can_manage=can_manage
+    )
+
+
+@bp.route("/<int:enterprise_id>/people/<int:person_id>", methods=["GET", "POST"])
+def edit_person(enterprise_id: int, person_id: int):
+    enterprise = _people_i_manage(enterprise_id)
+    person = next((p for p in enterprise.people if p.id == person_id), None)
+    if person is None:
+        abort(404)
+    form = PersonForm(
+        data={"full_name": person.full_name, "sex": person.sex, "job_role": person.job_role}
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_person(person, form.full_name.data, form.sex.data, form.job_role.data)
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("%(name)s is saved.", name=person.full_name), "success")
+            return redirect(url_for("enterprises.list_people", enterprise_id=enterprise.id))
+    return render_template("enterprises/person_form.html", enterprise=enterprise, form=form)
+
+
+@bp.route("/<int:enterprise_id>/eit", methods=["GET", "POST"])
+def eit(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    can_manage = policy.can(current_user, policy.PEOPLE_MANAGE)
+    if request.method == "POST":
+        policy.require(current_user, policy.PEOPLE_MANAGE)
+        try:
+            chosen = {int(v) for v in request.form.getlist("members")}
+            services.set_eit_members(enterprise, chosen)
+        except (ValueError, InvalidInput):
+            flash(_("Choose people of this enterprise only."), "error")
+        else:
+            flash(_("The Enterprise Improvement Team is saved."), "success")
+        return redirect(url_for("enterprises.eit", enterprise_id=enterprise.id))
+    members = [p for p in enterprise.people if p.is_eit_member]
+    return render_template(
+        "enterprises/eit.html",
+        enterprise=enterprise,
+        members=members,
+        gaps=services.eit_gaps(members),
+        can_manage=can_manage,
+    )

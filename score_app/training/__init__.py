@@ -1,0 +1,1 @@
+"""Training delivery: workshops, visits, people, attendance, the EIT and certificates."""

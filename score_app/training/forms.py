@@ -1,0 +1,70 @@
+"""Forms for workshops, attendance walk-ins, visits and certificates; choices come from views."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    FieldList,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from score_app.enterprises.forms import PersonForm
+from score_app.forms import Form, as_choices
+from score_app.i18n import SUPPORTED_LOCALES
+
+MAX_WORKSHOP_DAYS = 6
+
+
+class WorkshopForm(Form):
+    module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
+    trainer_id = SelectField(_l("Trainer"), coerce=int, choices=[])
+    place = StringField(_l("Place"), validators=[InputRequired(), Length(max=200)])
+    enterprise_ids = SelectMultipleField(
+        _l("Enterprises taking part"),
+        coerce=int,
+        choices=[],
+        description=_l("Usually four or five enterprises learn together."),
+    )
+    days = FieldList(
+        DateField(_l("Day"), validators=[Optional()]),
+        min_entries=MAX_WORKSHOP_DAYS,
+        max_entries=MAX_WORKSHOP_DAYS,
+    )
+
+    @property
+    def day_dates(self):
+        return [entry.data for entry in self.days if entry.data]
+
+
+class WalkInForm(PersonForm):
+    enterprise_id = SelectField(_l("Enterprise"), coerce=int, choices=[])
+
+
+class VisitForm(Form):
+    enterprise_id = SelectField(_l("Enterprise"), coerce=int, choices=[])
+    module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
+    visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
+    findings = TextAreaField(
+        _l("Findings"),
+        description=_l("What you saw on the shop floor and in the records."),
+        validators=[Optional(), Length(max=10_000)],
+    )
+    next_steps = TextAreaField(
+        _l("Next steps agreed with the EIT"),
+        description=_l("Who does what by when."),
+        validators=[Optional(), Length(max=10_000)],
+    )
+
+
+class IssueCertificatesForm(Form):
+    locale = SelectField(
+        _l("Language of the certificates"),
+        choices=as_choices(SUPPORTED_LOCALES.items()),
+    )
+
+
+class RevokeForm(Form):
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=500)])

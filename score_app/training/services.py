@@ -1,0 +1,265 @@
+"""Use cases for training delivery: workshops, attendance, visits and certificates."""
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from score_app.auth import policy
+from score_app.auth.models import Role, User
+from score_app.catalog.services import get_catalogue
+from score_app.enterprises import services as enterprise_services
+from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
+from score_app.errors import InvalidInput
+from score_app.extensions import db, utcnow
+from score_app.i18n import SUPPORTED_LOCALES
+from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
+
+# No 0/O or 1/I, so a code read aloud or typed from paper comes out right.
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _scoped_enterprises(user: User, ids: Iterable[int]) -> list[Enterprise]:
+    ids = set(ids)
+    found = db.session.scalars(policy.scoped_enterprises(user).where(Enterprise.id.in_(ids))).all()
+    return list(found) if len(found) == len(ids) else []
+
+
+def _check_workshop(user, module_slug, trainer, place, enterprise_ids, days):
+    errors = {}
+    if get_catalogue().get(module_slug) is None:
+        errors["module_slug"] = _("Choose a module from the catalogue.")
+    if trainer is None or not trainer.is_active or trainer.role not in (Role.TRAINER, Role.ADMIN):
+        errors["trainer_id"] = _("Choose an active trainer.")
+    if not place.strip():
+        errors["place"] = _("Enter where the workshop takes place.")
+    enterprises = _scoped_enterprises(user, enterprise_ids)
+    if not enterprise_ids or not enterprises:
+        errors["enterprise_ids"] = _("Choose at least one enterprise you work with.")
+    if not days:
+        errors["days"] = _("Enter at least one day.")
+    elif len(set(days)) != len(days):
+        errors["days"] = _("Each day can be entered only once.")
+    return errors, enterprises
+
+
+def save_workshop(
+    user: User,
+    workshop: Workshop | None,
+    *,
+    module_slug: str,
+    trainer: User | None,
+    place: str,
+    enterprise_ids: Iterable[int],
+    days: list[date],
+) -> Workshop:
+    """Create a workshop, or change one; a day that already has attendance cannot be dropped."""
+    enterprise_ids = list(enterprise_ids)
+    errors, enterprises = _check_workshop(user, module_slug, trainer, place, enterprise_ids, days)
+    kept = {d.day_date: d for d in workshop.days} if workshop else {}
+    dropped = [d for day_date, d in kept.items() if day_date not in days]
+    if any(_present_count(d) for d in dropped):
+        errors["days"] = _("A day with attendance marked cannot be removed; unmark it first.")
+    if errors:
+        raise InvalidInput(errors)
+    workshop = workshop or Workshop()
+    workshop.module_slug, workshop.trainer, workshop.place = module_slug, trainer, place.strip()
+    workshop.enterprises = enterprises
+    workshop.days = [kept.get(d) or WorkshopDay(day_date=d) for d in sorted(days)]
+    db.session.add(workshop)
+    db.session.commit()
+    return workshop
+
+
+def _present_count(day: WorkshopDay) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.workshop_day_id == day.id)
+    )
+
+
+def workshop_people(workshop: Workshop) -> list[Person]:
+    """Everyone of the workshop's enterprises, by enterprise then name."""
+    ids = [e.id for e in workshop.enterprises]
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(Enterprise)
+            .where(Person.enterprise_id.in_(ids))
+            .order_by(Enterprise.name_folded, Person.full_name)
+        )
+    )
+
+
+def present_ids(day: WorkshopDay) -> set[int]:
+    return set(
+        db.session.scalars(select(Attendance.person_id).where(Attendance.workshop_day_id == day.id))
+    )
+
+
+def _check_people(day: WorkshopDay, person_ids: set[int]) -> None:
+    allowed = {p.id for p in workshop_people(day.workshop)}
+    if not person_ids <= allowed:
+        raise InvalidInput({"present": _("Only people of the workshop's enterprises can attend.")})
+
+
+def save_attendance(user: User, day: WorkshopDay, person_ids: set[int]) -> None:
+    """Make exactly these people present on the day (the one-form, no-JavaScript way)."""
+    _check_people(day, person_ids)
+    current = present_ids(day)
+    db.session.execute(
+        delete(Attendance).where(
+            Attendance.workshop_day_id == day.id, Attendance.person_id.in_(current - person_ids)
+        )
+    )
+    db.session.add_all(
+        Attendance(workshop_day_id=day.id, person_id=pid, marked_by_id=user.id)
+        for pid in person_ids - current
+    )
+    db.session.commit()
+
+
+def mark_present(user: User, day: WorkshopDay, person_id: int, present: bool) -> None:
+    """One tap: mark or unmark one person; repeating the same tap changes nothing."""
+    _check_people(day, {person_id})
+    row = db.session.scalar(
+        select(Attendance).where(
+            Attendance.workshop_day_id == day.id, Attendance.person_id == person_id
+        )
+    )
+    if present and row is None:
+        db.session.add(
+            Attendance(workshop_day_id=day.id, person_id=person_id, marked_by_id=user.id)
+        )
+    elif not present and row is not None:
+        db.session.delete(row)
+    db.session.commit()
+
+
+def add_walk_in(
+    user: User, day: WorkshopDay, enterprise_id: int | None, full_name: str, sex: str, job_role: str
+) -> Person:
+    """Someone who came without being listed: register them and mark them present."""
+    enterprise = next((e for e in day.workshop.enterprises if e.id == enterprise_id), None)
+    if enterprise is None:
+        raise InvalidInput({"enterprise_id": _("Choose one of the workshop's enterprises.")})
+    person = enterprise_services.add_person(enterprise, full_name, sex, job_role)
+    db.session.add(Attendance(workshop_day_id=day.id, person_id=person.id, marked_by_id=user.id))
+    db.session.commit()
+    return person
+
+
+def attendance_counts(day: WorkshopDay) -> dict:
+    """Present people by sex and job role, with totals, counted in the database."""
+    rows = db.session.execute(
+        select(Person.sex, Person.job_role, func.count())
+        .join(Attendance, Attendance.person_id == Person.id)
+        .where(Attendance.workshop_day_id == day.id)
+        .group_by(Person.sex, Person.job_role)
+    ).all()
+    cells = Counter({(sex, role): n for sex, role, n in rows})
+    return {
+        "cells": cells,
+        "by_sex": {s: sum(cells[(s, r)] for r in JobRole) for s in Sex},
+        "by_role": {r: sum(cells[(s, r)] for s in Sex) for r in JobRole},
+        "total": sum(cells.values()),
+    }
+
+
+def save_visit(
+    user: User,
+    visit: Visit | None,
+    *,
+    enterprise_id: int | None,
+    module_slug: str,
+    visit_date: date | None,
+    findings: str,
+    next_steps: str,
+) -> Visit:
+    errors = {}
+    enterprises = _scoped_enterprises(user, [enterprise_id] if enterprise_id else [])
+    if not enterprises:
+        errors["enterprise_id"] = _("Choose an enterprise you work with.")
+    if get_catalogue().get(module_slug) is None:
+        errors["module_slug"] = _("Choose a module from the catalogue.")
+    if visit_date is None:
+        errors["visit_date"] = _("Enter the date of the visit.")
+    if errors:
+        raise InvalidInput(errors)
+    visit = visit or Visit(trainer=user)
+    visit.enterprise = enterprises[0]
+    visit.module_slug, visit.visit_date = module_slug, visit_date
+    visit.findings, visit.next_steps = findings.strip(), next_steps.strip()
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def eligible_people(workshop: Workshop) -> list[Person]:
+    """People present on every day of the workshop."""
+    day_ids = [d.id for d in workshop.days]
+    if not day_ids:
+        return []
+    full_attendance = (
+        select(Attendance.person_id)
+        .where(Attendance.workshop_day_id.in_(day_ids))
+        .group_by(Attendance.person_id)
+        .having(func.count() == len(day_ids))
+    )
+    return list(
+        db.session.scalars(
+            select(Person).where(Person.id.in_(full_attendance)).order_by(Person.full_name)
+        )
+    )
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def issue_certificates(user: User, workshop: Workshop, locale: str) -> list[Certificate]:
+    """Certificates for every eligible participant who has none yet, in the chosen language."""
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput({"locale": _("Choose one of the offered languages.")})
+    issued = set(
+        db.session.scalars(
+            select(Certificate.person_id).where(Certificate.workshop_id == workshop.id)
+        )
+    )
+    new = [
+        Certificate(
+            code=_new_code(),
+            workshop=workshop,
+            person=person,
+            locale=locale,
+            participant_name=person.full_name,
+            enterprise_name=person.enterprise.name,
+            trainer_name=workshop.trainer.full_name,
+            module_slug=workshop.module_slug,
+            start_date=workshop.start_date,
+            end_date=workshop.end_date,
+            issued_by_id=user.id,
+        )
+        for person in eligible_people(workshop)
+        if person.id not in issued
+    ]
+    db.session.add_all(new)
+    db.session.commit()
+    return new
+
+
+def revoke_certificate(user: User, certificate: Certificate, reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput({"reason": _("Say why the certificate is revoked.")})
+    if certificate.revoked_at is None:
+        certificate.revoked_at = utcnow()
+        certificate.revoked_by_id = user.id
+        certificate.revoke_reason = reason.strip()
+        db.session.commit()
+
+
+def find_certificate(code: str) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))

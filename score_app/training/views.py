@@ -1,0 +1,399 @@
+"""Training pages: sessions, workshops, attendance, sign-in sheets, visits and certificates."""
+
+from datetime import date
+
+import segno
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from score_app.auth import policy
+from score_app.auth.access import public
+from score_app.auth.models import Role, User
+from score_app.catalog.services import get_catalogue, module_choices
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput, show_on_form
+from score_app.extensions import db
+from score_app.forms import as_choices
+from score_app.i18n import current_locale_code
+from score_app.pdf import render_pdf
+from score_app.training import services
+from score_app.training.forms import (
+    IssueCertificatesForm,
+    RevokeForm,
+    VisitForm,
+    WalkInForm,
+    WorkshopForm,
+)
+from score_app.training.models import Certificate, Visit, Workshop, WorkshopDay
+
+bp = Blueprint("training", __name__)
+
+
+def _pdf_response(html: str, filename: str):
+    return (
+        render_pdf(html),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{filename}"',
+        },
+    )
+
+
+def _enterprise_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Enterprise.id, Enterprise.name)
+        .where(policy.enterprise_scope(current_user))
+        .order_by(Enterprise.name_folded)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _module_titles() -> dict[str, str]:
+    return dict(module_choices(current_locale_code()))
+
+
+@bp.get("/training")
+def list_sessions():
+    today = date.today()
+    workshops = db.session.scalars(
+        select(Workshop).where(policy.workshop_scope(current_user)).order_by(Workshop.id.desc())
+    ).all()
+    visits = db.session.scalars(
+        select(Visit).where(policy.visit_scope(current_user)).order_by(Visit.visit_date.desc())
+    ).all()
+    return render_template(
+        "training/sessions.html",
+        upcoming=[w for w in workshops if w.end_date and w.end_date >= today],
+        past=[w for w in workshops if not w.end_date or w.end_date < today],
+        visits=visits,
+        today=today,
+        titles=_module_titles(),
+        can_create_workshop=policy.can(current_user, policy.WORKSHOP_CREATE),
+        can_record_visit=policy.can(current_user, policy.VISIT_RECORD),
+    )
+
+
+def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
+    data = None
+    if workshop is not None:
+        days = [d.day_date for d in workshop.days]
+        data = {
+            "module_slug": workshop.module_slug,
+            "trainer_id": workshop.trainer_id,
+            "place": workshop.place,
+            "enterprise_ids": [e.id for e in workshop.enterprises],
+            "days": days,
+        }
+    form = WorkshopForm(data=data)
+    form.module_slug.choices = as_choices(
+        [("", _("Choose a module")), *module_choices(current_locale_code())]
+    )
+    trainers = [current_user]
+    if current_user.role == Role.ADMIN:
+        trainers = db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.TRAINER, Role.ADMIN]), User.is_active)
+            .order_by(User.full_name)
+        ).all()
+    form.trainer_id.choices = as_choices((t.id, t.full_name) for t in trainers)
+    form.enterprise_ids.choices = as_choices(_enterprise_choices())
+    return form
+
+
+def _save_workshop(workshop: Workshop | None):
+    form = _workshop_form(workshop)
+    if form.validate_on_submit():
+        try:
+            workshop = services.save_workshop(
+                current_user,
+                workshop,
+                module_slug=form.module_slug.data,
+                trainer=db.session.get(User, form.trainer_id.data),
+                place=form.place.data,
+                enterprise_ids=form.enterprise_ids.data,
+                days=form.day_dates,
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("The workshop is saved."), "success")
+            return redirect(url_for("training.view_workshop", workshop_id=workshop.id))
+    return render_template("training/workshop_form.html", form=form, workshop=workshop)
+
+
+@bp.route("/training/workshops/new", methods=["GET", "POST"])
+def create_workshop():
+    policy.require(current_user, policy.WORKSHOP_CREATE)
+    return _save_workshop(None)
+
+
+def _workshop_i_run(workshop_id: int) -> Workshop:
+    workshop = policy.get_workshop_or_404(current_user, workshop_id)
+    if not policy.runs_workshop(current_user, workshop):
+        abort(403)
+    return workshop
+
+
+@bp.route("/training/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+def edit_workshop(workshop_id: int):
+    return _save_workshop(_workshop_i_run(workshop_id))
+
+
+@bp.get("/training/workshops/<int:workshop_id>")
+def view_workshop(workshop_id: int):
+    workshop = policy.get_workshop_or_404(current_user, workshop_id)
+    certificates = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.workshop_id == workshop.id)
+        .order_by(Certificate.participant_name)
+    ).all()
+    runs = policy.runs_workshop(current_user, workshop)
+    return render_template(
+        "training/workshop.html",
+        workshop=workshop,
+        title=_module_titles().get(workshop.module_slug, workshop.module_slug),
+        counts={day.id: services.attendance_counts(day)["total"] for day in workshop.days},
+        eligible=services.eligible_people(workshop) if runs else [],
+        certificates=certificates,
+        runs=runs,
+        issue_form=IssueCertificatesForm(data={"locale": current_locale_code()}),
+    )
+
+
+def _day_i_run(workshop_id: int, day_id: int) -> WorkshopDay:
+    workshop = _workshop_i_run(workshop_id)
+    day = next((d for d in workshop.days if d.id == day_id), None)
+    if day is None:
+        abort(404)
+    return day
+
+
+def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status: int = 200):
+    walk_in = walk_in or WalkInForm(formdata=None)
+    walk_in.enterprise_id.choices = as_choices((e.id, e.name) for e in day.workshop.enterprises)
+    return render_template(
+        "training/attendance.html",
+        day=day,
+        workshop=day.workshop,
+        title=_module_titles().get(day.workshop.module_slug, day.workshop.module_slug),
+        people=services.workshop_people(day.workshop),
+        present=services.present_ids(day),
+        counts=services.attendance_counts(day),
+        walk_in=walk_in,
+    ), status
+
+
+@bp.route("/training/workshops/<int:workshop_id>/days/<int:day_id>", methods=["GET", "POST"])
+def attendance(workshop_id: int, day_id: int):
+    day = _day_i_run(workshop_id, day_id)
+    if request.method == "POST":
+        try:
+            chosen = {int(v) for v in request.form.getlist("present")}
+            services.save_attendance(current_user, day, chosen)
+        except (ValueError, InvalidInput):
+            flash(_("Only people of the workshop's enterprises can attend."), "error")
+        else:
+            flash(_("Attendance is saved."), "success")
+        return redirect(url_for("training.attendance", workshop_id=workshop_id, day_id=day_id))
+    return _attendance_page(day)
+
+
+@bp.post("/training/workshops/<int:workshop_id>/days/<int:day_id>/mark")
+def mark(workshop_id: int, day_id: int):
+    """One tap from the attendance page's script: mark or unmark one person, answer the counts."""
+    day = _day_i_run(workshop_id, day_id)
+    person_id = request.form.get("person_id", type=int)
+    if person_id is None:
+        return jsonify(error=_("Say whom to mark.")), 422
+    try:
+        services.mark_present(current_user, day, person_id, request.form.get("present") == "1")
+    except InvalidInput as error:
+        return jsonify(errors=error.errors), 422
+    counts = services.attendance_counts(day)
+    return jsonify(
+        total=counts["total"],
+        by_sex={str(k): v for k, v in counts["by_sex"].items()},
+        by_role={str(k): v for k, v in counts["by_role"].items()},
+        cells={f"{sex}-{role}": n for (sex, role), n in counts["cells"].items()},
+    )
+
+
+@bp.post("/training/workshops/<int:workshop_id>/days/<int:day_id>/walk-in")
+def walk_in(workshop_id: int, day_id: int):
+    day = _day_i_run(workshop_id, day_id)
+    form = WalkInForm()
+    form.enterprise_id.choices = as_choices((e.id, e.name) for e in day.workshop.enterprises)
+    if form.validate_on_submit():
+        try:
+            person = services.add_walk_in(
+                current_user,
+                day,
+                form.enterprise_id.data,
+                form.full_name.data,
+                form.sex.data,
+                form.job_role.data,
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("%(name)s is added and marked present.", name=person.full_name), "success")
+            return redirect(url_for("training.attendance", workshop_id=workshop_id, day_id=day_id))
+    return _attendance_page(day, walk_in=form, status=422)
+
+
+@bp.get("/training/workshops/<int:workshop_id>/days/<int:day_id>/sign-in.pdf")
+def sign_in_sheet(workshop_id: int, day_id: int):
+    day = _day_i_run(workshop_id, day_id)
+    html = render_template(
+        "pdf/sign_in_sheet.html",
+        day=day,
+        workshop=day.workshop,
+        title=_module_titles().get(day.workshop.module_slug, day.workshop.module_slug),
+        people=services.workshop_people(day.workshop),
+        blank_rows=range(8),
+    )
+    return _pdf_response(html, f"sign-in-{day.day_date.isoformat()}.pdf")
+
+
+@bp.post("/training/workshops/<int:workshop_id>/certificates")
+def issue_certificates(workshop_id: int):
+    workshop = _workshop_i_run(workshop_id)
+    form = IssueCertificatesForm()
+    if form.validate_on_submit():
+        try:
+            issued = services.issue_certificates(current_user, workshop, form.locale.data)
+        except InvalidInput as error:
+            flash(next(iter(error.errors.values())), "error")
+        else:
+            flash(_("%(n)d certificate(s) issued.", n=len(issued)), "success")
+    return redirect(url_for("training.view_workshop", workshop_id=workshop.id))
+
+
+def _certificate_in_scope(code: str) -> Certificate:
+    certificate = services.find_certificate(code)
+    if certificate is None:
+        abort(404)
+    policy.get_workshop_or_404(current_user, certificate.workshop_id)
+    return certificate
+
+
+@bp.get("/certificates/<code>.pdf")
+def certificate_pdf(code: str):
+    certificate = _certificate_in_scope(code)
+    module = get_catalogue().get(certificate.module_slug)
+    verify_url = url_for("training.verify", code=certificate.code, _external=True)
+    with force_locale(certificate.locale):
+        html = render_template(
+            "pdf/certificate.html",
+            certificate=certificate,
+            module_title=module.title_in(certificate.locale) if module else certificate.module_slug,
+            verify_url=verify_url,
+            qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
+        )
+    return _pdf_response(html, f"certificate-{certificate.code}.pdf")
+
+
+@bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
+def revoke_certificate(code: str):
+    policy.require(current_user, policy.CERTIFICATE_REVOKE)
+    certificate = _certificate_in_scope(code)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        services.revoke_certificate(current_user, certificate, form.reason.data)
+        flash(_("Certificate %(code)s is revoked.", code=certificate.code), "success")
+        return redirect(url_for("training.view_workshop", workshop_id=certificate.workshop_id))
+    return render_template("training/revoke.html", form=form, certificate=certificate)
+
+
+@bp.get("/verify/<code>")
+@public
+def verify(code: str):
+    """The public page a certificate's QR code opens: its details and whether it is valid."""
+    certificate = services.find_certificate(code)
+    module = get_catalogue().get(certificate.module_slug) if certificate else None
+    locale = current_locale_code()
+    return render_template(
+        "training/verify.html",
+        certificate=certificate,
+        code=code,
+        module_title=module.title_in(locale) if module else "",
+    ), (200 if certificate else 404)
+
+
+def _visit_form(visit: Visit | None) -> VisitForm:
+    data = None
+    if visit is not None:
+        data = {
+            "enterprise_id": visit.enterprise_id,
+            "module_slug": visit.module_slug,
+            "visit_date": visit.visit_date,
+            "findings": visit.findings,
+            "next_steps": visit.next_steps,
+        }
+    elif request.args.get("enterprise", type=int):
+        data = {"enterprise_id": request.args.get("enterprise", type=int)}
+    form = VisitForm(data=data)
+    form.enterprise_id.choices = as_choices(_enterprise_choices())
+    form.module_slug.choices = as_choices(
+        [("", _("Choose a module")), *module_choices(current_locale_code())]
+    )
+    return form
+
+
+def _save_visit(visit: Visit | None):
+    form = _visit_form(visit)
+    if form.validate_on_submit():
+        try:
+            visit = services.save_visit(
+                current_user,
+                visit,
+                enterprise_id=form.enterprise_id.data,
+                module_slug=form.module_slug.data,
+                visit_date=form.visit_date.data,
+                findings=form.findings.data or "",
+                next_steps=form.next_steps.data or "",
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("The visit is saved."), "success")
+            return redirect(url_for("training.view_visit", visit_id=visit.id))
+    return render_template("training/visit_form.html", form=form, visit=visit)
+
+
+@bp.route("/training/visits/new", methods=["GET", "POST"])
+def create_visit():
+    policy.require(current_user, policy.VISIT_RECORD)
+    return _save_visit(None)
+
+
+def _visit_or_404(visit_id: int) -> Visit:
+    visit = db.session.scalar(
+        select(Visit).where(Visit.id == visit_id, policy.visit_scope(current_user))
+    )
+    if visit is None:
+        abort(404)
+    return visit
+
+
+@bp.get("/training/visits/<int:visit_id>")
+def view_visit(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    return render_template(
+        "training/visit.html",
+        visit=visit,
+        title=_module_titles().get(visit.module_slug, visit.module_slug),
+        can_edit=policy.can(current_user, policy.VISIT_RECORD),
+    )
+
+
+@bp.route("/training/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+def edit_visit(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    policy.require(current_user, policy.VISIT_RECORD)
+    return _save_visit(visit)
