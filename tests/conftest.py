@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from score_app import create_app
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
+from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.i18n import fold
@@ -153,6 +154,23 @@ def create_user(app):
                 **values,
             )
             return _detached(user)
+
+    return make
+
+
+@pytest.fixture
+def create_person(app):
+    numbers = itertools.count(1)
+
+    def make(enterprise, full_name=None, sex="female", job_role="worker"):
+        with app.app_context():
+            person = enterprise_services.add_person(
+                db.session.get(Enterprise, enterprise.id),
+                full_name or f"Person {next(numbers)}",
+                sex,
+                job_role,
+            )
+            return person.id
 
     return make
 

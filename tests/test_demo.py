@@ -75,3 +75,16 @@ def test_demo_is_deterministic(app):
             (e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))
         ]
     assert first == second
+
+
+def test_demo_trains_people_with_attendance_and_certificates(demo_app):
+    from score_app.training.models import Certificate, Visit, Workshop
+
+    with demo_app.app_context():
+        workshops = db.session.scalars(select(Workshop)).all()
+        certified = set(db.session.scalars(select(Certificate.participant_name)))
+        visits = db.session.scalars(select(Visit)).all()
+    ghana_people = {name for key, name, *_r in demo.PEOPLE if key in {"accra", "kumasi", "tema"}}
+    assert len(workshops) == 2
+    assert certified == ghana_people - set(demo.ABSENT_ON_DAY_2)
+    assert len(visits) == len(demo.VISITS)

@@ -26,6 +26,8 @@ class WorkshopForm(Form):
         _l("Enterprises taking part"),
         coerce=int,
         choices=[],
+        # The service checks scope, so every message comes back in one answer.
+        validate_choice=False,
         description=_l("Usually four or five enterprises learn together."),
     )
     days = FieldList(

@@ -93,14 +93,15 @@ def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
     form.module_slug.choices = as_choices(
         [("", _("Choose a module")), *module_choices(current_locale_code())]
     )
-    trainers = [current_user]
     if current_user.role == Role.ADMIN:
         trainers = db.session.scalars(
             select(User)
             .where(User.role.in_([Role.TRAINER, Role.ADMIN]), User.is_active)
             .order_by(User.full_name)
         ).all()
-    form.trainer_id.choices = as_choices((t.id, t.full_name) for t in trainers)
+        form.trainer_id.choices = as_choices((t.id, t.full_name) for t in trainers)
+    else:
+        del form.trainer_id  # a trainer runs their own workshops
     form.enterprise_ids.choices = as_choices(_enterprise_choices())
     return form
 
@@ -113,7 +114,9 @@ def _save_workshop(workshop: Workshop | None):
                 current_user,
                 workshop,
                 module_slug=form.module_slug.data,
-                trainer=db.session.get(User, form.trainer_id.data),
+                trainer=db.session.get(User, form.trainer_id.data)
+                if "trainer_id" in form
+                else current_user,
                 place=form.place.data,
                 enterprise_ids=form.enterprise_ids.data,
                 days=form.day_dates,
