@@ -8,7 +8,12 @@ export FLASK_APP := wsgi
 # A local secret for the demo and the CLI, made once; production sets SCORE_SECRET_KEY itself.
 WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_key)}";
 
-.PHONY: demo test install lint format i18n-update
+# Debian packages the app needs: Pango for WeasyPrint's PDFs, and fonts that cover Latin,
+# Vietnamese and Arabic names, embedded in every PDF.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test install lint format i18n-update system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +31,18 @@ instance/secret_key: | $(BIN)/python
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-install: $(VENV)/.installed instance/secret_key
+system-packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null; then \
+			echo "Installing Debian packages:" $$missing; \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+		else \
+			echo "Install these system packages (or their equivalents) for PDFs:" $$missing; \
+		fi; \
+	fi
+
+install: system-packages $(VENV)/.installed instance/secret_key
 
 demo: install
 	$(WITH_KEY) $(BIN)/flask score i18n compile && \
@@ -34,7 +50,7 @@ demo: install
 	$(BIN)/flask score demo --keep-existing && \
 	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-test instance/secret_key
+test: system-packages $(VENV)/.installed-test instance/secret_key
 	$(WITH_KEY) $(BIN)/flask score i18n compile
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest $(PYTEST_ARGS)
