@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from score_app import i18n
 from score_app.config import load_config, validate_config
 from score_app.extensions import babel, csrf, db, limiter, migrate
+from score_app.pages import DatabaseIdConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -14,11 +16,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, user loading, pages, API, commands and error pages."""
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     validate_config(app.config)
     app.json.sort_keys = False  # API objects keep the documented field order
 
+    if app.config["SCORE_PROXIES"]:
+        # Behind N reverse proxies: trust their X-Forwarded-* headers for address, host, scheme.
+        n = app.config["SCORE_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
@@ -45,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.catalog.views import bp as catalog_bp
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.home.views import bp as home_bp
+    from score_app.kpis.views import bp as kpis_bp
     from score_app.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -52,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(kpis_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
@@ -71,14 +80,28 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_template_filters(app: Flask) -> None:
+    from flask_login import current_user
+
+    from score_app.auth import policy
     from score_app.auth.forms import role_label
     from score_app.enterprises.forms import JOB_ROLE_LABELS, SEX_LABELS, sector_label
     from score_app.enterprises.models import JobRole, Sex
+    from score_app.i18n import format_number
+    from score_app.kpis.forms import audit_label, phase_label, status_label
 
     app.jinja_env.filters.update(
         role_label=role_label,
         sector_label=sector_label,
         sex_label=lambda sex: str(SEX_LABELS[Sex(sex)]),
         job_role_label=lambda role: str(JOB_ROLE_LABELS[JobRole(role)]),
+        status_label=status_label,
+        phase_label=phase_label,
+        audit_label=audit_label,
+        indicator_value=lambda value, indicator: format_number(value, indicator.decimals),
     )
-    app.jinja_env.globals.update(SEXES=list(Sex), JOB_ROLES=list(JobRole))
+    app.jinja_env.globals.update(
+        SEXES=list(Sex),
+        JOB_ROLES=list(JobRole),
+        can=lambda action: policy.can(current_user, action),
+        policy=policy,
+    )

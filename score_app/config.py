@@ -47,7 +47,9 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SCORE_SECTORS": _env_list("SCORE_SECTORS", DEFAULT_SECTORS),
         "SCORE_MODULES_DIR": os.environ.get("SCORE_MODULES_DIR", str(PROJECT_ROOT / "modules")),
-        "SCORE_PAGE_SIZE": int(os.environ.get("SCORE_PAGE_SIZE", "20")),
+        "SCORE_PAGE_SIZE": os.environ.get("SCORE_PAGE_SIZE", "20"),
+        "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
+        "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -76,5 +78,10 @@ def validate_config(config) -> None:
         )
     if not config["SCORE_SECTORS"]:
         raise ConfigError("SCORE_SECTORS is empty: list at least one sector code, comma-separated.")
+    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES"):
+        try:
+            config[name] = int(config[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, not {config[name]!r}.") from None
     if config["SCORE_PAGE_SIZE"] < 1:
         raise ConfigError("SCORE_PAGE_SIZE must be a positive whole number.")

@@ -7,9 +7,13 @@ from datetime import date, timedelta
 
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
+from score_app.catalog.services import get_catalogue
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput
 from score_app.extensions import db
+from score_app.kpis import services as kpi_services
+from score_app.kpis.models import Phase
 from score_app.training import services as training_services
 
 PASSWORD = "score-demo"
@@ -287,6 +291,7 @@ def load() -> None:
             enterprise_ids=[ids[k] for k in keys],
         )
     _load_training(ids, users)
+    _load_indicators(ids, users, admin)
 
 
 def _load_training(ids: dict[str, int], users: dict) -> None:
@@ -333,3 +338,104 @@ def _load_training(ids: dict[str, int], users: dict) -> None:
             findings=findings,
             next_steps=next_steps,
         )
+
+
+# Explains the figures that plausibility checks warn about (large gains after the training).
+WARNING_COMMENT = (
+    "Checked with the trainer against the attendance register and the production log: "
+    "the change is real and follows the improvement projects."
+)
+WORKING_DAYS_PER_MONTH = 22
+
+
+def _month(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _core_inputs(index: int, workers: int, step: int) -> dict[str, dict[str, float]]:
+    """Raw monthly figures for one enterprise, `step` follow-ups after the baseline."""
+    attended = workers * WORKING_DAYS_PER_MONTH * 8 * 60 * 0.95
+    efficiency = 52 + (index * 3) % 14 + step * (2.5 + index % 3)
+    scheduled = workers * WORKING_DAYS_PER_MONTH
+    absenteeism = 6.5 + index % 4 - step * (0.6 + (index % 2) * 0.3)
+    inspected = 1800 + 150 * index
+    defects = 9 + index % 5 - step * 1.4
+    figures = {
+        "operating_efficiency": {
+            "minutes_produced": round(attended * efficiency / 100),
+            "minutes_attended": round(attended),
+        },
+        "absenteeism_rate": {
+            "absent_person_days": round(scheduled * absenteeism / 100),
+            "scheduled_person_days": scheduled,
+        },
+        "defect_rate": {
+            "defective_units": round(inspected * defects / 100),
+            "inspected_units": inspected,
+        },
+        "osh_incidents": {"accidents": max(0, 3 + index % 3 - step), "near_misses": 2 + 3 * step},
+    }
+    if index % 2 == 0:
+        figures["on_time_delivery"] = {
+            "orders_on_time": 70 + 5 * step + index,
+            "orders_delivered": 100,
+        }
+    if index % 3 == 0:
+        hours = workers * WORKING_DAYS_PER_MONTH * 8
+        figures["ltifr"] = {"lost_time_injuries": max(0, 2 - step), "hours_worked": hours}
+    return figures
+
+
+def _save_month(user, enterprise, phase, period, figures):
+    """Save a month's figures, adding the explanation when a check asks for one."""
+    entries = {code: (inputs, "") for code, inputs in figures.items()}
+    start, end = period
+    try:
+        return kpi_services.save_period(
+            user, enterprise, phase=phase, period_start=start, period_end=end, entries=entries
+        )
+    except InvalidInput as error:
+        needs_comment = {key.split(".")[0] for key in error.errors if key.endswith(".comment")}
+        entries = {
+            code: (inputs, WARNING_COMMENT if code in needs_comment else "")
+            for code, (inputs, _c) in entries.items()
+        }
+        return kpi_services.save_period(
+            user, enterprise, phase=phase, period_start=start, period_end=end, entries=entries
+        )
+
+
+def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:
+    """A baseline and one to three quarterly follow-ups per enterprise, in mixed states."""
+    trainers = {
+        key: users[email] for email, *_r, keys in USERS if "trainer" in email for key in keys
+    }
+    staff = users["staff@example.org"]
+    module_one = get_catalogue().get("workplace-cooperation")
+    items = [item.id for item in module_one.checklist]
+    for index, (key, *_rest) in enumerate(ENTERPRISES):
+        enterprise = db.session.get(Enterprise, ids[key])
+        enterer = trainers.get(key, admin)
+        verifier = admin if enterer is not admin else staff
+        follow_ups = 1 + index % 3
+        year, month = 2025, 1 + index % 3
+        for step in range(follow_ups + 1):
+            phase = Phase.BASELINE if step == 0 else Phase.FOLLOW_UP
+            period = _month(year + (month + 3 * step - 1) // 12, (month + 3 * step - 1) % 12 + 1)
+            figures = _core_inputs(index, enterprise.workers_total, step)
+            for measurement in _save_month(enterer, enterprise, phase, period, figures):
+                if step < follow_ups:  # the latest follow-up stays a draft
+                    kpi_services.submit_measurement(enterer, measurement)
+                if step < follow_ups - 1 or (step == 0 and follow_ups == 1):
+                    kpi_services.verify_measurement(verifier, measurement)
+        present = 2 + index % 4
+        kpi_services.record_checklist(
+            enterer, enterprise, phase=Phase.BASELINE, assessed_on=_month(year, month)[1],
+            assessed_items=items, present_items=items[:present],
+        )  # fmt: skip
+        kpi_services.record_checklist(
+            enterer, enterprise, phase=Phase.FOLLOW_UP, assessed_on=period[1],
+            assessed_items=items, present_items=items[: present + 3 + follow_ups],
+        )  # fmt: skip

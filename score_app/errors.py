@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from score_app.extensions import db
@@ -51,7 +52,16 @@ def _server_error(error: InternalServerError):
     return _http_error(error)
 
 
+def _csrf_error(error: CSRFError):
+    message = _(
+        "This form has expired or did not come from this site. Go back, reload the page and "
+        "send it again."
+    )
+    return render_template("errors/generic.html", code=400, message=message), 400
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
 

@@ -10,6 +10,7 @@ WTFORMS_MESSAGES = (
     _l("This field is required."),
     _l("Not a valid choice."),
     _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
     _l("Not a valid date value."),
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),

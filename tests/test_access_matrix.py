@@ -14,6 +14,7 @@ from score_app.auth import services as auth_services
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
+from score_app.kpis.models import Measurement, Phase, Status
 from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
 from tests.conftest import sign_in
 
@@ -38,6 +39,14 @@ def runs_training(status):
 
 
 RUNS_TRAINING = runs_training(200)
+
+
+def enters_figures(status):
+    """An enterprise's own people, its trainer and admins enter figures; staff only read."""
+    return {**signed_in(status), "programme_staff": 403}
+
+
+ENTERS_FIGURES = enters_figures(200)
 
 
 @dataclass(frozen=True)
@@ -124,8 +133,60 @@ PAGES = [
     Row("POST", "/training/visits/new", RUNS_TRAINING, EMPTY),
     Row("GET", "/training/visits/{visit}", signed_in(200)),
     Row("GET", "/training/visits/{other_visit}", {**signed_in(404), "admin": 200}),
+    Row(
+        "GET",
+        "/training/workshops/{other_workshop}/days/{other_day}",
+        {**signed_in(404), "admin": 200},
+    ),
+    Row(
+        "POST",
+        "/training/workshops/{other_workshop}/days/{other_day}/mark",
+        {**signed_in(404), "admin": 422},
+        EMPTY,
+    ),
+    Row(
+        "GET",
+        "/training/workshops/{other_workshop}/days/{other_day}/sign-in.pdf",
+        {**signed_in(404), "admin": 200},
+    ),
+    Row("GET", "/certificates/{other_code}.pdf", {**signed_in(404), "admin": 200}),
+    Row(
+        "GET",
+        "/enterprises/{mine}/people/{other_person}",
+        {**signed_in(404), "programme_staff": 403},
+    ),
+    Row("GET", "/enterprises/{other}/eit", {**signed_in(404), "admin": 200}),
+    Row("GET", "/training/visits/{other_visit}/edit", {**signed_in(404), "admin": 200}),
     Row("GET", "/training/visits/{visit}/edit", RUNS_TRAINING),
     Row("POST", "/training/visits/{visit}/edit", RUNS_TRAINING, EMPTY),
+    Row("GET", "/enterprises/{mine}/indicators", signed_in(200)),
+    Row("GET", "/enterprises/{other}/indicators", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/measurements", signed_in(200)),
+    Row("GET", "/enterprises/{other}/measurements", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/measurements/new", ENTERS_FIGURES),
+    Row("POST", "/enterprises/{mine}/measurements/new", ENTERS_FIGURES, EMPTY),
+    Row("GET", "/enterprises/{other}/measurements/new", {**signed_in(404), "admin": 200}),
+    Row("GET", "/measurements/{measurement}", signed_in(200)),
+    Row("GET", "/measurements/{other_measurement}", {**signed_in(404), "admin": 200}),
+    Row("GET", "/measurements/{measurement}/edit", ENTERS_FIGURES),
+    Row("POST", "/measurements/{measurement}/edit", enters_figures(422), EMPTY),
+    Row("GET", "/measurements/{other_measurement}/edit", {**signed_in(404), "admin": 200}),
+    Row("POST", "/measurements/{measurement}/submit", enters_figures(302)),
+    Row(
+        "POST",
+        "/measurements/{measurement}/verify",
+        {**signed_in(302), "enterprise_owner": 403},
+    ),
+    Row("POST", "/measurements/{other_measurement}/verify", {**signed_in(404), "admin": 302}),
+    Row(
+        "POST",
+        "/measurements/{measurement}/reopen",
+        {**signed_in(403), "admin": 302, "programme_staff": 302},
+    ),
+    Row("POST", "/measurements/{measurement}/delete", enters_figures(302)),
+    Row("GET", "/enterprises/{mine}/checklist", signed_in(200)),
+    Row("POST", "/enterprises/{mine}/checklist", ENTERS_FIGURES, EMPTY),
+    Row("POST", "/enterprises/{other}/checklist", {**signed_in(404), "admin": 200}, EMPTY),
 ]
 API = [
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
@@ -136,6 +197,31 @@ API = [
         EMPTY,
     ),
     Row("GET", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401)),
+    Row("GET", "/api/v1/indicators", signed_in(200, anonymous=401)),
+    Row(
+        "POST",
+        "/api/v1/enterprises/{mine}/measurements",
+        {**signed_in(422, anonymous=401), "programme_staff": 403},
+        EMPTY,
+    ),
+    Row(
+        "POST",
+        "/api/v1/enterprises/{other}/measurements",
+        {**signed_in(404, anonymous=401), "admin": 422},
+        EMPTY,
+    ),
+    Row("GET", "/api/v1/enterprises/{mine}/measurements", signed_in(200, anonymous=401)),
+    Row(
+        "GET",
+        "/api/v1/enterprises/{other}/measurements",
+        {**signed_in(404, anonymous=401), "admin": 200},
+    ),
+    Row("GET", "/api/v1/enterprises/{mine}/comparison", signed_in(200, anonymous=401)),
+    Row(
+        "GET",
+        "/api/v1/enterprises/{other}/comparison",
+        {**signed_in(404, anonymous=401), "admin": 200},
+    ),
     Row("GET", "/api/v1/enterprises/{other}", {**signed_in(404, anonymous=401), "admin": 200}),
     Row("PATCH", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401), EMPTY),
     Row(
@@ -190,29 +276,54 @@ def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
         module_slug="workplace-cooperation", trainer_id=other_trainer_id, place="Durban"
     )
     other_workshop.enterprises = [db.session.get(Enterprise, other_id)]
+    other_day = WorkshopDay(day_date=date(2025, 3, 11))
+    other_workshop.days = [other_day]
+    other_person = Person(
+        enterprise_id=other_id, full_name="Thabo", sex=Sex.MALE, job_role=JobRole.WORKER
+    )
     visits = [
         Visit(enterprise_id=eid, module_slug="quality-management", visit_date=date(2025, 4, 1),
               trainer_id=tid)
         for eid, tid in ((mine_id, trainer_id), (other_id, other_trainer_id))
     ]  # fmt: skip
-    db.session.add_all([person, workshop, other_workshop, *visits])
+    db.session.add_all([person, other_person, workshop, other_workshop, *visits])
     db.session.flush()
+    certificates = [
+        Certificate(
+            code=code, workshop=w, person=p, locale="en", participant_name=p.full_name,
+            enterprise_name="-", trainer_name="-", module_slug="workplace-cooperation",
+            start_date=d.day_date, end_date=d.day_date,
+        )
+        for code, w, p, d in (
+            ("TEST-CODE-0001", workshop, person, day),
+            ("TEST-CODE-0002", other_workshop, other_person, other_day),
+        )
+    ]  # fmt: skip
     db.session.add(Attendance(workshop_day_id=day.id, person_id=person.id))
-    certificate = Certificate(
-        code="TEST-CODE-0001", workshop=workshop, person=person, locale="en",
-        participant_name="Ama", enterprise_name="Mine", trainer_name="T",
-        module_slug="workplace-cooperation", start_date=day.day_date, end_date=day.day_date,
-    )  # fmt: skip
-    db.session.add(certificate)
+    db.session.add_all(certificates)
+    measurements = [
+        Measurement(
+            enterprise_id=eid, indicator="defect_rate", phase=Phase.BASELINE,
+            period_start=date(2025, 1, 1), period_end=date(2025, 1, 31),
+            input_1=3, input_2=100, value=3.0, status=Status.SUBMITTED, entered_by_id=tid,
+        )
+        for eid, tid in ((mine_id, other_trainer_id), (other_id, other_trainer_id))
+    ]  # fmt: skip
+    db.session.add_all(measurements)
     db.session.commit()
     return {
         "workshop": workshop.id,
         "other_workshop": other_workshop.id,
         "day": day.id,
         "person": person.id,
-        "code": certificate.code,
+        "code": certificates[0].code,
+        "other_code": certificates[1].code,
+        "other_day": other_day.id,
+        "other_person": other_person.id,
         "visit": visits[0].id,
         "other_visit": visits[1].id,
+        "measurement": measurements[0].id,
+        "other_measurement": measurements[1].id,
     }
 
 
@@ -265,9 +376,29 @@ def _rule_of(path: str) -> str:
         "{other_workshop}": "<int:workshop_id>",
         "{day}": "<int:day_id>",
         "{code}": "<code>",
+        "{other_code}": "<code>",
+        "{other_day}": "<int:day_id>",
+        "{other_person}": "<int:person_id>",
+        "{measurement}": "<int:measurement_id>",
+        "{other_measurement}": "<int:measurement_id>",
         "{visit}": "<int:visit_id>",
         "{other_visit}": "<int:visit_id>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)
     return path
+
+
+POSTS = [row for row in PAGES if row.method == "POST"]
+
+
+@pytest.mark.parametrize("row", POSTS, ids=[f"POST {row.path}" for row in POSTS])
+def test_post_without_a_csrf_token_is_refused(make_app, world, row):
+    users, ids = world
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(users["admin"].id)
+        session["_fresh"] = True
+    response = client.post(row.path.format(**ids), data=row.data or {})
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(True)

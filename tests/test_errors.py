@@ -35,3 +35,17 @@ def test_a_server_error_shows_the_500_page_and_keeps_nothing(make_app, create_us
     assert "Your last change was not saved." in response.get_data(True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+def test_ids_and_page_numbers_too_large_for_the_database_are_not_found(
+    client_as, create_enterprise
+):
+    client = client_as("admin")
+    huge = "99999999999999999999"
+    assert client.get(f"/enterprises/{huge}").status_code == 404
+    assert client.get(f"/enterprises?page={huge}").status_code == 200
+    assert client.get("/enterprises?page=2147483648").status_code == 200
+    assert (
+        client.get(f"/enterprises/{create_enterprise().id}/indicators?follow_up={huge}").status_code
+        == 200
+    )

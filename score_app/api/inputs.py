@@ -23,6 +23,16 @@ ENTERPRISE_FIELDS = {
 }
 
 
+MEASUREMENT_FIELDS = {
+    "indicator": str,
+    "phase": str,
+    "period_start": "date",
+    "period_end": "date",
+    "inputs": dict,
+    "comment": str,
+}
+
+
 def read_object() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -37,6 +47,8 @@ def _type_problem(expected, value) -> str | None:
         return _("Must be true or false.")
     if expected in (str, "date") and not isinstance(value, str):
         return _("Must be a date written YYYY-MM-DD.") if expected == "date" else _("Must be text.")
+    if expected is dict and not isinstance(value, dict):
+        return _("Must be an object of named numbers.")
     return None
 
 
@@ -52,6 +64,33 @@ def check_types(body: dict, fields: dict) -> None:
                 errors[name] = problem
     if errors:
         raise InvalidInput(errors)
+
+
+def parse_dates(body: dict, names: tuple[str, ...]) -> tuple[dict, dict[str, str]]:
+    """YYYY-MM-DD dates from the body; a missing one is left for the use case to report."""
+    dates, errors = {}, {}
+    for name in names:
+        text = body.get(name)
+        try:
+            dates[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            dates[name] = None
+            errors[name] = _("Must be a date written YYYY-MM-DD.")
+    return dates, errors
+
+
+def numeric_inputs(inputs: dict | None) -> tuple[dict, dict[str, str]]:
+    """Inputs must be JSON numbers; text such as "12" is refused rather than guessed.
+
+    Returns the inputs with each wrongly typed one blanked, and a message for each of those.
+    """
+    clean, errors = {}, {}
+    for name, value in (inputs or {}).items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors[f"inputs.{name}"] = _("Must be a number.")
+            value = None
+        clean[name] = value
+    return clean, errors
 
 
 def as_formdata(values: dict) -> MultiDict:

@@ -1,13 +1,16 @@
-"""JSON API v1: token authentication and the enterprise endpoints."""
+"""JSON API v1: token authentication, enterprises, indicators and measurements."""
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from score_app.api.inputs import (
     ENTERPRISE_FIELDS,
+    MEASUREMENT_FIELDS,
     as_formdata,
     check_types,
     form_errors,
+    numeric_inputs,
+    parse_dates,
     read_object,
 )
 from score_app.auth import policy
@@ -18,10 +21,15 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db
 from score_app.i18n import country_choices
+from score_app.kpis import services as kpi_services
+from score_app.kpis.definitions import INDICATORS
+from score_app.kpis.models import Measurement
+from score_app.pages import db_id, paginate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
+JSON_DECIMALS = 6
 
 
 @bp.before_request
@@ -58,9 +66,9 @@ def enterprise_json(enterprise: Enterprise) -> dict:
     }
 
 
-def _validated_enterprise_data(values: dict) -> dict:
+def _validated_enterprise_data(values: dict, enterprise: Enterprise | None = None) -> dict:
     form = EnterpriseForm(formdata=as_formdata(values), meta={"csrf": False})
-    form.fill_choices(country_choices())
+    form.fill_choices(country_choices(), enterprise.sector if enterprise else None)
     if not form.validate():
         raise InvalidInput(form_errors(form))
     return {name: getattr(form, name).data for name in services.FIELDS}
@@ -74,10 +82,8 @@ def list_enterprises():
         sector=request.args.get("sector", ""),
         text=request.args.get("q", ""),
     )
-    per_page = min(
-        request.args.get("per_page", current_app.config["SCORE_PAGE_SIZE"], type=int), MAX_PER_PAGE
-    )
-    page = db.paginate(query, per_page=max(per_page, 1), error_out=False)
+    per_page = request.args.get("per_page", current_app.config["SCORE_PAGE_SIZE"], type=db_id)
+    page = paginate(query, per_page=min(max(per_page, 1), MAX_PER_PAGE))
     return jsonify(
         items=[enterprise_json(e) for e in page.items],
         page=page.page,
@@ -108,8 +114,111 @@ def update_enterprise(enterprise_id: int):
     enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
     policy.require(g.api_user, policy.ENTERPRISE_EDIT)
     body = read_object()
+    if body.get("id") == enterprise.id:
+        del body["id"]  # an object sent back as GET returned it
     check_types(body, ENTERPRISE_FIELDS)
     current = {name: getattr(enterprise, name) for name in services.FIELDS}
-    data = _validated_enterprise_data(current | body)
+    data = _validated_enterprise_data(current | body, enterprise)
     services.update_enterprise(g.api_user, enterprise, data)
     return jsonify(enterprise_json(enterprise))
+
+
+@bp.get("/indicators")
+def list_indicators():
+    return jsonify(
+        [
+            {
+                "code": ind.code,
+                "name": str(ind.name),
+                "unit": str(ind.unit),
+                "direction": ind.direction.value,
+                "inputs": [
+                    {
+                        "name": s.name,
+                        "label": str(s.label),
+                        "unit": str(s.unit),
+                        "whole_number": s.is_count,
+                    }
+                    for s in ind.inputs
+                ],
+            }
+            for ind in INDICATORS
+        ]
+    )
+
+
+def _rounded(number: float | None) -> float | None:
+    """Enough decimals for any use, without floating-point noise such as 2.8000000000000003."""
+    return None if number is None else round(number, JSON_DECIMALS)
+
+
+def measurement_json(measurement: Measurement) -> dict:
+    return {
+        "id": measurement.id,
+        "enterprise_id": measurement.enterprise_id,
+        "indicator": measurement.indicator,
+        "phase": measurement.phase.value,
+        "period_start": measurement.period_start.isoformat(),
+        "period_end": measurement.period_end.isoformat(),
+        "inputs": measurement.inputs,
+        "value": _rounded(measurement.value),
+        "status": measurement.status.value,
+        "comment": measurement.comment,
+        "warnings": measurement.warnings,
+    }
+
+
+@bp.post("/enterprises/<int:enterprise_id>/measurements")
+def create_measurement(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    policy.require(g.api_user, policy.MEASUREMENT_ENTER)
+    body = read_object()
+    check_types(body, MEASUREMENT_FIELDS)
+    inputs, input_errors = numeric_inputs(body.get("inputs"))
+    dates, date_errors = parse_dates(body, ("period_start", "period_end"))
+    try:
+        measurement = kpi_services.record_measurement(
+            g.api_user,
+            enterprise,
+            indicator=body.get("indicator") or "",
+            phase=body.get("phase") or "",
+            inputs=inputs,
+            comment=body.get("comment") or "",
+            **dates,
+        )
+    except InvalidInput as error:
+        # Type errors are the more precise message for their fields.
+        raise InvalidInput({**error.errors, **input_errors, **date_errors}) from None
+    return jsonify(measurement_json(measurement)), 201
+
+
+@bp.get("/enterprises/<int:enterprise_id>/measurements")
+def list_measurements(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    indicator = request.args.get("indicator") or None
+    return jsonify(
+        [measurement_json(m) for m in kpi_services.measurements_of(enterprise.id, indicator)]
+    )
+
+
+@bp.get("/enterprises/<int:enterprise_id>/comparison")
+def comparison(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    follow_up = request.args.get("follow_up", type=db_id)
+    rows = []
+    for row in kpi_services.comparison(enterprise.id, follow_up):
+        change = row.change
+        rows.append(
+            {
+                "indicator": row.indicator.code,
+                "unit": str(row.indicator.unit),
+                "direction": row.indicator.direction.value,
+                "baseline": _rounded(row.baseline.value) if row.baseline else None,
+                "follow_up": _rounded(row.follow_up.value) if row.follow_up else None,
+                "follow_up_number": row.follow_up_number,
+                "change_abs": _rounded(change.absolute) if change else None,
+                "change_pct": _rounded(change.relative) if change else None,
+                "improved": change.improved if change else None,
+            }
+        )
+    return jsonify(rows)

@@ -14,6 +14,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from score_app.auth.models import Role
 from score_app.forms import Form, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
+from score_app.pages import db_id
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),
@@ -87,7 +88,7 @@ class UserForm(Form):
         choices=[],
     )
     enterprises = SelectMultipleField(
-        _l("Enterprises (trainers and owners)"), choices=[], coerce=int
+        _l("Enterprises (trainers and owners)"), choices=[], coerce=db_id
     )
     new_password = PasswordField(
         _l("Password"),

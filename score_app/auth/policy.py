@@ -5,12 +5,12 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 """
 
 from flask import abort
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from score_app.auth.models import Role, User
-from score_app.enterprises.models import Enterprise, enterprise_members
+from score_app.enterprises.models import Enterprise, Person, enterprise_members
 from score_app.extensions import db
-from score_app.training.models import Visit, Workshop, workshop_enterprises
+from score_app.training.models import Certificate, Visit, Workshop, workshop_enterprises
 
 ENTERPRISE_VIEW = "enterprise.view"
 ENTERPRISE_CREATE = "enterprise.create"
@@ -21,6 +21,9 @@ PEOPLE_MANAGE = "people.manage"
 WORKSHOP_CREATE = "workshop.create"
 VISIT_RECORD = "visit.record"
 CERTIFICATE_REVOKE = "certificate.revoke"
+MEASUREMENT_ENTER = "measurement.enter"
+MEASUREMENT_VERIFY = "measurement.verify"
+MEASUREMENT_REOPEN = "measurement.reopen"
 
 _ALL = frozenset(Role)
 _RULES: dict[str, frozenset[Role]] = {
@@ -35,6 +38,11 @@ _RULES: dict[str, frozenset[Role]] = {
     WORKSHOP_CREATE: frozenset({Role.ADMIN, Role.TRAINER}),
     VISIT_RECORD: frozenset({Role.ADMIN, Role.TRAINER}),
     CERTIFICATE_REVOKE: frozenset({Role.ADMIN}),
+    # An enterprise's own people and its trainer enter figures; the trainer or programme staff
+    # verify them; only programme staff reopen a verified figure.
+    MEASUREMENT_ENTER: frozenset({Role.ADMIN, Role.TRAINER, Role.ENTERPRISE_OWNER}),
+    MEASUREMENT_VERIFY: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF, Role.TRAINER}),
+    MEASUREMENT_REOPEN: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
 }
 
 
@@ -45,6 +53,11 @@ def _is_live(user) -> bool:
 def can(user: User | None, action: str) -> bool:
     """True when the user's role allows the action (scope is checked by the query)."""
     return _is_live(user) and user.role in _RULES[action]
+
+
+def may_revoke_token(user: User | None, token_owner_id: int) -> bool:
+    """A token's own user revokes it, and so does an admin."""
+    return _is_live(user) and (user.id == token_owner_id or can(user, USER_MANAGE))
 
 
 def require(user: User | None, action: str) -> None:
@@ -118,3 +131,23 @@ def runs_workshop(user: User | None, workshop: Workshop) -> bool:
 
 def visit_scope(user: User | None) -> ColumnElement[bool]:
     return Visit.enterprise_id.in_(select(Enterprise.id).where(enterprise_scope(user)))
+
+
+def certificate_scope(user: User | None) -> ColumnElement[bool]:
+    """Certificates of people whose enterprise is in scope, and all of the workshops one runs.
+
+    A shared classroom does not open one enterprise's certificates to another's owner.
+    """
+    if not _is_live(user):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    in_scope = Certificate.person_id.in_(
+        select(Person.id).join(Enterprise).where(enterprise_scope(user))
+    )
+    if user.role == Role.TRAINER:
+        runs = Certificate.workshop_id.in_(
+            select(Workshop.id).where(Workshop.trainer_id == user.id)
+        )
+        return or_(in_scope, runs)
+    return in_scope

@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -76,6 +77,10 @@ def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[
 
 def _check_profile(user_id, email: str, full_name: str, locale: str | None) -> dict[str, str]:
     errors = {}
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        errors["email"] = _("Enter a valid email address.")
     clash = find_user_by_email(email)
     if clash is not None and clash.id != user_id:
         errors["email"] = _("Another account already uses this email address.")

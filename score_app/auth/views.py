@@ -31,6 +31,7 @@ from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db, limiter
 from score_app.forms import as_choices
 from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
+from score_app.pages import like_pattern, paginate
 
 bp = Blueprint("auth", __name__)
 
@@ -138,7 +139,7 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
-    if token.user_id != current_user.id and not policy.can(current_user, policy.USER_MANAGE):
+    if not policy.may_revoke_token(current_user, token.user_id):
         abort(404)
     services.revoke_token(token)
     flash(_("The token “%(label)s” is revoked.", label=token.label), "success")
@@ -156,11 +157,14 @@ def list_users():
         query = query.where(User.role == Role(role))
     text = request.args.get("q", "").strip()
     if text:
-        pattern = f"%{text.lower()}%"
+        pattern = like_pattern(text.lower())
         query = query.where(
-            or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.full_name).like(pattern, escape="\\"),
+            )
         )
-    page = db.paginate(query, per_page=current_app.config["SCORE_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render_template("auth/users.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
 
 

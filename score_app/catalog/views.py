@@ -7,7 +7,7 @@ from score_app.catalog.content import TrainingModule
 from score_app.catalog.services import get_catalogue, rendered_document
 from score_app.i18n import SUPPORTED_LOCALES, current_locale_code
 from score_app.kpis.definitions import BY_CODE
-from score_app.pdf import render_pdf
+from score_app.pdf import pdf_response
 
 bp = Blueprint("catalog", __name__, url_prefix="/modules")
 
@@ -56,11 +56,4 @@ def module_pdf(slug: str):
     with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_template("pdf/module.html", **_page_context(module), for_pdf=True)
         filename = f"{module.slug}-{current_locale_code()}.pdf"
-    return (
-        render_pdf(html),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{filename}"',
-        },
-    )
+    return pdf_response(html, filename)

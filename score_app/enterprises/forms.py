@@ -61,10 +61,16 @@ class EnterpriseForm(Form):
         ),
     )
 
-    def fill_choices(self, countries: list[tuple[str, str]]) -> "EnterpriseForm":
-        """Offer these countries and the configured sectors."""
+    def fill_choices(
+        self, countries: list[tuple[str, str]], current_sector: str | None = None
+    ) -> "EnterpriseForm":
+        """Offer these countries and the configured sectors, plus a sector no longer configured
+        that the enterprise still has."""
+        sectors = sector_choices()
+        if current_sector and current_sector not in dict(sectors):
+            sectors.append((current_sector, sector_label(current_sector)))
         self.country.choices = as_choices([("", _("Choose a country")), *countries])
-        self.sector.choices = as_choices([("", _("Choose a sector")), *sector_choices()])
+        self.sector.choices = as_choices([("", _("Choose a sector")), *sectors])
         return self
 
 

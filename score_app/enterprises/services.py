@@ -12,6 +12,7 @@ from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import fold, is_country_code
+from score_app.pages import like_pattern
 
 PROFILE_FIELDS = (
     "name",
@@ -26,6 +27,8 @@ PROFILE_FIELDS = (
 )
 FIELDS = (*PROFILE_FIELDS, "data_sharing_consent")
 _TEXT_FIELDS = ("name", "region", "product", "cohort")
+TEXT_LIMITS = {"name": 200, "region": 120, "product": 200, "cohort": 60}
+MAX_WORKERS = 1_000_000
 
 
 def _clean(data: dict) -> dict:
@@ -45,8 +48,15 @@ def _check(user: User, data: dict, enterprise: Enterprise | None) -> None:
         errors["country"] = _("Choose a country from the list.")
     elif (enterprise is None or country != enterprise.country) and not _may_place(user, country):
         errors["country"] = _("You can only place enterprises in the countries of your scope.")
-    if data["sector"] not in current_app.config["SCORE_SECTORS"]:
+    kept_sector = enterprise is not None and data["sector"] == enterprise.sector
+    if data["sector"] not in current_app.config["SCORE_SECTORS"] and not kept_sector:
         errors["sector"] = _("Choose a sector from the list.")
+    for name in ("workers_women", "workers_men"):
+        if not isinstance(data[name], int) or not 0 <= data[name] <= MAX_WORKERS:
+            errors[name] = _("Enter a whole number from 0 to %(max)s.", max=MAX_WORKERS)
+    for name, longest in TEXT_LIMITS.items():
+        if len(data[name]) > longest:
+            errors[name] = _("Use at most %(n)d characters.", n=longest)
     if data["joined_on"] and data["joined_on"] > date.today():
         errors["joined_on"] = _("The date joined cannot be in the future.")
     changing_consent = data["data_sharing_consent"] != (
@@ -102,8 +112,9 @@ def search_enterprises(
     if sector:
         query = query.where(Enterprise.sector == sector)
     if text.strip():
-        escaped = fold(text.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Enterprise.name_folded.like(f"%{escaped}%", escape="\\"))
+        query = query.where(
+            Enterprise.name_folded.like(like_pattern(fold(text.strip())), escape="\\")
+        )
     return query.order_by(Enterprise.name_folded, Enterprise.id)
 
 

@@ -1,6 +1,6 @@
 """Enterprise pages: the scoped list with filters, the profile, and the create and edit forms."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
 from score_app.i18n import country_choices, country_name, fold
+from score_app.pages import db_id, paginate
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -29,7 +30,7 @@ def _prepare(form: EnterpriseForm, enterprise: Enterprise | None) -> EnterpriseF
         countries = [c for c in countries if policy.country_in_scope(current_user, c[0])]
     else:
         countries = [c for c in countries if c[0] == enterprise.country]
-    form.fill_choices(countries)
+    form.fill_choices(countries, enterprise.sector if enterprise else None)
     if not policy.can(current_user, policy.ENTERPRISE_CONSENT):
         form.data_sharing_consent.render_kw = {"disabled": True}
         if enterprise is not None:
@@ -53,7 +54,7 @@ def list_enterprises():
         "text": request.args.get("q", ""),
     }
     query = services.search_enterprises(policy.scoped_enterprises(current_user), **filters)
-    page = db.paginate(query, per_page=current_app.config["SCORE_PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render_template(
         "enterprises/list.html",
         page=page,
@@ -161,7 +162,7 @@ def eit(enterprise_id: int):
     if request.method == "POST":
         policy.require(current_user, policy.PEOPLE_MANAGE)
         try:
-            chosen = {int(v) for v in request.form.getlist("members")}
+            chosen = {db_id(v) for v in request.form.getlist("members")}
             services.set_eit_members(enterprise, chosen)
         except (ValueError, InvalidInput):
             flash(_("Choose people of this enterprise only."), "error")

@@ -21,6 +21,10 @@ class Input:
     unit: str
     is_count: bool  # counts are whole numbers
 
+    @property
+    def is_hours_worked(self) -> bool:
+        return self.name in ("hours_worked", "worker_hours")
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -30,6 +34,23 @@ class Indicator:
     direction: Direction
     inputs: tuple[Input, ...]
     is_core: bool = False
+    # The first input is a part of the second (defective units of inspected units...).
+    is_part_of_whole: bool = False
+    # The second input divides the first; False only for a plain count (OSH incidents).
+    has_denominator: bool = True
+    # Above this the value is warned about (saved only with a comment).
+    plausible_max: float | None = None
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit == "%"
+
+    @property
+    def decimals(self) -> int:
+        """Decimals shown, and the precision below which a change counts as none."""
+        if not self.has_denominator:
+            return 0
+        return 1 if self.is_percentage else 2
 
 
 _COUNT = _l("count")
@@ -59,6 +80,7 @@ INDICATORS: tuple[Indicator, ...] = (
             _amount("minutes_attended", _l("Minutes attended"), _l("minutes")),
         ),
         is_core=True,
+        plausible_max=150,
     ),
     Indicator(
         "absenteeism_rate",
@@ -70,6 +92,7 @@ INDICATORS: tuple[Indicator, ...] = (
             _count("scheduled_person_days", _l("Scheduled person-days"), _l("days")),
         ),
         is_core=True,
+        is_part_of_whole=True,
     ),
     Indicator(
         "defect_rate",
@@ -78,6 +101,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Direction.LOWER,
         (_count("defective_units", _l("Defective units"), _l("units")), _INSPECTED),
         is_core=True,
+        is_part_of_whole=True,
     ),
     Indicator(
         "dhu",
@@ -114,6 +138,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Direction.LOWER,
         (_count("accidents", _l("Accidents")), _count("near_misses", _l("Near misses reported"))),
         is_core=True,
+        has_denominator=False,
     ),
     Indicator(
         "staff_turnover",
@@ -155,6 +180,7 @@ INDICATORS: tuple[Indicator, ...] = (
             _count("orders_on_time", _l("Orders delivered on time"), _l("orders")),
             _count("orders_delivered", _l("Orders delivered"), _l("orders")),
         ),
+        is_part_of_whole=True,
     ),
 )
 

@@ -14,17 +14,18 @@ from wtforms.validators import InputRequired, Length, Optional
 from score_app.enterprises.forms import PersonForm
 from score_app.forms import Form, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
+from score_app.pages import db_id
 
 MAX_WORKSHOP_DAYS = 6
 
 
 class WorkshopForm(Form):
     module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
-    trainer_id = SelectField(_l("Trainer"), coerce=int, choices=[])
+    trainer_id = SelectField(_l("Trainer"), coerce=db_id, choices=[])
     place = StringField(_l("Place"), validators=[InputRequired(), Length(max=200)])
     enterprise_ids = SelectMultipleField(
         _l("Enterprises taking part"),
-        coerce=int,
+        coerce=db_id,
         choices=[],
         # The service checks scope, so every message comes back in one answer.
         validate_choice=False,
@@ -42,11 +43,11 @@ class WorkshopForm(Form):
 
 
 class WalkInForm(PersonForm):
-    enterprise_id = SelectField(_l("Enterprise"), coerce=int, choices=[])
+    enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
 
 
 class VisitForm(Form):
-    enterprise_id = SelectField(_l("Enterprise"), coerce=int, choices=[])
+    enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
     module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
     visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
     findings = TextAreaField(

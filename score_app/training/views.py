@@ -3,8 +3,18 @@
 from datetime import date
 
 import segno
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -19,7 +29,8 @@ from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
 from score_app.forms import as_choices
 from score_app.i18n import current_locale_code
-from score_app.pdf import render_pdf
+from score_app.pages import db_id
+from score_app.pdf import pdf_response
 from score_app.training import services
 from score_app.training.forms import (
     IssueCertificatesForm,
@@ -31,17 +42,6 @@ from score_app.training.forms import (
 from score_app.training.models import Certificate, Visit, Workshop, WorkshopDay
 
 bp = Blueprint("training", __name__)
-
-
-def _pdf_response(html: str, filename: str):
-    return (
-        render_pdf(html),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{filename}"',
-        },
-    )
 
 
 def _enterprise_choices() -> list[tuple[int, str]]:
@@ -152,7 +152,7 @@ def view_workshop(workshop_id: int):
     workshop = policy.get_workshop_or_404(current_user, workshop_id)
     certificates = db.session.scalars(
         select(Certificate)
-        .where(Certificate.workshop_id == workshop.id)
+        .where(Certificate.workshop_id == workshop.id, policy.certificate_scope(current_user))
         .order_by(Certificate.participant_name)
     ).all()
     runs = policy.runs_workshop(current_user, workshop)
@@ -196,7 +196,7 @@ def attendance(workshop_id: int, day_id: int):
     day = _day_i_run(workshop_id, day_id)
     if request.method == "POST":
         try:
-            chosen = {int(v) for v in request.form.getlist("present")}
+            chosen = {db_id(v) for v in request.form.getlist("present")}
             services.save_attendance(current_user, day, chosen)
         except (ValueError, InvalidInput):
             flash(_("Only people of the workshop's enterprises can attend."), "error")
@@ -210,7 +210,7 @@ def attendance(workshop_id: int, day_id: int):
 def mark(workshop_id: int, day_id: int):
     """One tap from the attendance page's script: mark or unmark one person, answer the counts."""
     day = _day_i_run(workshop_id, day_id)
-    person_id = request.form.get("person_id", type=int)
+    person_id = request.form.get("person_id", type=db_id)
     if person_id is None:
         return jsonify(error=_("Say whom to mark.")), 422
     try:
@@ -260,7 +260,7 @@ def sign_in_sheet(workshop_id: int, day_id: int):
         people=services.workshop_people(day.workshop),
         blank_rows=range(8),
     )
-    return _pdf_response(html, f"sign-in-{day.day_date.isoformat()}.pdf")
+    return pdf_response(html, f"sign-in-{day.day_date.isoformat()}.pdf")
 
 
 @bp.post("/training/workshops/<int:workshop_id>/certificates")
@@ -273,15 +273,29 @@ def issue_certificates(workshop_id: int):
         except InvalidInput as error:
             flash(next(iter(error.errors.values())), "error")
         else:
-            flash(_("%(n)d certificate(s) issued.", n=len(issued)), "success")
+            flash(
+                ngettext(
+                    "%(num)d certificate issued.", "%(num)d certificates issued.", len(issued)
+                ),
+                "success",
+            )
     return redirect(url_for("training.view_workshop", workshop_id=workshop.id))
 
 
+def _public_url(path: str) -> str:
+    """A link printed on paper: the configured public address, else the one asked for."""
+    base = current_app.config["SCORE_PUBLIC_URL"] or request.host_url.rstrip("/")
+    return base + path
+
+
 def _certificate_in_scope(code: str) -> Certificate:
-    certificate = services.find_certificate(code)
+    certificate = db.session.scalar(
+        select(Certificate).where(
+            Certificate.code == code.strip().upper(), policy.certificate_scope(current_user)
+        )
+    )
     if certificate is None:
         abort(404)
-    policy.get_workshop_or_404(current_user, certificate.workshop_id)
     return certificate
 
 
@@ -289,7 +303,7 @@ def _certificate_in_scope(code: str) -> Certificate:
 def certificate_pdf(code: str):
     certificate = _certificate_in_scope(code)
     module = get_catalogue().get(certificate.module_slug)
-    verify_url = url_for("training.verify", code=certificate.code, _external=True)
+    verify_url = _public_url(url_for("training.verify", code=certificate.code))
     with force_locale(certificate.locale):
         html = render_template(
             "pdf/certificate.html",
@@ -298,7 +312,7 @@ def certificate_pdf(code: str):
             verify_url=verify_url,
             qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
         )
-    return _pdf_response(html, f"certificate-{certificate.code}.pdf")
+    return pdf_response(html, f"certificate-{certificate.code}.pdf")
 
 
 @bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
@@ -338,8 +352,8 @@ def _visit_form(visit: Visit | None) -> VisitForm:
             "findings": visit.findings,
             "next_steps": visit.next_steps,
         }
-    elif request.args.get("enterprise", type=int):
-        data = {"enterprise_id": request.args.get("enterprise", type=int)}
+    elif request.args.get("enterprise", type=db_id):
+        data = {"enterprise_id": request.args.get("enterprise", type=db_id)}
     form = VisitForm(data=data)
     form.enterprise_id.choices = as_choices(_enterprise_choices())
     form.module_slug.choices = as_choices(

@@ -117,3 +117,21 @@ def test_a_trainer_cannot_revoke(app, session_world):
     _issue(trainer, session_world)
     code = _certificates(app)["Abena"]
     assert trainer.post(f"/certificates/{code}/revoke", data={"reason": "x"}).status_code == 403
+
+
+def test_a_shared_workshop_does_not_show_another_enterprises_certificates(
+    app, session_world, create_user
+):
+    trainer = sign_in(app.test_client(), session_world["trainer"])
+    _attend(trainer, session_world, "abena")  # Accra Works
+    _attend(trainer, session_world, "yaw")  # Kumasi Works
+    _issue(trainer, session_world)
+    codes = _certificates(app)
+    owner = sign_in(
+        app.test_client(), create_user("enterprise_owner", enterprises=[session_world["accra"]])
+    )
+    page = owner.get(f"/training/workshops/{session_world['workshop']}").get_data(True)
+    assert codes["Abena"] in page
+    assert codes["Yaw"] not in page and "Kumasi Works</td>" not in page
+    assert owner.get(f"/certificates/{codes['Yaw']}.pdf").status_code == 404
+    assert owner.get(f"/certificates/{codes['Abena']}.pdf").status_code == 200

@@ -1,0 +1,49 @@
+"""SVG charts (pygal) for pages and PDFs alike: no script, a stable id, numbers in the locale."""
+
+import re
+
+import pygal
+from markupsafe import Markup
+from pygal.style import Style
+
+from score_app.i18n import format_number
+
+_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    foreground="#1b1f24",
+    foreground_strong="#1b1f24",
+    foreground_subtle="#4f5761",
+    colors=("#0b5394", "#a4161a"),
+    font_family="Noto Sans, DejaVu Sans, sans-serif",
+    label_font_size=12,
+    major_label_font_size=12,
+    value_font_size=11,
+)
+
+
+def _clean(svg: str, chart_id: str) -> Markup:
+    svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"chart-[0-9a-f-]{36}", f"chart-{chart_id}", svg)
+    return Markup(svg)
+
+
+def trend_chart(labels: list[str], values: list[float], *, decimals: int, chart_id: str) -> Markup:
+    """A line of an indicator's values over its periods, each point labelled with its value."""
+    chart = pygal.Line(
+        style=_STYLE,
+        js=(),
+        disable_xml_declaration=True,
+        width=520,
+        height=240,
+        show_legend=False,
+        print_values=True,
+        dots_size=4,
+        margin=12,
+        value_formatter=lambda v: format_number(v, decimals),
+        truncate_label=-1,
+    )
+    chart.x_labels = labels
+    chart.add("", values)
+    return _clean(chart.render(is_unicode=True), chart_id)

@@ -1,0 +1,125 @@
+"""The rules a measurement must pass (DOMAIN.md section 4): hard errors, and plausibility
+warnings that can be saved with a comment."""
+
+import math
+from datetime import date
+
+from babel.numbers import NumberFormatError, parse_decimal
+from flask_babel import gettext as _
+
+from score_app.kpis.definitions import Indicator
+
+MAX_CHANGE_FROM_BASELINE = 0.5
+MAX_HOURS_PER_WORKER_MONTH = 300
+MAX_PERIOD_LENGTH_GAP = 0.10
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _number(raw, locale: str) -> float | None:
+    """A number from JSON, or from text typed in the user's locale ('1 250,5' in French)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            return float(parse_decimal(raw.strip(), locale=locale, strict=False))
+        except (NumberFormatError, ValueError):
+            return None
+    return None
+
+
+def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[str, float]:
+    """The inputs as numbers, or a dict of field messages raised as ValueError's argument."""
+    values, errors = {}, {}
+    for spec in indicator.inputs:
+        given = raw.get(spec.name)
+        if given is None or (isinstance(given, str) and not given.strip()):
+            errors[spec.name] = _("Enter a number.")
+            continue
+        number = _number(given, locale)
+        if number is None or not math.isfinite(number):
+            errors[spec.name] = _("Enter a number, such as 1250 or 12.5.")
+        elif number < 0:
+            errors[spec.name] = _("Cannot be negative.")
+        elif spec.is_count and not number.is_integer():
+            errors[spec.name] = _("Must be a whole number: this is a count.")
+        else:
+            values[spec.name] = number
+    for name in set(raw) - {spec.name for spec in indicator.inputs}:
+        errors[name] = _("Not an input of this indicator.")
+    part, whole = indicator.inputs
+    if indicator.has_denominator and values.get(whole.name) == 0:
+        errors[whole.name] = _(
+            "Must be more than zero: %(indicator)s is undefined when it is 0.",
+            indicator=indicator.name,
+        )
+    elif (
+        indicator.is_part_of_whole
+        and part.name in values
+        and whole.name in values
+        and values[part.name] > values[whole.name]
+    ):
+        errors[part.name] = _("Cannot be more than %(whole)s.", whole=whole.label.lower())
+    if errors:
+        raise ValueError(errors)
+    return values
+
+
+def check_period(start: date | None, end: date | None, today: date) -> dict[str, str]:
+    errors = {}
+    if start is None:
+        errors["period_start"] = _("Enter the first day of the period.")
+    if end is None:
+        errors["period_end"] = _("Enter the last day of the period.")
+    elif start is not None and end < start:
+        errors["period_end"] = _("The last day must be on or after the first day.")
+    elif end > today:
+        errors["period_end"] = _("The period cannot end in the future.")
+    return errors
+
+
+def plausibility_warnings(
+    indicator: Indicator,
+    value: float,
+    inputs: dict[str, float],
+    *,
+    baseline_value: float | None,
+    workers: int,
+    period_days: int,
+    baseline_days: int | None,
+) -> list[str]:
+    """What looks unlikely about a measurement; each needs a comment before it is saved."""
+    warnings = []
+    if indicator.plausible_max is not None and value > indicator.plausible_max:
+        warnings.append(
+            _(
+                "%(indicator)s above %(max)s is unusual: check the inputs.",
+                indicator=indicator.name,
+                max=indicator.plausible_max,
+            )
+        )
+    if baseline_value and abs(value - baseline_value) / baseline_value > MAX_CHANGE_FROM_BASELINE:
+        warnings.append(_("This differs from the baseline by more than half."))
+    hours = next((inputs[s.name] for s in indicator.inputs if s.is_hours_worked), None)
+    months = period_days / DAYS_PER_MONTH
+    if hours is not None and workers and hours / workers / months > MAX_HOURS_PER_WORKER_MONTH:
+        warnings.append(
+            _(
+                "%(hours)s hours for %(workers)s workers is more than %(limit)s hours per worker a "
+                "month.",
+                hours=f"{hours:,.0f}",
+                workers=workers,
+                limit=MAX_HOURS_PER_WORKER_MONTH,
+            )
+        )
+    if baseline_days and abs(period_days - baseline_days) / baseline_days > MAX_PERIOD_LENGTH_GAP:
+        warnings.append(
+            _(
+                "This period has %(days)s days and the baseline %(baseline)s: they differ by "
+                "more than 10 %%, so the two are hard to compare.",
+                days=period_days,
+                baseline=baseline_days,
+            )
+        )
+    return warnings

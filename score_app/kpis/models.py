@@ -1,0 +1,130 @@
+"""Measurements of an enterprise's indicators, their audit trail, and good-practice checklists.
+
+A measurement stores its two raw inputs as entered, in the order the indicator defines them;
+the value is derived from them by the indicator's formula whenever they change.
+"""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from score_app.extensions import db, utcnow, value_enum
+from score_app.kpis.definitions import BY_CODE, Indicator
+
+
+class Phase(enum.StrEnum):
+    BASELINE = "baseline"
+    FOLLOW_UP = "follow_up"
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+
+
+class Measurement(db.Model):
+    __tablename__ = "measurements"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "indicator", "phase", "period_start", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    indicator: Mapped[str] = mapped_column(String(40), index=True)
+    phase: Mapped[Phase] = mapped_column(value_enum(Phase, 20))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    input_1: Mapped[float]
+    input_2: Mapped[float]
+    value: Mapped[float]
+    status: Mapped[Status] = mapped_column(value_enum(Status, 20), default=Status.DRAFT)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
+    entered_by: Mapped["User | None"] = relationship(foreign_keys=[entered_by_id])  # noqa: F821
+    verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])  # noqa: F821
+
+    @property
+    def definition(self) -> Indicator:
+        return BY_CODE[self.indicator]
+
+    @property
+    def inputs(self) -> dict[str, float]:
+        first, second = self.definition.inputs
+        return {first.name: self.input_1, second.name: self.input_2}
+
+    @property
+    def period_days(self) -> int:
+        return (self.period_end - self.period_start).days + 1
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == Status.VERIFIED
+
+
+class AuditAction(enum.StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    VERIFY = "verify"
+    REOPEN = "reopen"
+    DELETE = "delete"
+
+
+class MeasurementAudit(db.Model):
+    """One change to a measurement: who, when, before and after, and why.
+
+    Rows outlive the measurement they describe, so deletions stay on record.
+    """
+
+    __tablename__ = "measurement_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measurement_id: Mapped[int] = mapped_column(index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    indicator: Mapped[str] = mapped_column(String(40))
+    action: Mapped[AuditAction] = mapped_column(value_enum(AuditAction, 20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    old_inputs: Mapped[dict | None] = mapped_column(JSON)
+    old_value: Mapped[float | None]
+    new_inputs: Mapped[dict | None] = mapped_column(JSON)
+    new_value: Mapped[float | None]
+    old_status: Mapped[str | None] = mapped_column(String(20))
+    new_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class ChecklistAssessment(db.Model):
+    """The good-practice checklist as found on one day, at baseline or at a follow-up."""
+
+    __tablename__ = "checklist_assessments"
+    __table_args__ = (UniqueConstraint("enterprise_id", "phase", "assessed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    phase: Mapped[Phase] = mapped_column(value_enum(Phase, 20))
+    assessed_on: Mapped[date]
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Ids of the checklist items (from modules/) found in place.
+    present_items: Mapped[list] = mapped_column(JSON, default=list)
+    # Ids of every item that was looked at, so "absent" differs from "not assessed".
+    assessed_items: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

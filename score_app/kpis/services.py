@@ -1,0 +1,469 @@
+"""Use cases for indicators: record measurements, move them through the workflow, audit every
+change, compare baseline with follow-up, and record the good-practice checklist."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput
+from score_app.extensions import db, utcnow
+from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
+from score_app.kpis.compare import Change, compare
+from score_app.kpis.definitions import BY_CODE, INDICATORS, Indicator
+from score_app.kpis.formulas import compute
+from score_app.kpis.models import (
+    AuditAction,
+    ChecklistAssessment,
+    Measurement,
+    MeasurementAudit,
+    Phase,
+    Status,
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    indicator: Indicator
+    inputs: dict[str, float]
+    value: float
+    warnings: list[str]
+
+
+def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Measurement]:
+    """An enterprise's measurements in period order, baseline first within a period."""
+    query = select(Measurement).where(Measurement.enterprise_id == enterprise_id)
+    if indicator:
+        query = query.where(Measurement.indicator == indicator)
+    return list(
+        db.session.scalars(
+            query.order_by(Measurement.period_start, Measurement.phase, Measurement.id)
+        )
+    )
+
+
+def _baseline(enterprise_id: int, indicator: str, exclude_id: int | None) -> Measurement | None:
+    return db.session.scalar(
+        select(Measurement)
+        .where(
+            Measurement.enterprise_id == enterprise_id,
+            Measurement.indicator == indicator,
+            Measurement.phase == Phase.BASELINE,
+            Measurement.id != (exclude_id or 0),
+        )
+        .order_by(Measurement.period_end.desc())
+        .limit(1)
+    )
+
+
+def check_measurement(
+    enterprise: Enterprise,
+    *,
+    indicator: str,
+    phase: str,
+    period_start: date | None,
+    period_end: date | None,
+    inputs: dict,
+    comment: str,
+    locale: str = "en",
+    existing: Measurement | None = None,
+) -> Checked:
+    """Every rule of DOMAIN.md section 4; raise InvalidInput naming each bad field."""
+    errors = {}
+    definition = BY_CODE.get(indicator)
+    if definition is None:
+        errors["indicator"] = _("Unknown indicator.")
+    if phase not in set(Phase):
+        errors["phase"] = _("Choose baseline or follow-up.")
+    errors.update(check_period(period_start, period_end, date.today()))
+    values = {}
+    if definition is not None:
+        try:
+            values = check_inputs(definition, inputs, locale)
+        except ValueError as problem:
+            errors.update({f"inputs.{name}": msg for name, msg in problem.args[0].items()})
+    if not errors:
+        clash = db.session.scalar(
+            select(Measurement.id).where(
+                Measurement.enterprise_id == enterprise.id,
+                Measurement.indicator == indicator,
+                Measurement.phase == phase,
+                Measurement.period_start == period_start,
+                Measurement.period_end == period_end,
+                Measurement.id != (existing.id if existing else 0),
+            )
+        )
+        if clash:
+            errors["period_start"] = _(
+                "This indicator already has a measurement for this phase and period."
+            )
+    if errors:
+        raise InvalidInput(errors)
+    value = compute(indicator, values)
+    baseline = _baseline(enterprise.id, indicator, existing.id if existing else None)
+    is_follow_up = phase == Phase.FOLLOW_UP and baseline is not None
+    warnings = plausibility_warnings(
+        definition,
+        value,
+        values,
+        baseline_value=baseline.value if is_follow_up else None,
+        workers=enterprise.workers_total,
+        period_days=(period_end - period_start).days + 1,
+        baseline_days=baseline.period_days if is_follow_up else None,
+    )
+    if warnings and not comment.strip():
+        raise InvalidInput(
+            {"comment": _("Add a comment that explains this: %(why)s", why=" ".join(warnings))}
+        )
+    return Checked(definition, values, value, warnings)
+
+
+def _audit(
+    measurement: Measurement,
+    action: AuditAction,
+    user: User,
+    *,
+    old: tuple | None = None,
+    old_status: Status | None = None,
+    reason: str = "",
+) -> None:
+    old_inputs, old_value = old or (None, None)
+    deleted = action == AuditAction.DELETE
+    db.session.add(
+        MeasurementAudit(
+            measurement_id=measurement.id,
+            enterprise_id=measurement.enterprise_id,
+            indicator=measurement.indicator,
+            action=action,
+            user_id=user.id,
+            old_inputs=old_inputs,
+            old_value=old_value,
+            new_inputs=None if deleted else measurement.inputs,
+            new_value=None if deleted else measurement.value,
+            old_status=old_status.value if old_status else None,
+            new_status=None if deleted else measurement.status.value,
+            reason=reason,
+        )
+    )
+
+
+def _apply(measurement: Measurement, checked: Checked, comment: str, user: User) -> None:
+    first, second = checked.indicator.inputs
+    measurement.input_1 = checked.inputs[first.name]
+    measurement.input_2 = checked.inputs[second.name]
+    measurement.value = checked.value
+    measurement.warnings = checked.warnings
+    measurement.comment = comment.strip()
+    measurement.entered_by_id = user.id
+
+
+def record_measurement(
+    user: User, enterprise: Enterprise, *, comment: str = "", **fields
+) -> Measurement:
+    """Save one new measurement as a draft, with its audit row, in one commit."""
+    checked = check_measurement(enterprise, comment=comment, **fields)
+    measurement = Measurement(
+        enterprise_id=enterprise.id,
+        indicator=fields["indicator"],
+        phase=Phase(fields["phase"]),
+        period_start=fields["period_start"],
+        period_end=fields["period_end"],
+        status=Status.DRAFT,
+    )
+    _apply(measurement, checked, comment, user)
+    db.session.add(measurement)
+    db.session.flush()
+    _audit(measurement, AuditAction.CREATE, user)
+    db.session.commit()
+    return measurement
+
+
+def _editable(measurement: Measurement) -> None:
+    if measurement.is_locked:
+        raise InvalidInput(
+            {"status": _("A verified measurement is locked; programme staff can reopen it.")}
+        )
+
+
+def update_measurement(
+    user: User, measurement: Measurement, inputs: dict, comment: str, locale: str = "en"
+) -> Measurement:
+    _editable(measurement)
+    checked = check_measurement(
+        measurement.enterprise,
+        indicator=measurement.indicator,
+        phase=measurement.phase,
+        period_start=measurement.period_start,
+        period_end=measurement.period_end,
+        inputs=inputs,
+        comment=comment,
+        locale=locale,
+        existing=measurement,
+    )
+    old = (measurement.inputs, measurement.value)
+    _apply(measurement, checked, comment, user)
+    _audit(measurement, AuditAction.EDIT, user, old=old, reason=comment.strip())
+    db.session.commit()
+    return measurement
+
+
+def save_period(
+    user: User,
+    enterprise: Enterprise,
+    *,
+    phase: str,
+    period_start: date | None,
+    period_end: date | None,
+    entries: dict[str, tuple[dict, str]],
+    locale: str = "en",
+) -> list[Measurement]:
+    """Save every filled indicator of one period at once, or nothing if any is wrong.
+
+    `entries` maps an indicator code to (raw inputs, comment); an indicator left blank is
+    skipped; one already measured for this period is updated unless it is verified.
+    """
+    ready, errors = check_period_entries(
+        enterprise, phase=phase, period_start=period_start, period_end=period_end,
+        entries=entries, locale=locale,
+    )  # fmt: skip
+    if errors:
+        raise InvalidInput(errors)
+    saved = []
+    for existing, checked, comment in ready:
+        if existing is None:
+            measurement = Measurement(
+                enterprise_id=enterprise.id,
+                indicator=checked.indicator.code,
+                phase=Phase(phase),
+                period_start=period_start,
+                period_end=period_end,
+                status=Status.DRAFT,
+            )
+            _apply(measurement, checked, comment, user)
+            db.session.add(measurement)
+            db.session.flush()
+            _audit(measurement, AuditAction.CREATE, user)
+        else:
+            measurement, old = existing, (existing.inputs, existing.value)
+            _apply(measurement, checked, comment, user)
+            _audit(measurement, AuditAction.EDIT, user, old=old, reason=comment.strip())
+        saved.append(measurement)
+    db.session.commit()
+    return saved
+
+
+def check_period_entries(
+    enterprise: Enterprise,
+    *,
+    phase: str,
+    period_start: date | None,
+    period_end: date | None,
+    entries: dict[str, tuple[dict, str]],
+    locale: str = "en",
+) -> tuple[list, dict[str, str]]:
+    """Check every filled row of a period form: (rows ready to save, errors by field)."""
+    errors, ready = {}, []
+    filled = {
+        code: (inputs, comment)
+        for code, (inputs, comment) in entries.items()
+        if any(str(v).strip() for v in inputs.values() if v is not None) or comment.strip()
+    }
+    if not filled:
+        return [], {"entries": _("Fill in the inputs of at least one indicator.")}
+    for code, (inputs, comment) in filled.items():
+        existing = db.session.scalar(
+            select(Measurement).where(
+                Measurement.enterprise_id == enterprise.id,
+                Measurement.indicator == code,
+                Measurement.phase == phase,
+                Measurement.period_start == period_start,
+                Measurement.period_end == period_end,
+            )
+        )
+        try:
+            if existing is not None:
+                _editable(existing)
+            checked = check_measurement(
+                enterprise,
+                indicator=code,
+                phase=phase,
+                period_start=period_start,
+                period_end=period_end,
+                inputs=inputs,
+                comment=comment,
+                locale=locale,
+                existing=existing,
+            )
+        except InvalidInput as error:
+            errors.update({_period_key(code, key): msg for key, msg in error.errors.items()})
+        else:
+            ready.append((existing, checked, comment))
+    return ready, errors
+
+
+def _period_key(code: str, key: str) -> str:
+    """Errors about the period belong to the period; the rest to the indicator's row."""
+    return key if key in ("phase", "period_start", "period_end") else f"{code}.{key}"
+
+
+def _change_status(user, measurement, new_status, action, reason="") -> None:
+    old_status = measurement.status
+    measurement.status = new_status
+    _audit(measurement, action, user, old_status=old_status, reason=reason)
+    db.session.commit()
+
+
+def submit_measurement(user: User, measurement: Measurement) -> None:
+    if measurement.status != Status.DRAFT:
+        raise InvalidInput({"status": _("Only a draft can be submitted.")})
+    _change_status(user, measurement, Status.SUBMITTED, AuditAction.SUBMIT)
+
+
+def verify_measurement(user: User, measurement: Measurement) -> None:
+    """Lock a submitted figure; whoever last entered it cannot be the one who verifies it."""
+    if measurement.status != Status.SUBMITTED:
+        raise InvalidInput({"status": _("Only a submitted measurement can be verified.")})
+    if measurement.entered_by_id == user.id:
+        raise InvalidInput(
+            {"status": _("Someone other than the person who entered the figures must verify them.")}
+        )
+    measurement.verified_by_id, measurement.verified_at = user.id, utcnow()
+    _change_status(user, measurement, Status.VERIFIED, AuditAction.VERIFY)
+
+
+def reopen_measurement(user: User, measurement: Measurement, reason: str) -> None:
+    if measurement.status != Status.VERIFIED:
+        raise InvalidInput({"status": _("Only a verified measurement can be reopened.")})
+    if not reason.strip():
+        raise InvalidInput({"reason": _("Say why the measurement is reopened.")})
+    measurement.verified_by_id, measurement.verified_at = None, None
+    _change_status(user, measurement, Status.DRAFT, AuditAction.REOPEN, reason.strip())
+
+
+def delete_measurement(user: User, measurement: Measurement, reason: str) -> None:
+    _editable(measurement)
+    if not reason.strip():
+        raise InvalidInput({"reason": _("Say why the measurement is deleted.")})
+    old = (measurement.inputs, measurement.value)
+    _audit(
+        measurement,
+        AuditAction.DELETE,
+        user,
+        old=old,
+        old_status=measurement.status,
+        reason=reason.strip(),
+    )
+    db.session.delete(measurement)
+    db.session.commit()
+
+
+def history(measurement_id: int) -> list[MeasurementAudit]:
+    return list(
+        db.session.scalars(
+            select(MeasurementAudit)
+            .where(MeasurementAudit.measurement_id == measurement_id)
+            .order_by(MeasurementAudit.at, MeasurementAudit.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    indicator: Indicator
+    baseline: Measurement | None
+    follow_up: Measurement | None
+    follow_up_number: int | None
+    follow_ups: int
+    change: Change | None
+    series: list[Measurement]
+
+
+def comparison(enterprise_id: int, follow_up: int | None = None) -> list[ComparisonRow]:
+    """Per indicator with data: baseline, the latest (or N-th) follow-up, and the change."""
+    rows = []
+    by_indicator: dict[str, list[Measurement]] = {}
+    for measurement in measurements_of(enterprise_id):
+        by_indicator.setdefault(measurement.indicator, []).append(measurement)
+    for definition in INDICATORS:
+        series = by_indicator.get(definition.code)
+        if not series:
+            continue
+        baselines = [m for m in series if m.phase == Phase.BASELINE]
+        follow_ups = [m for m in series if m.phase == Phase.FOLLOW_UP]
+        baseline = baselines[-1] if baselines else None
+        number = follow_up if follow_up is not None else len(follow_ups)
+        after = follow_ups[number - 1] if 0 < number <= len(follow_ups) else None
+        change = (
+            compare(baseline.value, after.value, definition.direction, definition.decimals)
+            if baseline and after
+            else None
+        )
+        rows.append(
+            ComparisonRow(
+                definition,
+                baseline,
+                after,
+                number if after else None,
+                len(follow_ups),
+                change,
+                series,
+            )
+        )
+    return rows
+
+
+def record_checklist(
+    user: User, enterprise: Enterprise, *, phase: str, assessed_on: date | None,
+    assessed_items: list[str], present_items: list[str],
+) -> ChecklistAssessment:  # fmt: skip
+    errors = {}
+    if phase not in set(Phase):
+        errors["phase"] = _("Choose baseline or follow-up.")
+    if assessed_on is None:
+        errors["assessed_on"] = _("Enter the date of the assessment.")
+    elif assessed_on > date.today():
+        errors["assessed_on"] = _("The date cannot be in the future.")
+    unknown = set(present_items) - set(assessed_items)
+    if unknown:
+        errors["present_items"] = _("Only items that were assessed can be present.")
+    if errors:
+        raise InvalidInput(errors)
+    assessment = db.session.scalar(
+        select(ChecklistAssessment).where(
+            ChecklistAssessment.enterprise_id == enterprise.id,
+            ChecklistAssessment.phase == phase,
+            ChecklistAssessment.assessed_on == assessed_on,
+        )
+    ) or ChecklistAssessment(
+        enterprise_id=enterprise.id, phase=Phase(phase), assessed_on=assessed_on
+    )
+    assessment.assessed_by_id = user.id
+    assessment.assessed_items = sorted(set(assessed_items))
+    assessment.present_items = sorted(set(present_items))
+    db.session.add(assessment)
+    db.session.commit()
+    return assessment
+
+
+def checklist_assessments(enterprise_id: int) -> list[ChecklistAssessment]:
+    return list(
+        db.session.scalars(
+            select(ChecklistAssessment)
+            .where(ChecklistAssessment.enterprise_id == enterprise_id)
+            .order_by(ChecklistAssessment.assessed_on)
+        )
+    )
+
+
+def adopted_since_baseline(assessments: list[ChecklistAssessment]) -> list[str]:
+    """Items present at the latest follow-up that were assessed and absent at baseline."""
+    baselines = [a for a in assessments if a.phase == Phase.BASELINE]
+    follow_ups = [a for a in assessments if a.phase == Phase.FOLLOW_UP]
+    if not baselines or not follow_ups:
+        return []
+    before, after = baselines[-1], follow_ups[-1]
+    absent_before = set(before.assessed_items) - set(before.present_items)
+    return sorted(absent_before & set(after.present_items))

@@ -1,0 +1,277 @@
+"""Indicator pages: an enterprise's results, entering a period, one measurement and its history,
+the workflow, and the good-practice checklist."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from score_app.auth import policy
+from score_app.catalog.services import get_catalogue
+from score_app.charts import trend_chart
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput, show_on_form
+from score_app.extensions import db
+from score_app.i18n import current_locale_code, format_day
+from score_app.kpis import services
+from score_app.kpis.definitions import BY_CODE, INDICATORS
+from score_app.kpis.forms import (
+    PHASE_LABELS,
+    ChecklistForm,
+    CommentForm,
+    PeriodForm,
+    ReasonForm,
+    status_label,
+)
+from score_app.kpis.models import Measurement, Phase
+from score_app.pages import db_id
+from score_app.training.models import Workshop, workshop_enterprises
+
+bp = Blueprint("kpis", __name__)
+
+
+def _chart(row: services.ComparisonRow):
+    labels = [format_day(m.period_end, "short") for m in row.series]
+    values = [m.value for m in row.series]
+    return trend_chart(labels, values, decimals=row.indicator.decimals, chart_id=row.indicator.code)
+
+
+@bp.get("/enterprises/<int:enterprise_id>/indicators")
+def results(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    follow_up = request.args.get("follow_up", type=db_id)
+    rows = services.comparison(enterprise.id, follow_up)
+    return render_template(
+        "kpis/results.html",
+        enterprise=enterprise,
+        rows=rows,
+        charts={row.indicator.code: _chart(row) for row in rows if len(row.series) > 1},
+        follow_up=follow_up,
+        can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
+    )
+
+
+def _chosen_indicators():
+    code = request.args.get("indicator")
+    if code:
+        if code not in BY_CODE:
+            abort(404)
+        return [BY_CODE[code]]
+    return list(INDICATORS)
+
+
+def _entries(indicators) -> dict[str, tuple[dict, str]]:
+    return {
+        ind.code: (
+            {spec.name: request.form.get(f"{ind.code}-{spec.name}", "") for spec in ind.inputs},
+            request.form.get(f"{ind.code}-comment", ""),
+        )
+        for ind in indicators
+    }
+
+
+@bp.route("/enterprises/<int:enterprise_id>/measurements/new", methods=["GET", "POST"])
+def enter_period(enterprise_id: int):
+    """One form for every indicator of a period (or one with ?indicator=); Check, then Save."""
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    policy.require(current_user, policy.MEASUREMENT_ENTER)
+    indicators = _chosen_indicators()
+    form = PeriodForm(data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)})
+    previews, errors = {}, {}
+    if form.validate_on_submit():
+        fields = {
+            "phase": form.phase.data,
+            "period_start": form.period_start.data,
+            "period_end": form.period_end.data,
+            "entries": _entries(indicators),
+            "locale": current_locale_code(),
+        }
+        if request.form.get("action") == "save":
+            try:
+                saved = services.save_period(current_user, enterprise, **fields)
+            except InvalidInput as error:
+                errors = error.errors
+            else:
+                flash(
+                    ngettext(
+                        "%(num)d measurement saved as a draft.",
+                        "%(num)d measurements saved as drafts.",
+                        len(saved),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("kpis.list_measurements", enterprise_id=enterprise.id))
+        else:
+            ready, errors = services.check_period_entries(enterprise, **fields)
+            previews = {checked.indicator.code: checked for _existing, checked, _c in ready}
+        show_on_form(form, InvalidInput({k: v for k, v in errors.items() if "." not in k}))
+    return render_template(
+        "kpis/enter.html",
+        enterprise=enterprise,
+        form=form,
+        indicators=indicators,
+        values=request.form,
+        previews=previews,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@bp.get("/enterprises/<int:enterprise_id>/measurements")
+def list_measurements(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    return render_template(
+        "kpis/measurements.html",
+        enterprise=enterprise,
+        measurements=services.measurements_of(enterprise.id),
+        can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
+    )
+
+
+def _measurement_or_404(measurement_id: int) -> Measurement:
+    measurement = db.session.scalar(
+        select(Measurement)
+        .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
+        .where(Measurement.id == measurement_id, policy.enterprise_scope(current_user))
+    )
+    if measurement is None:
+        abort(404)
+    return measurement
+
+
+@bp.get("/measurements/<int:measurement_id>")
+def view_measurement(measurement_id: int):
+    measurement = _measurement_or_404(measurement_id)
+    return render_template(
+        "kpis/measurement.html",
+        measurement=measurement,
+        history=services.history(measurement.id),
+        reason_form=ReasonForm(formdata=None),
+        can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
+        can_verify=policy.can(current_user, policy.MEASUREMENT_VERIFY),
+        can_reopen=policy.can(current_user, policy.MEASUREMENT_REOPEN),
+    )
+
+
+@bp.route("/measurements/<int:measurement_id>/edit", methods=["GET", "POST"])
+def edit_measurement(measurement_id: int):
+    measurement = _measurement_or_404(measurement_id)
+    policy.require(current_user, policy.MEASUREMENT_ENTER)
+    form = CommentForm(data={"comment": measurement.comment})
+    errors = {}
+    if form.validate_on_submit():
+        inputs = {
+            spec.name: request.form.get(spec.name, "") for spec in measurement.definition.inputs
+        }
+        try:
+            services.update_measurement(
+                current_user, measurement, inputs, form.comment.data or "", current_locale_code()
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            errors = error.errors
+            show_on_form(form, InvalidInput({k: v for k, v in errors.items() if k == "comment"}))
+        else:
+            flash(_("The measurement is saved."), "success")
+            return redirect(url_for("kpis.view_measurement", measurement_id=measurement.id))
+    values = request.form if request.method == "POST" else measurement.inputs
+    return render_template(
+        "kpis/edit.html", measurement=measurement, form=form, values=values, errors=errors
+    ), (422 if errors else 200)
+
+
+def _workflow(measurement_id: int, action: str, permission: str, needs_reason: bool = False):
+    measurement = _measurement_or_404(measurement_id)
+    policy.require(current_user, permission)
+    form = ReasonForm()
+    try:
+        if needs_reason and not form.validate():
+            raise InvalidInput({"reason": _("Give a reason.")})
+        step = getattr(services, f"{action}_measurement")
+        if needs_reason:
+            step(current_user, measurement, form.reason.data)
+        else:
+            step(current_user, measurement)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(error.errors.values()), "error")
+        return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
+    if action == "delete":
+        flash(_("The measurement is deleted; its history is kept."), "success")
+        return redirect(url_for("kpis.list_measurements", enterprise_id=measurement.enterprise_id))
+    flash(
+        _("The measurement is now %(status)s.", status=status_label(measurement.status)), "success"
+    )
+    return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
+
+
+@bp.post("/measurements/<int:measurement_id>/submit")
+def submit_measurement(measurement_id: int):
+    return _workflow(measurement_id, "submit", policy.MEASUREMENT_ENTER)
+
+
+@bp.post("/measurements/<int:measurement_id>/verify")
+def verify_measurement(measurement_id: int):
+    return _workflow(measurement_id, "verify", policy.MEASUREMENT_VERIFY)
+
+
+@bp.post("/measurements/<int:measurement_id>/reopen")
+def reopen_measurement(measurement_id: int):
+    return _workflow(measurement_id, "reopen", policy.MEASUREMENT_REOPEN, needs_reason=True)
+
+
+@bp.post("/measurements/<int:measurement_id>/delete")
+def delete_measurement(measurement_id: int):
+    return _workflow(measurement_id, "delete", policy.MEASUREMENT_ENTER, needs_reason=True)
+
+
+def _taken_modules(enterprise: Enterprise):
+    """Module 1 always, and every module the enterprise has a workshop of."""
+    catalogue = get_catalogue()
+    slugs = set(
+        db.session.scalars(
+            select(Workshop.module_slug)
+            .join(workshop_enterprises, workshop_enterprises.c.workshop_id == Workshop.id)
+            .where(workshop_enterprises.c.enterprise_id == enterprise.id)
+        )
+    )
+    return [m for m in catalogue.modules if m.order == 1 or m.slug in slugs]
+
+
+@bp.route("/enterprises/<int:enterprise_id>/checklist", methods=["GET", "POST"])
+def checklist(enterprise_id: int):
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    modules = _taken_modules(enterprise)
+    form = ChecklistForm(data={"phase": Phase.FOLLOW_UP.value, "assessed_on": date.today()})
+    if request.method == "POST":
+        policy.require(current_user, policy.MEASUREMENT_ENTER)
+        if form.validate():
+            try:
+                services.record_checklist(
+                    current_user,
+                    enterprise,
+                    phase=form.phase.data,
+                    assessed_on=form.assessed_on.data,
+                    assessed_items=[item.id for m in modules for item in m.checklist],
+                    present_items=request.form.getlist("present"),
+                )
+            except InvalidInput as error:
+                show_on_form(form, error)
+            else:
+                flash(_("The checklist is saved."), "success")
+                return redirect(url_for("kpis.checklist", enterprise_id=enterprise.id))
+    assessments = services.checklist_assessments(enterprise.id)
+    return render_template(
+        "kpis/checklist.html",
+        enterprise=enterprise,
+        modules=modules,
+        form=form,
+        assessments=assessments,
+        adopted=services.adopted_since_baseline(assessments),
+        present=set(request.form.getlist("present")),
+        locale=current_locale_code(),
+        can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
+        phase_labels=PHASE_LABELS,
+    )

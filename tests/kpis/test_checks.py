@@ -1,0 +1,142 @@
+"""The rules every measurement passes: hard errors on fields, and warnings needing a comment."""
+
+import pytest
+
+from score_app.kpis.checks import check_inputs, plausibility_warnings
+from score_app.kpis.definitions import BY_CODE
+
+
+def _errors(code, inputs, locale="en"):
+    with pytest.raises(ValueError) as caught:
+        check_inputs(BY_CODE[code], inputs, locale)
+    return caught.value.args[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "inputs", "field", "message"),
+    [
+        (
+            "defect_rate",
+            {"defective_units": "", "inspected_units": 10},
+            "defective_units",
+            "Enter a number.",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": "abc", "inspected_units": 10},
+            "defective_units",
+            "Enter a number, such as",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": -1, "inspected_units": 10},
+            "defective_units",
+            "Cannot be negative.",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": 2.5, "inspected_units": 10},
+            "defective_units",
+            "whole number",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": 0, "inspected_units": 0},
+            "inspected_units",
+            "Must be more than zero",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": 11, "inspected_units": 10},
+            "defective_units",
+            "Cannot be more than",
+        ),
+        (
+            "absenteeism_rate",
+            {"absent_person_days": 30, "scheduled_person_days": 20},
+            "absent_person_days",
+            "Cannot be more than",
+        ),
+        (
+            "on_time_delivery",
+            {"orders_on_time": 9, "orders_delivered": 8},
+            "orders_on_time",
+            "Cannot be more than",
+        ),
+        (
+            "ltifr",
+            {"lost_time_injuries": 1, "hours_worked": 0},
+            "hours_worked",
+            "undefined when it is 0",
+        ),
+        (
+            "ltifr",
+            {"lost_time_injuries": 1, "hours_worked": float("inf")},
+            "hours_worked",
+            "Enter a number",
+        ),
+        (
+            "defect_rate",
+            {"defective_units": 1, "inspected_units": 10, "colour": 3},
+            "colour",
+            "Not an input",
+        ),
+    ],
+)
+def test_each_hard_rule_names_its_field(code, inputs, field, message):
+    assert message in _errors(code, inputs)[field]
+
+
+def test_dhu_may_exceed_the_units_inspected():
+    assert check_inputs(BY_CODE["dhu"], {"defects_found": 75, "inspected_units": 50})
+
+
+def test_a_count_of_zero_accidents_is_fine_without_denominator():
+    assert check_inputs(BY_CODE["osh_incidents"], {"accidents": 0, "near_misses": 0}) == {
+        "accidents": 0.0,
+        "near_misses": 0.0,
+    }
+
+
+def test_numbers_typed_in_french_are_read_as_the_user_meant():
+    values = check_inputs(
+        BY_CODE["operating_efficiency"],
+        {"minutes_produced": "12\u202f500,5", "minutes_attended": "20 000"},
+        "fr",
+    )
+    assert values == {"minutes_produced": 12500.5, "minutes_attended": 20000.0}
+
+
+def _warnings(code, value, inputs, **context):
+    context = {
+        "baseline_value": None,
+        "workers": 0,
+        "period_days": 30,
+        "baseline_days": None,
+    } | context
+    return plausibility_warnings(BY_CODE[code], value, inputs, **context)
+
+
+def test_efficiency_above_150_percent_is_warned():
+    assert _warnings("operating_efficiency", 151, {})
+    assert not _warnings("operating_efficiency", 150, {})
+
+
+def test_a_change_of_more_than_half_against_baseline_is_warned():
+    assert "more than half" in _warnings("defect_rate", 4.0, {}, baseline_value=9.0)[0]
+    assert not _warnings("defect_rate", 5.0, {}, baseline_value=9.0)
+
+
+def test_too_many_hours_per_worker_is_warned_when_headcount_is_known():
+    inputs = {"lost_time_injuries": 0, "hours_worked": 40_000}
+    assert "300 hours per worker" in _warnings("ltifr", 0, inputs, workers=100, period_days=30)[0]
+    assert not _warnings("ltifr", 0, inputs, workers=200, period_days=30)
+    assert not _warnings("ltifr", 0, inputs, workers=0, period_days=30)
+
+
+def test_a_period_much_longer_than_the_baseline_is_flagged():
+    assert (
+        "differ by more than 10"
+        in _warnings("defect_rate", 3, {}, period_days=40, baseline_days=30)[0]
+    )
+    assert not _warnings("defect_rate", 3, {}, period_days=31, baseline_days=30)

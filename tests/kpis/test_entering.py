@@ -1,0 +1,111 @@
+"""Entering a period's figures: all indicators at once, errors on fields, warnings need comments."""
+
+from sqlalchemy import func, select
+
+from score_app.extensions import db
+from score_app.kpis.models import Measurement, MeasurementAudit
+from tests.kpis.conftest import period_form
+
+
+def _count(app, model=Measurement):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _url(world):
+    return f"/enterprises/{world['enterprise'].id}/measurements/new"
+
+
+EFFICIENCY = {"minutes_produced": "6310", "minutes_attended": "10000"}
+DEFECTS = {"defective_units": "45", "inspected_units": "1500"}
+
+
+def test_one_form_saves_several_indicators_as_drafts(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    response = owner.post(
+        _url(figures_world), data=period_form(operating_efficiency=EFFICIENCY, defect_rate=DEFECTS)
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        saved = {
+            m.indicator: (m.value, m.status.value) for m in db.session.scalars(select(Measurement))
+        }
+    assert saved == {"operating_efficiency": (63.1, "draft"), "defect_rate": (3.0, "draft")}
+    assert _count(app, MeasurementAudit) == 2
+
+
+def test_check_shows_the_computed_values_and_saves_nothing(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    page = owner.post(
+        _url(figures_world), data=period_form(action="check", operating_efficiency=EFFICIENCY)
+    ).get_data(True)
+    assert "Result: 63.1 %" in page
+    assert _count(app) == 0
+
+
+def test_one_impossible_value_saves_nothing_and_keeps_every_typed_figure(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    response = owner.post(
+        _url(figures_world),
+        data=period_form(
+            operating_efficiency=EFFICIENCY,
+            defect_rate={"defective_units": "1600", "inspected_units": "1500"},
+        ),
+    )
+    page = response.get_data(True)
+    assert response.status_code == 422
+    assert 'id="defect_rate-defective_units-error">Cannot be more than units inspected.' in page
+    assert 'value="1600"' in page and 'value="6310"' in page
+    assert _count(app) == 0
+
+
+def test_a_single_indicator_can_be_entered_alone(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    page = owner.get(_url(figures_world) + "?indicator=absenteeism_rate").get_data(True)
+    assert page.count('<fieldset class="card indicator-entry"') == 1
+
+
+def test_a_warning_needs_a_comment_before_saving(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    owner.post(_url(figures_world), data=period_form(defect_rate=DEFECTS))
+    follow_up = {"defective_units": "10", "inspected_units": "1500"}  # 3 % -> 0.67 %
+    kwargs = {"phase": "follow_up", "start": "2025-06-01", "end": "2025-06-30"}
+    refused = owner.post(_url(figures_world), data=period_form(defect_rate=follow_up, **kwargs))
+    assert refused.status_code == 422
+    assert "differs from the baseline by more than half" in refused.get_data(True)
+    assert _count(app) == 1
+    explained = {**follow_up, "comment": "New inspection table since March."}
+    saved = owner.post(_url(figures_world), data=period_form(defect_rate=explained, **kwargs))
+    assert saved.status_code == 302
+    with app.app_context():
+        follow = db.session.scalar(select(Measurement).where(Measurement.phase == "follow_up"))
+        assert follow.comment == "New inspection table since March."
+        assert follow.warnings
+
+
+def test_the_period_must_end_after_it_starts_and_not_in_the_future(figures_world):
+    owner = figures_world["clients"]["owner"]
+    page = owner.post(
+        _url(figures_world),
+        data=period_form(start="2025-02-01", end="2025-01-31", defect_rate=DEFECTS),
+    ).get_data(True)
+    assert "The last day must be on or after the first day." in page
+    page = owner.post(
+        _url(figures_world),
+        data=period_form(start="2025-02-01", end="2999-01-31", defect_rate=DEFECTS),
+    ).get_data(True)
+    assert "The period cannot end in the future." in page
+
+
+def test_an_empty_form_says_what_to_fill_in(figures_world):
+    page = (
+        figures_world["clients"]["owner"]
+        .post(_url(figures_world), data=period_form())
+        .get_data(True)
+    )
+    assert "Fill in the inputs of at least one indicator." in page
+
+
+def test_programme_staff_cannot_enter_figures(figures_world):
+    staff = figures_world["clients"]["staff"]
+    assert staff.post(_url(figures_world), data=period_form(defect_rate=DEFECTS)).status_code == 403

@@ -1,0 +1,139 @@
+"""Draft, submitted, verified: who moves a measurement, the lock, reopening, and the audit trail."""
+
+import pytest
+from sqlalchemy import select
+
+from score_app.extensions import db
+from score_app.kpis.models import Measurement, MeasurementAudit
+from tests.kpis.conftest import period_form
+
+
+@pytest.fixture
+def draft(app, figures_world):
+    """A defect-rate baseline entered by the owner."""
+    figures_world["clients"]["owner"].post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
+    )
+    with app.app_context():
+        return db.session.scalar(select(Measurement.id))
+
+
+def _state(app, measurement_id):
+    with app.app_context():
+        m = db.session.get(Measurement, measurement_id)
+        return None if m is None else (m.status.value, m.value)
+
+
+def _audit(app, measurement_id):
+    with app.app_context():
+        rows = db.session.scalars(
+            select(MeasurementAudit)
+            .where(MeasurementAudit.measurement_id == measurement_id)
+            .order_by(MeasurementAudit.id)
+        )
+        return [
+            (r.action.value, r.old_value, r.new_value, r.old_status, r.new_status, r.reason)
+            for r in rows
+        ]
+
+
+def test_owner_submits_and_trainer_verifies(app, figures_world, draft):
+    clients = figures_world["clients"]
+    clients["owner"].post(f"/measurements/{draft}/submit")
+    clients["trainer"].post(f"/measurements/{draft}/verify")
+    assert _state(app, draft) == ("verified", 3.0)
+
+
+def test_nobody_verifies_their_own_figures(app, figures_world):
+    trainer = figures_world["clients"]["trainer"]
+    trainer.post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
+    )
+    with app.app_context():
+        measurement_id = db.session.scalar(select(Measurement.id))
+    trainer.post(f"/measurements/{measurement_id}/submit")
+    page = trainer.post(f"/measurements/{measurement_id}/verify", follow_redirects=True).get_data(
+        True
+    )
+    assert "Someone other than the person who entered the figures must verify them." in page
+    assert _state(app, measurement_id)[0] == "submitted"
+
+
+def test_a_draft_cannot_be_verified_and_owners_cannot_verify(app, figures_world, draft):
+    figures_world["clients"]["trainer"].post(f"/measurements/{draft}/verify")
+    assert _state(app, draft)[0] == "draft"
+    figures_world["clients"]["owner"].post(f"/measurements/{draft}/submit")
+    assert (
+        figures_world["clients"]["owner"].post(f"/measurements/{draft}/verify").status_code == 403
+    )
+
+
+def test_verified_is_locked_until_staff_reopen_with_a_reason(app, figures_world, draft):
+    clients = figures_world["clients"]
+    clients["owner"].post(f"/measurements/{draft}/submit")
+    clients["staff"].post(f"/measurements/{draft}/verify")
+    edit = clients["owner"].post(
+        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    )
+    assert "A verified measurement is locked" in edit.get_data(True)
+    assert _state(app, draft) == ("verified", 3.0)
+    assert (
+        clients["trainer"].post(f"/measurements/{draft}/reopen", data={"reason": "x"}).status_code
+        == 403
+    )
+    clients["staff"].post(f"/measurements/{draft}/reopen", data={"reason": ""})
+    assert _state(app, draft)[0] == "verified"
+    clients["staff"].post(
+        f"/measurements/{draft}/reopen", data={"reason": "Inspection count was wrong"}
+    )
+    assert _state(app, draft)[0] == "draft"
+    clients["owner"].post(
+        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    )
+    assert _state(app, draft) == ("draft", 2.0)
+
+
+def test_every_change_is_in_the_audit_trail_and_the_history_page(app, figures_world, draft):
+    clients = figures_world["clients"]
+    clients["owner"].post(
+        f"/measurements/{draft}/edit",
+        data={"defective_units": "30", "inspected_units": "1500", "comment": "Recounted"},
+    )
+    clients["owner"].post(f"/measurements/{draft}/submit")
+    clients["trainer"].post(f"/measurements/{draft}/verify")
+    assert _audit(app, draft) == [
+        ("create", None, 3.0, None, "draft", ""),
+        ("edit", 3.0, 2.0, None, "draft", "Recounted"),
+        ("submit", None, 2.0, "draft", "submitted", ""),
+        ("verify", None, 2.0, "submitted", "verified", ""),
+    ]
+    page = clients["staff"].get(f"/measurements/{draft}").get_data(True)
+    assert "Recounted" in page and page.count("<tr>") >= 5
+
+
+def test_deleting_needs_a_reason_and_keeps_the_history(app, figures_world, draft):
+    owner = figures_world["clients"]["owner"]
+    owner.post(f"/measurements/{draft}/delete", data={"reason": ""})
+    assert _state(app, draft) is not None
+    owner.post(f"/measurements/{draft}/delete", data={"reason": "Entered twice"})
+    assert _state(app, draft) is None
+    assert _audit(app, draft)[-1] == ("delete", 3.0, None, "draft", None, "Entered twice")
+
+
+def test_results_page_shows_change_raw_counts_status_and_a_chart(app, figures_world, draft):
+    owner = figures_world["clients"]["owner"]
+    owner.post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(
+            phase="follow_up", start="2025-06-01", end="2025-06-30",
+            defect_rate={"defective_units": "30", "inspected_units": "1500"},
+        ),
+    )  # fmt: skip
+    page = owner.get(f"/enterprises/{figures_world['enterprise'].id}/indicators").get_data(True)
+    assert "Improved" in page
+    assert "-1.0 points" in page and "-33.3 %" in page
+    assert "Defective units: 45" in page and "Units inspected: 1,500" in page
+    assert "<svg" in page and "<script" not in page
+    assert "status-draft" in page
