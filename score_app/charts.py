@@ -16,9 +16,9 @@ _STYLE = Style(
     foreground_subtle="#4f5761",
     colors=("#0b5394", "#a4161a"),
     font_family="Noto Sans, DejaVu Sans, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    value_font_size=11,
+    label_font_size=16,
+    major_label_font_size=16,
+    value_font_size=16,
 )
 
 
@@ -31,16 +31,26 @@ def _clean(svg: str, chart_id: str) -> Markup:
 
 def trend_chart(labels: list[str], values: list[float], *, decimals: int, chart_id: str) -> Markup:
     """A line of an indicator's values over its periods, each point labelled with its value."""
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.35 or abs(high) * 0.1 or 1
     chart = pygal.Line(
         style=_STYLE,
         js=(),
         disable_xml_declaration=True,
-        width=520,
-        height=240,
+        width=400,
+        height=200,
         show_legend=False,
         print_values=True,
-        dots_size=4,
-        margin=12,
+        print_values_position="top",
+        show_y_labels=False,
+        show_y_guides=False,
+        range=(low - pad, high + pad),
+        dots_size=5,
+        margin_top=28,
+        margin_bottom=8,
+        margin_left=40,
+        margin_right=40,
+        stroke_style={"width": 3},
         value_formatter=lambda v: format_number(v, decimals),
         truncate_label=-1,
     )

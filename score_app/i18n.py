@@ -88,12 +88,20 @@ def format_number(value, digits: int = 0) -> str:
     return format_decimal(value, format=pattern)
 
 
+def format_amount(value) -> str:
+    """A raw input as typed: whole numbers without decimals, others with two."""
+    if value is None:
+        return ""
+    return format_number(value, 0 if float(value).is_integer() else 2)
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting filters and the language list for templates."""
     app.jinja_env.filters.update(
         day=format_day,
         moment=format_moment,
         number=format_number,
+        amount=format_amount,
         country=country_name,
     )
     app.jinja_env.globals.update(

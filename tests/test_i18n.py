@@ -100,6 +100,6 @@ def test_dates_numbers_and_countries_follow_the_locale(client_as, create_enterpr
     )
     page = client_as("admin", preferred_locale="fr").get(f"/enterprises/{enterprise.id}")
     text = page.get_data(True)
-    assert "Viêt Nam" in text or "Viêt-Nam" in text or "Vietnam" in text
+    assert "Viêt Nam" in text
     assert "3 mars 2025" in text
     assert "1\u202f234" in text or "1\u00a0234" in text
