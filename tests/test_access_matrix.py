@@ -397,7 +397,7 @@ def test_post_without_a_csrf_token_is_refused(make_app, world, row):
     users, ids = world
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(users["admin"].id)
+        session["_user_id"] = users["admin"].get_id()
         session["_fresh"] = True
     response = client.post(row.path.format(**ids), data=row.data or {})
     assert response.status_code == 400

@@ -5,12 +5,18 @@ from flask_babel import lazy_gettext as _l
 
 from score_app.auth.models import User
 from score_app.extensions import db, login_manager
+from score_app.pages import MAX_DB_ID
 
 
-def load_user(user_id: str) -> User | None:
-    """The session's user, unless the account was deactivated since signing in."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def load_user(session_id: str) -> User | None:
+    """The session's user, unless the account was deactivated or its password changed since."""
+    user_id, _sep, stamp = session_id.partition("-")
+    if not user_id.isdigit() or int(user_id) > MAX_DB_ID:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or stamp != user.session_stamp:
+        return None
+    return user
 
 
 def init_login(app: Flask) -> None:

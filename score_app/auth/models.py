@@ -44,6 +44,14 @@ class User(UserMixin, db.Model):
     def country_codes(self) -> list[str]:
         return [c.country for c in self.countries]
 
+    def get_id(self) -> str:
+        """The session's user id, stamped with the password: a new password ends old sessions."""
+        return f"{self.id}-{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
 
 class UserCountry(db.Model):
     """A country in a programme staff member's scope; none means every country."""

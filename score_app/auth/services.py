@@ -7,7 +7,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth.models import ApiToken, Role, User, UserCountry
@@ -15,6 +15,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES, is_country_code
+from score_app.pages import like_pattern
 
 TOKEN_PREFIX = "score_"
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -39,6 +40,22 @@ def password_problem(password: str, email: str) -> str | None:
     if len(set(password)) < 4:
         return _("Use a password with more different characters.")
     return None
+
+
+def search_users(role: str = "", text: str = "") -> Select:
+    """Accounts by name, filtered by role and by a fragment of the name or email."""
+    query = select(User).order_by(User.full_name)
+    if role in set(Role):
+        query = query.where(User.role == Role(role))
+    if text:
+        pattern = like_pattern(text.lower())
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.full_name).like(pattern, escape="\\"),
+            )
+        )
+    return query
 
 
 def find_user_by_email(email: str) -> User | None:

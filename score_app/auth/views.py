@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from score_app.auth import policy, services
 from score_app.auth.access import public, safe_next
@@ -25,13 +25,13 @@ from score_app.auth.forms import (
     TokenForm,
     UserForm,
 )
-from score_app.auth.models import ApiToken, Role, User
+from score_app.auth.models import ApiToken, User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db, limiter
 from score_app.forms import as_choices
 from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
-from score_app.pages import like_pattern, paginate
+from score_app.pages import paginate
 
 bp = Blueprint("auth", __name__)
 
@@ -111,7 +111,8 @@ def change_password():
         except InvalidInput as error:
             show_on_form(form, error)
         else:
-            flash(_("Your password is changed."), "success")
+            login_user(current_user._get_current_object())  # this session goes on; others end
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html",
@@ -151,20 +152,9 @@ def revoke_token(token_id: int):
 @bp.get("/admin/users")
 def list_users():
     policy.require(current_user, policy.USER_MANAGE)
-    query = select(User).order_by(User.full_name)
     role = request.args.get("role", "")
-    if role in set(Role):
-        query = query.where(User.role == Role(role))
     text = request.args.get("q", "").strip()
-    if text:
-        pattern = like_pattern(text.lower())
-        query = query.where(
-            or_(
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(User.full_name).like(pattern, escape="\\"),
-            )
-        )
-    page = paginate(query)
+    page = paginate(services.search_users(role, text))
     return render_template("auth/users.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
 
 

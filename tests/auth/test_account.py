@@ -82,3 +82,18 @@ def test_blank_name_is_refused_and_the_language_choice_kept(client, create_user)
     page = response.get_data(as_text=True)
     assert "Enter the person" in page
     assert '<option selected value="es">' in page
+
+
+def test_a_new_password_signs_out_the_other_devices(app, create_user):
+    user = create_user("trainer")
+    phone, tablet = sign_in(app.test_client(), user), sign_in(app.test_client(), user)
+    phone.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
+    )
+    assert phone.get("/").status_code == 200
+    assert tablet.get("/").status_code == 302
