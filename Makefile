@@ -13,7 +13,7 @@ WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install lint format i18n-update system-packages
+.PHONY: demo test install lint format i18n-update system-packages bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ test: system-packages $(VENV)/.installed-test instance/secret_key
 		echo "PostgreSQL is not reachable at $(PG_TEST_URL): the tests ran on SQLite only."; \
 		test -z "$$CI" || { echo "CI needs PostgreSQL: failing."; exit 1; }; \
 	fi
+
+# Benchmarks drive Debian's Chromium through Playwright (its own browser download cannot run here).
+bench: $(VENV)/.installed-test
+	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) chromium"
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.attendance
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
