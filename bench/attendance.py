@@ -6,6 +6,7 @@ JavaScript off: the boxes change but nothing is sent. Results: bench/results/att
 Run from the project root: python -m bench.attendance (or make bench).
 """
 
+import logging
 import statistics
 import tempfile
 import threading
@@ -108,6 +109,7 @@ def main() -> None:
             {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db"}
         )
         url = _prepare(app)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
