@@ -316,7 +316,10 @@ def _load_training(ids: dict[str, int], users: dict) -> None:
     absent = {people[name].id for name in ABSENT_ON_DAY_2}
     training_services.save_attendance(trainer, ghana.days[0], everyone)
     training_services.save_attendance(trainer, ghana.days[1], everyone - absent)
-    training_services.issue_certificates(trainer, ghana, "en")
+    numbers = iter(range(1, 1000))
+    training_services.issue_certificates(
+        trainer, ghana, "en", new_code=lambda: f"DEMO-GH25-{next(numbers):04d}"
+    )
     trainer_vn = users["trainer.vn@example.org"]
     start = date.today() + timedelta(days=21)
     training_services.save_workshop(

@@ -63,18 +63,29 @@ def test_each_demo_login_sees_exactly_its_own_enterprises(demo_app, email, keys)
     assert shown == _names(keys)
 
 
+def _snapshot() -> list:
+    from score_app.kpis.models import Measurement
+    from score_app.training.models import Certificate
+
+    return [
+        [(e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))],
+        [(c.code, c.participant_name) for c in db.session.scalars(select(Certificate))],
+        [
+            (m.enterprise.name, m.indicator, m.phase, m.period_start, m.value, m.status)
+            for m in db.session.scalars(select(Measurement))
+        ],
+    ]
+
+
 def test_demo_is_deterministic(app):
     with app.app_context():
         demo.load()
-        first = [
-            (e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))
-        ]
+        first = _snapshot()
         demo.erase_all()
         demo.load()
-        second = [
-            (e.name, e.country, e.workers_women) for e in db.session.scalars(select(Enterprise))
-        ]
+        second = _snapshot()
     assert first == second
+    assert first[1][0][0].startswith("DEMO-GH25-")
 
 
 def test_demo_trains_people_with_attendance_and_certificates(demo_app):

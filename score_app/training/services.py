@@ -2,7 +2,7 @@
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -220,8 +220,13 @@ def _new_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
-def issue_certificates(user: User, workshop: Workshop, locale: str) -> list[Certificate]:
-    """Certificates for every eligible participant who has none yet, in the chosen language."""
+def issue_certificates(
+    user: User, workshop: Workshop, locale: str, new_code: Callable[[], str] = _new_code
+) -> list[Certificate]:
+    """Certificates for every eligible participant who has none yet, in the chosen language.
+
+    Codes are random; the demo passes its own fixed sequence so it loads the same every time.
+    """
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput({"locale": _("Choose one of the offered languages.")})
     issued = set(
@@ -231,7 +236,7 @@ def issue_certificates(user: User, workshop: Workshop, locale: str) -> list[Cert
     )
     new = [
         Certificate(
-            code=_new_code(),
+            code=new_code(),
             workshop=workshop,
             person=person,
             locale=locale,
