@@ -39,7 +39,9 @@ def _messages() -> dict[int, str]:
 
 def _http_error(error: HTTPException):
     code = error.code or 500
-    message = _messages().get(code, error.description)
+    # A refusal that says why keeps its own words; others get the general message.
+    explained = error.description != type(error).description
+    message = error.description if explained else _messages().get(code, error.description)
     if wants_json():
         return jsonify(error=message), code
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"

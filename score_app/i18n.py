@@ -95,6 +95,13 @@ def format_amount(value) -> str:
     return format_number(value, 0 if float(value).is_integer() else 2)
 
 
+def format_exact(value) -> str:
+    """A stored figure in full, for a form field: no grouping, no rounding."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="0.##########")
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting filters and the language list for templates."""
     app.jinja_env.filters.update(
@@ -102,6 +109,7 @@ def init_app(app: Flask) -> None:
         moment=format_moment,
         number=format_number,
         amount=format_amount,
+        exact=format_exact,
         country=country_name,
     )
     app.jinja_env.globals.update(

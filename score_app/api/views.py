@@ -195,6 +195,7 @@ def create_measurement(enterprise_id: int):
 @bp.get("/enterprises/<int:enterprise_id>/measurements")
 def list_measurements(enterprise_id: int):
     enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    policy.require_figures(g.api_user, enterprise)
     indicator = request.args.get("indicator") or None
     return jsonify(
         [measurement_json(m) for m in kpi_services.measurements_of(enterprise.id, indicator)]
@@ -204,6 +205,7 @@ def list_measurements(enterprise_id: int):
 @bp.get("/enterprises/<int:enterprise_id>/comparison")
 def comparison(enterprise_id: int):
     enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    policy.require_figures(g.api_user, enterprise)
     follow_up = request.args.get("follow_up", type=db_id)
     rows = []
     for row in kpi_services.comparison(enterprise.id, follow_up):

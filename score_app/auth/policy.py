@@ -5,7 +5,9 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 """
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, or_, select, true
+from werkzeug.exceptions import Forbidden
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
@@ -58,6 +60,18 @@ def can(user: User | None, action: str) -> bool:
 def may_revoke_token(user: User | None, token_owner_id: int) -> bool:
     """A token's own user revokes it, and so does an admin."""
     return _is_live(user) and (user.id == token_owner_id or can(user, USER_MANAGE))
+
+
+def require_figures(user: User | None, enterprise: Enterprise) -> None:
+    """An enterprise's figures are its own: without its consent to share them, programme staff
+    do not see them (only its own people, its trainer and admins do)."""
+    if _is_live(user) and user.role == Role.PROGRAMME_STAFF and not enterprise.data_sharing_consent:
+        raise Forbidden(
+            description=_(
+                "This enterprise has not agreed to share its figures with the programme, so "
+                "only its own people and its trainer see them."
+            )
+        )
 
 
 def require(user: User | None, action: str) -> None:

@@ -129,8 +129,8 @@ def _person_errors(full_name: str, sex, job_role) -> dict[str, str]:
     return errors
 
 
-def add_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) -> Person:
-    """Register someone who works at the enterprise (no account or email needed)."""
+def new_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) -> Person:
+    """A checked new person in the session, for a use case that commits it with more."""
     errors = _person_errors(full_name, sex, job_role)
     if errors:
         raise InvalidInput(errors)
@@ -138,6 +138,12 @@ def add_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) 
         enterprise=enterprise, full_name=full_name.strip(), sex=Sex(sex), job_role=JobRole(job_role)
     )
     db.session.add(person)
+    return person
+
+
+def add_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) -> Person:
+    """Register someone who works at the enterprise (no account or email needed)."""
+    person = new_person(enterprise, full_name, sex, job_role)
     db.session.commit()
     return person
 

@@ -4,7 +4,7 @@ warnings that can be saved with a comment."""
 import math
 from datetime import date
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_babel import gettext as _
 
 from score_app.kpis.definitions import Indicator
@@ -15,17 +15,24 @@ MAX_PERIOD_LENGTH_GAP = 0.10
 DAYS_PER_MONTH = 365.25 / 12
 
 
+MAX_INPUT = 1e12
+_SPACES = str.maketrans("", "", " \u00a0\u202f\t")
+
+
 def _number(raw, locale: str) -> float | None:
-    """A number from JSON, or from text typed in the user's locale ('1 250,5' in French)."""
+    """A number from JSON, or from text typed in the user's locale ('1 250,5' in French).
+
+    Text is read strictly: '12.5' in Spanish is refused, never taken for 125.
+    """
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int | float):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            return float(parse_decimal(raw.strip(), locale=locale, strict=False))
-        except (NumberFormatError, ValueError):
-            return None
+    try:
+        if isinstance(raw, int | float):
+            return float(raw)
+        if isinstance(raw, str):
+            return float(parse_decimal(raw.translate(_SPACES), locale=locale, strict=True))
+    except (NumberFormatError, ValueError, OverflowError):
+        return None
     return None
 
 
@@ -39,7 +46,12 @@ def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[st
             continue
         number = _number(given, locale)
         if number is None or not math.isfinite(number):
-            errors[spec.name] = _("Enter a number, such as 1250 or 12.5.")
+            errors[spec.name] = _(
+                "Enter a number written like %(example)s.",
+                example=format_decimal(1250.5, locale=locale),
+            )
+        elif number > MAX_INPUT:
+            errors[spec.name] = _("This is too large for a factory figure: check it.")
         elif number < 0:
             errors[spec.name] = _("Cannot be negative.")
         elif spec.is_count and not number.is_integer():

@@ -12,14 +12,14 @@ class Change:
     absolute: float  # after - before; percentage points for % indicators
     relative: float | None  # % of before; None when before is 0 (undefined)
     improved: bool
-    is_unchanged: bool  # equal once rounded to the indicator's decimals
+    is_unchanged: bool  # the change rounds to zero at the indicator's decimals
 
 
 def compare(before: float, after: float, direction: Direction, decimals: int) -> Change:
-    """Compare two values of one indicator; a change that vanishes when rounded is no change."""
+    """Compare two values of one indicator; a change that rounds to zero is no change."""
     absolute = after - before
     relative = absolute / before * 100 if before else None
-    moved = round(after, decimals) != round(before, decimals)
+    moved = round(absolute, decimals) != 0
     better = absolute > 0 if direction == Direction.HIGHER else absolute < 0
     return Change(
         before, after, absolute, relative, improved=moved and better, is_unchanged=not moved

@@ -11,6 +11,7 @@ from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
+from score_app.i18n import format_day
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
 from score_app.kpis.compare import Change, compare
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Indicator
@@ -203,9 +204,13 @@ def update_measurement(
         locale=locale,
         existing=measurement,
     )
-    old = (measurement.inputs, measurement.value)
+    old, old_status = (measurement.inputs, measurement.value), measurement.status
     _apply(measurement, checked, comment, user)
-    _audit(measurement, AuditAction.EDIT, user, old=old, reason=comment.strip())
+    # Changed figures must be submitted again before anyone verifies them.
+    measurement.status = Status.DRAFT
+    _audit(
+        measurement, AuditAction.EDIT, user, old=old, old_status=old_status, reason=comment.strip()
+    )
     db.session.commit()
     return measurement
 
@@ -385,8 +390,14 @@ def comparison(enterprise_id: int, follow_up: int | None = None) -> list[Compari
     """Per indicator with data: baseline, the latest (or N-th) follow-up, and the change."""
     rows = []
     by_indicator: dict[str, list[Measurement]] = {}
-    for measurement in measurements_of(enterprise_id):
+    measurements = measurements_of(enterprise_id)
+    for measurement in measurements:
         by_indicator.setdefault(measurement.indicator, []).append(measurement)
+    # Follow-ups are numbered by date across the enterprise, so "follow-up 2" is one period.
+    periods = sorted(
+        {(m.period_start, m.period_end) for m in measurements if m.phase == Phase.FOLLOW_UP}
+    )
+    numbers = {period: n for n, period in enumerate(periods, start=1)}
     for definition in INDICATORS:
         series = by_indicator.get(definition.code)
         if not series:
@@ -394,8 +405,14 @@ def comparison(enterprise_id: int, follow_up: int | None = None) -> list[Compari
         baselines = [m for m in series if m.phase == Phase.BASELINE]
         follow_ups = [m for m in series if m.phase == Phase.FOLLOW_UP]
         baseline = baselines[-1] if baselines else None
-        number = follow_up if follow_up is not None else len(follow_ups)
-        after = follow_ups[number - 1] if 0 < number <= len(follow_ups) else None
+        if follow_up is None:
+            after = follow_ups[-1] if follow_ups else None
+        else:
+            after = next(
+                (m for m in follow_ups if numbers[(m.period_start, m.period_end)] == follow_up),
+                None,
+            )
+        number = numbers[(after.period_start, after.period_end)] if after else None
         change = (
             compare(baseline.value, after.value, definition.direction, definition.decimals)
             if baseline and after
@@ -406,7 +423,7 @@ def comparison(enterprise_id: int, follow_up: int | None = None) -> list[Compari
                 definition,
                 baseline,
                 after,
-                number if after else None,
+                number,
                 len(follow_ups),
                 change,
                 series,
@@ -426,6 +443,19 @@ def record_checklist(
         errors["assessed_on"] = _("Enter the date of the assessment.")
     elif assessed_on > date.today():
         errors["assessed_on"] = _("The date cannot be in the future.")
+    baseline = db.session.scalar(
+        select(ChecklistAssessment.assessed_on)
+        .where(
+            ChecklistAssessment.enterprise_id == enterprise.id,
+            ChecklistAssessment.phase == Phase.BASELINE,
+        )
+        .order_by(ChecklistAssessment.assessed_on)
+        .limit(1)
+    )
+    if phase == Phase.FOLLOW_UP and assessed_on and baseline and assessed_on <= baseline:
+        errors["assessed_on"] = _(
+            "A follow-up comes after the baseline of %(date)s.", date=format_day(baseline)
+        )
     unknown = set(present_items) - set(assessed_items)
     if unknown:
         errors["present_items"] = _("Only items that were assessed can be present.")

@@ -39,9 +39,15 @@ def _chart(row: services.ComparisonRow):
     return trend_chart(labels, values, decimals=row.indicator.decimals, chart_id=row.indicator.code)
 
 
+def _enterprise_figures(enterprise_id: int) -> Enterprise:
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    policy.require_figures(current_user, enterprise)
+    return enterprise
+
+
 @bp.get("/enterprises/<int:enterprise_id>/indicators")
 def results(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = _enterprise_figures(enterprise_id)
     follow_up = request.args.get("follow_up", type=db_id)
     rows = services.comparison(enterprise.id, follow_up)
     return render_template(
@@ -121,7 +127,7 @@ def enter_period(enterprise_id: int):
 
 @bp.get("/enterprises/<int:enterprise_id>/measurements")
 def list_measurements(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = _enterprise_figures(enterprise_id)
     return render_template(
         "kpis/measurements.html",
         enterprise=enterprise,
@@ -138,6 +144,7 @@ def _measurement_or_404(measurement_id: int) -> Measurement:
     )
     if measurement is None:
         abort(404)
+    policy.require_figures(current_user, measurement.enterprise)
     return measurement
 
 
@@ -242,7 +249,7 @@ def _taken_modules(enterprise: Enterprise):
 
 @bp.route("/enterprises/<int:enterprise_id>/checklist", methods=["GET", "POST"])
 def checklist(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = _enterprise_figures(enterprise_id)
     modules = _taken_modules(enterprise)
     form = ChecklistForm(data={"phase": Phase.FOLLOW_UP.value, "assessed_on": date.today()})
     if request.method == "POST":
@@ -263,13 +270,21 @@ def checklist(enterprise_id: int):
                 flash(_("The checklist is saved."), "success")
                 return redirect(url_for("kpis.checklist", enterprise_id=enterprise.id))
     assessments = services.checklist_assessments(enterprise.id)
+    locale = current_locale_code()
+    texts = {
+        item.id: item.text.get(locale) or item.text["en"]
+        for module in get_catalogue().modules
+        for item in module.checklist
+    }
     return render_template(
         "kpis/checklist.html",
         enterprise=enterprise,
         modules=modules,
         form=form,
         assessments=assessments,
-        adopted=services.adopted_since_baseline(assessments),
+        adopted=[
+            texts.get(item_id, item_id) for item_id in services.adopted_since_baseline(assessments)
+        ],
         present=set(request.form.getlist("present")),
         locale=current_locale_code(),
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),

@@ -99,6 +99,11 @@ def present_ids(day: WorkshopDay) -> set[int]:
     )
 
 
+def _check_day_has_come(day: WorkshopDay) -> None:
+    if day.day_date > date.today():
+        raise InvalidInput({"present": _("Attendance can be marked from the day itself.")})
+
+
 def _check_people(day: WorkshopDay, person_ids: set[int]) -> None:
     allowed = {p.id for p in workshop_people(day.workshop)}
     if not person_ids <= allowed:
@@ -107,6 +112,7 @@ def _check_people(day: WorkshopDay, person_ids: set[int]) -> None:
 
 def save_attendance(user: User, day: WorkshopDay, person_ids: set[int]) -> None:
     """Make exactly these people present on the day (the one-form, no-JavaScript way)."""
+    _check_day_has_come(day)
     _check_people(day, person_ids)
     current = present_ids(day)
     db.session.execute(
@@ -123,6 +129,7 @@ def save_attendance(user: User, day: WorkshopDay, person_ids: set[int]) -> None:
 
 def mark_present(user: User, day: WorkshopDay, person_id: int, present: bool) -> None:
     """One tap: mark or unmark one person; repeating the same tap changes nothing."""
+    _check_day_has_come(day)
     _check_people(day, {person_id})
     row = db.session.scalar(
         select(Attendance).where(
@@ -142,12 +149,14 @@ def add_walk_in(
     user: User, day: WorkshopDay, enterprise_id: int | None, full_name: str, sex: str, job_role: str
 ) -> Person:
     """Someone who came without being listed: register them and mark them present."""
+    _check_day_has_come(day)
     enterprise = next((e for e in day.workshop.enterprises if e.id == enterprise_id), None)
     if enterprise is None:
         raise InvalidInput({"enterprise_id": _("Choose one of the workshop's enterprises.")})
-    person = enterprise_services.add_person(enterprise, full_name, sex, job_role)
+    person = enterprise_services.new_person(enterprise, full_name, sex, job_role)
+    db.session.flush()
     db.session.add(Attendance(workshop_day_id=day.id, person_id=person.id, marked_by_id=user.id))
-    db.session.commit()
+    db.session.commit()  # the person and their attendance together, or neither
     return person
 
 
@@ -202,6 +211,7 @@ def eligible_people(workshop: Workshop) -> list[Person]:
     day_ids = [d.id for d in workshop.days]
     if not day_ids:
         return []
+    enterprise_ids = [e.id for e in workshop.enterprises]
     full_attendance = (
         select(Attendance.person_id)
         .where(Attendance.workshop_day_id.in_(day_ids))
@@ -210,7 +220,9 @@ def eligible_people(workshop: Workshop) -> list[Person]:
     )
     return list(
         db.session.scalars(
-            select(Person).where(Person.id.in_(full_attendance)).order_by(Person.full_name)
+            select(Person)
+            .where(Person.id.in_(full_attendance), Person.enterprise_id.in_(enterprise_ids))
+            .order_by(Person.full_name)
         )
     )
 
@@ -229,6 +241,8 @@ def issue_certificates(
     """
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput({"locale": _("Choose one of the offered languages.")})
+    if workshop.end_date is None or workshop.end_date > date.today():
+        raise InvalidInput({"locale": _("Certificates are issued once the last day is over.")})
     issued = set(
         db.session.scalars(
             select(Certificate.person_id).where(Certificate.workshop_id == workshop.id)

@@ -1,5 +1,6 @@
 """The indicator endpoints of the API: the contract, every kind of 422, and the comparison."""
 
+import itertools
 import math
 
 import pytest
@@ -179,8 +180,39 @@ def test_comparison_uses_the_latest_or_the_chosen_follow_up(api):
     assert (first["follow_up"], first["change_pct"]) == (3.0, -25.0)
 
 
+def test_follow_ups_are_numbered_by_date_across_the_enterprise(api):
+    def post(indicator, inputs, phase, month):
+        body = {
+            "indicator": indicator,
+            "phase": phase,
+            "period_start": f"2025-{month:02d}-01",
+            "period_end": f"2025-{month:02d}-28",
+            "inputs": inputs,
+            "comment": "Checked.",
+        }
+        assert api("POST", "/api/v1/enterprises/{id}/measurements", json=body).status_code == 201
+
+    defects = {"defective_units": 30, "inspected_units": 1000}
+    dhu = {"defects_found": 50, "inspected_units": 1000}
+    post("defect_rate", defects, "baseline", 1)
+    post("dhu", dhu, "baseline", 1)
+    post("defect_rate", defects, "follow_up", 4)  # follow-up 1: April
+    post("dhu", dhu, "follow_up", 7)  # follow-up 2: July
+    rows = {
+        r["indicator"]: r
+        for r in api("GET", "/api/v1/enterprises/{id}/comparison?follow_up=1").get_json()
+    }
+    assert rows["defect_rate"]["follow_up_number"] == 1
+    assert rows["dhu"]["follow_up"] is None
+    latest = {
+        r["indicator"]: r for r in api("GET", "/api/v1/enterprises/{id}/comparison").get_json()
+    }
+    assert latest["dhu"]["follow_up_number"] == 2
+
+
+_FRESH_PERIODS = itertools.count()
 _NUMBERS = st.one_of(
-    st.integers(min_value=-10, max_value=10**9),
+    st.integers(min_value=-10, max_value=10**400),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.text(max_size=5),
     st.none(),

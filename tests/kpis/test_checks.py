@@ -25,7 +25,7 @@ def _errors(code, inputs, locale="en"):
             "defect_rate",
             {"defective_units": "abc", "inspected_units": 10},
             "defective_units",
-            "Enter a number, such as",
+            "Enter a number written like",
         ),
         (
             "defect_rate",
@@ -105,6 +105,17 @@ def test_numbers_typed_in_french_are_read_as_the_user_meant():
         "fr",
     )
     assert values == {"minutes_produced": 12500.5, "minutes_attended": 20000.0}
+
+
+@pytest.mark.parametrize(("locale", "typed"), [("es", "12.5"), ("vi", "12.5"), ("en", "1,5")])
+def test_a_number_in_another_locales_format_is_refused_not_misread(locale, typed):
+    errors = _errors("energy_intensity", {"energy_kwh": typed, "output_units": "10"}, locale)
+    assert "Enter a number written like" in errors["energy_kwh"]
+
+
+def test_figures_too_large_for_a_factory_are_refused():
+    errors = _errors("ltifr", {"lost_time_injuries": 10**400, "hours_worked": 1e305})
+    assert set(errors) == {"lost_time_injuries", "hours_worked"}
 
 
 def _warnings(code, value, inputs, **context):

@@ -42,3 +42,9 @@ def test_a_change_that_vanishes_when_rounded_is_not_an_improvement():
     change = compare(5.02, 4.98, Direction.LOWER, decimals=1)
     assert change.is_unchanged
     assert not change.improved
+
+
+def test_a_change_that_rounds_to_zero_is_not_an_improvement_even_across_a_rounding_edge():
+    change = compare(63.14, 63.16, Direction.HIGHER, decimals=1)
+    assert change.is_unchanged
+    assert not change.improved

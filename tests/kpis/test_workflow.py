@@ -105,7 +105,7 @@ def test_every_change_is_in_the_audit_trail_and_the_history_page(app, figures_wo
     clients["trainer"].post(f"/measurements/{draft}/verify")
     assert _audit(app, draft) == [
         ("create", None, 3.0, None, "draft", ""),
-        ("edit", 3.0, 2.0, None, "draft", "Recounted"),
+        ("edit", 3.0, 2.0, "draft", "draft", "Recounted"),
         ("submit", None, 2.0, "draft", "submitted", ""),
         ("verify", None, 2.0, "submitted", "verified", ""),
     ]
@@ -137,3 +137,65 @@ def test_results_page_shows_change_raw_counts_status_and_a_chart(app, figures_wo
     assert "Defective units: 45" in page and "Units inspected: 1,500" in page
     assert "<svg" in page and "<script" not in page
     assert "status-draft" in page
+
+
+def test_programme_staff_do_not_see_figures_without_the_enterprises_consent(
+    app, client_as, create_enterprise, create_user
+):
+    from tests.conftest import sign_in
+
+    private = create_enterprise(country="GH", data_sharing_consent=False)
+    trainer = sign_in(app.test_client(), create_user("trainer", enterprises=[private]))
+    trainer.post(
+        f"/enterprises/{private.id}/measurements/new",
+        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
+    )
+    with app.app_context():
+        measurement_id = db.session.scalar(select(Measurement.id))
+    staff = client_as("programme_staff", countries=["GH"])
+    for path in (
+        f"/enterprises/{private.id}/indicators",
+        f"/enterprises/{private.id}/measurements",
+        f"/enterprises/{private.id}/checklist",
+        f"/measurements/{measurement_id}",
+    ):
+        response = staff.get(path)
+        assert response.status_code == 403
+        assert "has not agreed to share its figures" in response.get_data(True)
+    assert staff.get(f"/enterprises/{private.id}").status_code == 200  # the profile stays visible
+    assert trainer.get(f"/enterprises/{private.id}/indicators").status_code == 200
+
+
+def test_editing_a_submitted_figure_sends_it_back_to_draft(app, figures_world, draft):
+    owner = figures_world["clients"]["owner"]
+    owner.post(f"/measurements/{draft}/submit")
+    owner.post(
+        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    )
+    assert _state(app, draft) == ("draft", 2.0)
+
+
+def test_the_edit_form_shows_stored_figures_in_full(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    owner.post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(energy_intensity={"energy_kwh": "1234.567", "output_units": "1000"}),
+    )
+    with app.app_context():
+        measurement_id = db.session.scalar(select(Measurement.id))
+    page = owner.get(f"/measurements/{measurement_id}/edit").get_data(True)
+    assert 'value="1234.567"' in page
+
+
+def test_checklist_counts_practices_adopted_since_the_baseline(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    url = f"/enterprises/{figures_world['enterprise'].id}/checklist"
+    owner.post(url, data={"phase": "baseline", "assessed_on": "2025-01-31", "present": ["wc-01"]})
+    early = owner.post(url, data={"phase": "follow_up", "assessed_on": "2025-01-15", "present": []})
+    assert "A follow-up comes after the baseline" in early.get_data(True)
+    owner.post(
+        url, data={"phase": "follow_up", "assessed_on": "2025-06-30", "present": ["wc-01", "wc-04"]}
+    )
+    page = owner.get(url).get_data(True)
+    assert "1 practice adopted since the baseline" in page
+    assert "wc-04" not in page.split("adopted since the baseline")[1].split("</ul>")[0]

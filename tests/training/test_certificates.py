@@ -135,3 +135,31 @@ def test_a_shared_workshop_does_not_show_another_enterprises_certificates(
     assert codes["Yaw"] not in page and "Kumasi Works</td>" not in page
     assert owner.get(f"/certificates/{codes['Yaw']}.pdf").status_code == 404
     assert owner.get(f"/certificates/{codes['Abena']}.pdf").status_code == 200
+
+
+def test_no_certificate_before_the_last_day_and_no_attendance_ahead_of_time(
+    app, create_enterprise, create_user, create_person, create_workshop
+):
+    from datetime import date, timedelta
+
+    mine = create_enterprise()
+    trainer = create_user("trainer", enterprises=[mine])
+    person = create_person(mine, "Esi")
+    today = date.today()
+    workshop_id, day_ids = create_workshop(trainer, [mine], days=[today, today + timedelta(days=1)])
+    client = sign_in(app.test_client(), trainer)
+    url = f"/training/workshops/{workshop_id}/days"
+    assert (
+        client.post(
+            f"{url}/{day_ids[0]}/mark", data={"person_id": person, "present": "1"}
+        ).status_code
+        == 200
+    )
+    ahead = client.post(f"{url}/{day_ids[1]}/mark", data={"person_id": person, "present": "1"})
+    assert ahead.status_code == 422
+    page = client.post(
+        f"/training/workshops/{workshop_id}/certificates",
+        data={"locale": "en"},
+        follow_redirects=True,
+    ).get_data(True)
+    assert "Certificates are issued once the last day is over." in page
