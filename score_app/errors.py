@@ -3,7 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from score_app.extensions import db
 
@@ -18,6 +18,10 @@ class InvalidInput(Exception):
     def renamed(self, **names: str) -> "InvalidInput":
         """The same messages with some fields renamed, for a form that calls them otherwise."""
         return InvalidInput({names.get(field, field): msg for field, msg in self.errors.items()})
+
+
+class ExplainedRefusal(Forbidden):
+    """A 403 that tells the user why, in their language, instead of the general message."""
 
 
 def wants_json() -> bool:
@@ -39,9 +43,10 @@ def _messages() -> dict[int, str]:
 
 def _http_error(error: HTTPException):
     code = error.code or 500
-    # A refusal that says why keeps its own words; others get the general message.
-    explained = error.description != type(error).description
-    message = error.description if explained else _messages().get(code, error.description)
+    if isinstance(error, ExplainedRefusal):
+        message = error.description
+    else:
+        message = _messages().get(code, error.description)
     if wants_json():
         return jsonify(error=message), code
     template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"

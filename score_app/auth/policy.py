@@ -7,10 +7,10 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, or_, select, true
-from werkzeug.exceptions import Forbidden
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
+from score_app.errors import ExplainedRefusal
 from score_app.extensions import db
 from score_app.training.models import Certificate, Visit, Workshop, workshop_enterprises
 
@@ -66,7 +66,7 @@ def require_figures(user: User | None, enterprise: Enterprise) -> None:
     """An enterprise's figures are its own: without its consent to share them, programme staff
     do not see them (only its own people, its trainer and admins do)."""
     if _is_live(user) and user.role == Role.PROGRAMME_STAFF and not enterprise.data_sharing_consent:
-        raise Forbidden(
+        raise ExplainedRefusal(
             description=_(
                 "This enterprise has not agreed to share its figures with the programme, so "
                 "only its own people and its trainer see them."
