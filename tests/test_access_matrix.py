@@ -162,6 +162,8 @@ PAGES = [
     Row("GET", "/enterprises/{mine}/indicators", signed_in(200)),
     Row("GET", "/enterprises/{other}/indicators", {**signed_in(404), "admin": 200}),
     Row("GET", "/enterprises/{mine}/measurements", signed_in(200)),
+    Row("GET", "/enterprises/{mine}/history", signed_in(200)),
+    Row("GET", "/enterprises/{other}/history", {**signed_in(404), "admin": 200}),
     Row("GET", "/enterprises/{other}/measurements", {**signed_in(404), "admin": 200}),
     Row("GET", "/enterprises/{mine}/measurements/new", ENTERS_FIGURES),
     Row("POST", "/enterprises/{mine}/measurements/new", ENTERS_FIGURES, EMPTY),

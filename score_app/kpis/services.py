@@ -365,6 +365,17 @@ def delete_measurement(user: User, measurement: Measurement, reason: str) -> Non
     db.session.commit()
 
 
+def enterprise_history(enterprise_id: int) -> list[MeasurementAudit]:
+    """Every change to the enterprise's figures, newest first, deletions included."""
+    return list(
+        db.session.scalars(
+            select(MeasurementAudit)
+            .where(MeasurementAudit.enterprise_id == enterprise_id)
+            .order_by(MeasurementAudit.at.desc(), MeasurementAudit.id.desc())
+        )
+    )
+
+
 def history(measurement_id: int) -> list[MeasurementAudit]:
     return list(
         db.session.scalars(

@@ -26,7 +26,7 @@ from score_app.kpis.forms import (
     ReasonForm,
     status_label,
 )
-from score_app.kpis.models import Measurement, Phase
+from score_app.kpis.models import AuditAction, Measurement, Phase
 from score_app.pages import db_id
 from score_app.training.models import Workshop, workshop_enterprises
 
@@ -125,6 +125,19 @@ def enter_period(enterprise_id: int):
     ), (422 if errors else 200)
 
 
+@bp.get("/enterprises/<int:enterprise_id>/history")
+def enterprise_history(enterprise_id: int):
+    enterprise = _enterprise_figures(enterprise_id)
+    history = services.enterprise_history(enterprise.id)
+    return render_template(
+        "kpis/history.html",
+        enterprise=enterprise,
+        history=history,
+        deleted={e.measurement_id for e in history if e.action == AuditAction.DELETE},
+        indicators=BY_CODE,
+    )
+
+
 @bp.get("/enterprises/<int:enterprise_id>/measurements")
 def list_measurements(enterprise_id: int):
     enterprise = _enterprise_figures(enterprise_id)
@@ -155,6 +168,7 @@ def view_measurement(measurement_id: int):
         "kpis/measurement.html",
         measurement=measurement,
         history=services.history(measurement.id),
+        indicators=BY_CODE,
         reason_form=ReasonForm(formdata=None),
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
         can_verify=policy.can(current_user, policy.MEASUREMENT_VERIFY),

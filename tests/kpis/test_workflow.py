@@ -120,6 +120,12 @@ def test_deleting_needs_a_reason_and_keeps_the_history(app, figures_world, draft
     owner.post(f"/measurements/{draft}/delete", data={"reason": "Entered twice"})
     assert _state(app, draft) is None
     assert _audit(app, draft)[-1] == ("delete", 3.0, None, "draft", None, "Entered twice")
+    page = figures_world["clients"]["staff"].get(
+        f"/enterprises/{figures_world['enterprise'].id}/history"
+    )
+    text = page.get_data(True)
+    assert "Deleted" in text and "Entered twice" in text and "Created" in text
+    assert f"/measurements/{draft}" not in text  # no link to what no longer exists
 
 
 def test_results_page_shows_change_raw_counts_status_and_a_chart(app, figures_world, draft):
