@@ -10,7 +10,7 @@ WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_
 
 # Debian packages the app needs: Pango for WeasyPrint's PDFs, and fonts that cover Latin,
 # Vietnamese and Arabic names, embedded in every PDF.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-dejavu-core
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install lint format i18n-update system-packages bench
@@ -67,6 +67,7 @@ bench: $(VENV)/.installed-test
 	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) chromium"
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.attendance
+	$(BIN)/python -m bench.plan_pdf
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

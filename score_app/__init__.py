@@ -53,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
+    from score_app.plans.views import bp as plans_bp
     from score_app.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -61,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(kpis_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
@@ -88,6 +90,7 @@ def _register_template_filters(app: Flask) -> None:
     from score_app.enterprises.models import JobRole, Sex
     from score_app.i18n import format_number
     from score_app.kpis.forms import audit_label, phase_label, status_label
+    from score_app.plans.forms import action_status_label
 
     app.jinja_env.filters.update(
         role_label=role_label,
@@ -97,6 +100,7 @@ def _register_template_filters(app: Flask) -> None:
         status_label=status_label,
         phase_label=phase_label,
         audit_label=audit_label,
+        action_status_label=action_status_label,
         indicator_value=lambda value, indicator: format_number(value, indicator.decimals),
     )
     app.jinja_env.globals.update(

@@ -6,7 +6,7 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
-from score_app.i18n import format_number
+from score_app.i18n import format_day, format_number
 
 _STYLE = Style(
     background="transparent",
@@ -57,3 +57,13 @@ def trend_chart(labels: list[str], values: list[float], *, decimals: int, chart_
     chart.x_labels = labels
     chart.add("", values)
     return _clean(chart.render(is_unicode=True), chart_id)
+
+
+def indicator_chart(indicator, series) -> Markup:
+    """An indicator's trend over its measurements (oldest first), as the pages and PDFs show it."""
+    return trend_chart(
+        [format_day(m.period_end, "short") for m in series],
+        [m.value for m in series],
+        decimals=indicator.decimals,
+        chart_id=indicator.code,
+    )

@@ -48,6 +48,11 @@ def load_config(instance_path: str) -> dict:
         "SCORE_SECTORS": _env_list("SCORE_SECTORS", DEFAULT_SECTORS),
         "SCORE_MODULES_DIR": os.environ.get("SCORE_MODULES_DIR", str(PROJECT_ROOT / "modules")),
         "SCORE_PAGE_SIZE": os.environ.get("SCORE_PAGE_SIZE", "20"),
+        # Evidence photos: kept outside static/, served only to users in scope.
+        "SCORE_UPLOAD_DIR": os.environ.get(
+            "SCORE_UPLOAD_DIR", str(Path(instance_path) / "uploads")
+        ),
+        "SCORE_MAX_PHOTO_MB": os.environ.get("SCORE_MAX_PHOTO_MB", "5"),
         "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
@@ -78,10 +83,15 @@ def validate_config(config) -> None:
         )
     if not config["SCORE_SECTORS"]:
         raise ConfigError("SCORE_SECTORS is empty: list at least one sector code, comma-separated.")
-    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES"):
+    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES", "SCORE_MAX_PHOTO_MB"):
         try:
             config[name] = int(config[name])
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a whole number, not {config[name]!r}.") from None
     if config["SCORE_PAGE_SIZE"] < 1:
         raise ConfigError("SCORE_PAGE_SIZE must be a positive whole number.")
+    if config["SCORE_MAX_PHOTO_MB"] < 1:
+        raise ConfigError("SCORE_MAX_PHOTO_MB must be a positive whole number.")
+    # A request may carry one photo and its form; anything far larger is cut off at once (413).
+    if config.get("MAX_CONTENT_LENGTH") is None:
+        config["MAX_CONTENT_LENGTH"] = (config["SCORE_MAX_PHOTO_MB"] * 3 + 1) * 1_000_000

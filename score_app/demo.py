@@ -14,6 +14,7 @@ from score_app.errors import InvalidInput
 from score_app.extensions import db
 from score_app.kpis import services as kpi_services
 from score_app.kpis.models import Phase
+from score_app.plans import services as plan_services
 from score_app.training import services as training_services
 
 PASSWORD = "score-demo"
@@ -292,6 +293,7 @@ def load() -> None:
         )
     _load_training(ids, users)
     _load_indicators(ids, users, admin)
+    _load_plans(ids, users)
 
 
 def _load_training(ids: dict[str, int], users: dict) -> None:
@@ -442,3 +444,160 @@ def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:
             enterer, enterprise, phase=Phase.FOLLOW_UP, assessed_on=period[1],
             assessed_items=items, present_items=items[: present + 3 + follow_ups],
         )  # fmt: skip
+
+
+# key, plan title, and its actions: (problem, root cause, action, responsible, due in days from
+# the day the demo is loaded, status, module, indicator, target, cost, savings). Due dates move
+# with the load day, so there is always something overdue and something due this week.
+PLANS = (
+    (
+        "saigon",
+        "Kế hoạch cải tiến 2025",
+        (
+            (
+                "Tỷ lệ lỗi đường may ở chuyền 4 cao",
+                "Kim mòn, không kiểm tra định kỳ",
+                "Thay kim theo lịch và kiểm tra đầu ca",
+                "Phạm Minh Tuấn",
+                -5,
+                "in_progress",
+                "quality-management",
+                "defect_rate",
+                "2,0",
+                "1500000",
+                "",
+            ),
+            (
+                "Công nhân nghỉ không báo trước",
+                "Không có cách báo vắng dễ dàng",
+                "Lập đường dây báo vắng và họp nhóm hằng ngày",
+                "Lê Thị Mai",
+                3,
+                "planned",
+                "workforce-management",
+                "absenteeism_rate",
+                "3,0",
+                "",
+                "",
+            ),
+            (
+                "Rò rỉ khí nén ở xưởng cắt",
+                "Ống nối cũ",
+                "Sửa các điểm rò rỉ",
+                "Nguyễn Thị Lan",
+                -30,
+                "done",
+                "cleaner-production",
+                "",
+                "",
+                "800000",
+                "4200000",
+            ),
+        ),
+    ),
+    (
+        "accra",
+        "Improvement plan 2025",
+        (
+            (
+                "Orders leave late",
+                "Cutting waits for fabric checks",
+                "Inspect fabric on arrival and hold a 10-minute meeting every morning",
+                "Abena Owusu",
+                2,
+                "in_progress",
+                "workplace-cooperation",
+                "on_time_delivery",
+                "95",
+                "250",
+                "",
+            ),
+            (
+                "Walkways blocked by cartons",
+                "No place to store finished cartons",
+                "Mark walkways and set up a carton area (5S)",
+                "Kojo Antwi",
+                -12,
+                "planned",
+                "occupational-safety-health",
+                "",
+                "",
+                "120",
+                "",
+            ),
+            (
+                "Too many reworked collars",
+                "Unclear standard for collar points",
+                "Post a sample board and check the first piece of every bundle",
+                "Akosua Mensah",
+                -40,
+                "verified",
+                "quality-management",
+                "defect_rate",
+                "3.0",
+                "60",
+                "1800",
+            ),
+        ),
+    ),
+    (
+        "atlas",
+        "Plan d'amélioration 2025",
+        (
+            (
+                "Consommation d'eau élevée à la teinture",
+                "Rinçages trop longs",
+                "Régler les temps de rinçage et poser des compteurs",
+                "Youssef Benali",
+                6,
+                "planned",
+                "cleaner-production",
+                "",
+                "",
+                "9000",
+                "",
+            ),
+            (
+                "Accidents aux mains sur les métiers",
+                "Carters de protection absents",
+                "Installer les carters et former les opérateurs",
+                "Khadija Amrani",
+                -3,
+                "in_progress",
+                "occupational-safety-health",
+                "osh_incidents",
+                "0",
+                "15000",
+                "",
+            ),
+        ),
+    ),
+)
+
+
+def _load_plans(ids: dict[str, int], users: dict) -> None:
+    """An active improvement plan with actions in every state for three enterprises."""
+    members = {key: users[email] for email, *_r, keys in USERS for key in keys}
+    today = date.today()
+    for key, title, actions in PLANS:
+        enterprise = db.session.get(Enterprise, ids[key])
+        user = members[key]
+        plan = plan_services.start_plan(
+            user, enterprise, title=title, started_on=enterprise.joined_on, carry_over=False
+        )
+        locale = (
+            "vi" if enterprise.country == "VN" else "fr" if enterprise.country == "MA" else "en"
+        )
+        for (problem, cause, action, responsible, due_in, status, module, indicator, target,
+             cost, savings) in actions:  # fmt: skip
+            due = today + timedelta(days=due_in)
+            fields = {
+                "problem": problem, "root_cause": cause, "action": action,
+                "responsible": responsible, "start_date": min(due, today) - timedelta(days=30),
+                "due_date": due, "status": "done" if status == "verified" else status,
+                "module_slug": module, "indicator": indicator, "target_value": target,
+                "estimated_cost": cost, "realised_savings": savings,
+            }  # fmt: skip
+            saved = plan_services.add_action(user, plan, fields, locale)
+            if status == "verified":
+                plan_services.verify_action(users["trainer@example.org"], saved)

@@ -2,10 +2,18 @@
 
 import unicodedata
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from babel import Locale
+from babel.numbers import (
+    NumberFormatError,
+    get_currency_name,
+    get_currency_precision,
+    get_territory_currencies,
+    parse_decimal,
+)
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 # i18n: each language is named in itself so a reader finds their own.
@@ -102,6 +110,55 @@ def format_exact(value) -> str:
     return format_decimal(value, format="0.##########")
 
 
+_SPACES = str.maketrans("", "", " \u00a0\u202f\t")
+
+
+def parse_number(raw, locale: str) -> Decimal | None:
+    """A number from JSON, or from text typed in the user's locale ('1 250,5' in French).
+
+    Text is read strictly: '12.5' in Spanish is refused, never taken for 125.
+    """
+    if isinstance(raw, bool):
+        return None
+    try:
+        if isinstance(raw, int | float):
+            return Decimal(str(raw))
+        if isinstance(raw, str):
+            return parse_decimal(raw.translate(_SPACES), locale=locale, strict=True)
+    except (NumberFormatError, InvalidOperation, ValueError, OverflowError):
+        return None
+    return None
+
+
+FALLBACK_CURRENCY = "USD"
+
+
+def country_currency(country: str | None) -> str:
+    """The legal tender of a country today (GHS for Ghana, VND for Viet Nam)."""
+    currencies = get_territory_currencies(country, tender=True) if country else []
+    return currencies[0] if currencies else FALLBACK_CURRENCY
+
+
+def currency_minor_digits(currency: str) -> int:
+    """Digits after the decimal point in the currency: 2 for GHS, 0 for VND."""
+    return get_currency_precision(currency)
+
+
+def format_money(minor_units: int | None, currency: str) -> str:
+    """An amount stored in minor units, in the currency's symbol and the user's number style."""
+    if minor_units is None:
+        return ""
+    digits = currency_minor_digits(currency)
+    return format_currency(Decimal(minor_units).scaleb(-digits), currency)
+
+
+def money_exact(minor_units: int | None, currency: str) -> str:
+    """A stored amount in full for a form field, without symbol or grouping."""
+    if minor_units is None:
+        return ""
+    return format_exact(Decimal(minor_units).scaleb(-currency_minor_digits(currency)))
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting filters and the language list for templates."""
     app.jinja_env.filters.update(
@@ -111,6 +168,8 @@ def init_app(app: Flask) -> None:
         amount=format_amount,
         exact=format_exact,
         country=country_name,
+        money=format_money,
+        currency_name=lambda code: get_currency_name(code, locale=current_locale_code()),
     )
     app.jinja_env.globals.update(
         SUPPORTED_LOCALES=SUPPORTED_LOCALES, current_locale=current_locale_code

@@ -15,8 +15,12 @@ from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
+from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
 from tests.conftest import sign_in
+from tests.plans.conftest import png_bytes
+
+PNG = png_bytes()
 
 ROLES = ("anonymous", "admin", "programme_staff", "trainer", "enterprise_owner")
 
@@ -189,6 +193,40 @@ PAGES = [
     Row("GET", "/enterprises/{mine}/checklist", signed_in(200)),
     Row("POST", "/enterprises/{mine}/checklist", ENTERS_FIGURES, EMPTY),
     Row("POST", "/enterprises/{other}/checklist", {**signed_in(404), "admin": 200}, EMPTY),
+    Row("GET", "/enterprises/{mine}/plan", signed_in(200)),
+    Row("GET", "/enterprises/{other}/plan", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/plan.pdf", signed_in(200)),
+    Row("GET", "/enterprises/{other}/plan.pdf", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/plans/new", ENTERS_FIGURES),
+    Row("POST", "/enterprises/{mine}/plans/new", enters_figures(422), EMPTY),
+    Row("GET", "/enterprises/{other}/plans/new", {**signed_in(404), "admin": 200}),
+    Row("GET", "/enterprises/{mine}/plan/actions/new", ENTERS_FIGURES),
+    Row("POST", "/enterprises/{mine}/plan/actions/new", enters_figures(422), EMPTY),
+    Row(
+        "POST",
+        "/enterprises/{other}/plan/actions/new",
+        {**signed_in(404), "admin": 422},
+        EMPTY,
+    ),
+    Row("GET", "/actions/{action}", signed_in(200)),
+    Row("GET", "/actions/{other_action}", {**signed_in(404), "admin": 200}),
+    Row("GET", "/actions/{action}/edit", ENTERS_FIGURES),
+    Row("POST", "/actions/{action}/edit", enters_figures(422), EMPTY),
+    Row("GET", "/actions/{other_action}/edit", {**signed_in(404), "admin": 200}),
+    Row("POST", "/actions/{action}/move", enters_figures(302), EMPTY),
+    Row("POST", "/actions/{other_action}/move", {**signed_in(404), "admin": 302}, EMPTY),
+    Row("POST", "/actions/{action}/verify", {**signed_in(302), "enterprise_owner": 403}),
+    Row("POST", "/actions/{other_action}/verify", {**signed_in(404), "admin": 302}),
+    Row("POST", "/actions/{action}/delete", enters_figures(302)),
+    Row("POST", "/actions/{other_action}/delete", {**signed_in(404), "admin": 302}),
+    Row("POST", "/actions/{action}/photos", enters_figures(422), EMPTY),
+    Row("POST", "/actions/{other_action}/photos", {**signed_in(404), "admin": 422}, EMPTY),
+    Row("GET", "/photos/{photo}", signed_in(200)),
+    Row("GET", "/photos/{other_photo}", {**signed_in(404), "admin": 200}),
+    Row("POST", "/photos/{photo}/delete", enters_figures(302)),
+    Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
+    Row("POST", "/training/visits/{visit}/actions", runs_training(302), EMPTY),
+    Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
 ]
 API = [
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
@@ -244,7 +282,8 @@ def _cases(rows):
 
 
 @pytest.fixture
-def world(app, create_enterprise, create_user):
+def world(app, create_enterprise, create_user, tmp_path):
+    app.config["SCORE_UPLOAD_DIR"] = str(tmp_path)
     mine = create_enterprise(name="Mine", country="GH")
     other = create_enterprise(name="Other", country="ZA")
     users = {
@@ -263,6 +302,7 @@ def world(app, create_enterprise, create_user):
             "others_token": token.id,
             "slug": "workplace-cooperation",
             **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
+            **_plans_world(mine.id, other.id, tmp_path),
         }
     return users, ids
 
@@ -329,6 +369,27 @@ def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
     }
 
 
+def _plans_world(mine_id, other_id, upload_dir):
+    """A plan with one action and one photo in each enterprise."""
+    ids = {}
+    for key, enterprise_id in (("", mine_id), ("other_", other_id)):
+        plan = ImprovementPlan(
+            enterprise_id=enterprise_id, title="Plan", started_on=date(2025, 2, 1), currency="GHS"
+        )
+        action = PlanAction(
+            plan=plan, problem="Dust", action="Sweep", responsible="Ama", due_date=date(2025, 6, 1)
+        )
+        photo = ActionPhoto(
+            plan_action=action, stored_name=f"{key}photo.png", content_type="image/png",
+            size_bytes=len(PNG),
+        )  # fmt: skip
+        (upload_dir / photo.stored_name).write_bytes(PNG)
+        db.session.add_all([plan, action, photo])
+        db.session.commit()
+        ids[f"{key}action"], ids[f"{key}photo"] = action.id, photo.id
+    return ids
+
+
 @pytest.mark.parametrize(("row", "role"), _cases(PAGES))
 def test_page_access(app, world, row, role):
     users, ids = world
@@ -385,6 +446,10 @@ def _rule_of(path: str) -> str:
         "{other_measurement}": "<int:measurement_id>",
         "{visit}": "<int:visit_id>",
         "{other_visit}": "<int:visit_id>",
+        "{action}": "<int:action_id>",
+        "{other_action}": "<int:action_id>",
+        "{photo}": "<int:photo_id>",
+        "{other_photo}": "<int:photo_id>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)

@@ -9,6 +9,7 @@ from score_app import demo
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.plans.models import ActionStatus, PlanAction
 
 
 @pytest.fixture
@@ -100,3 +101,17 @@ def test_demo_trains_people_with_attendance_and_certificates(demo_app):
     assert len(workshops) == 2
     assert certified == ghana_people - set(demo.ABSENT_ON_DAY_2)
     assert len(visits) == len(demo.VISITS)
+
+
+def test_demo_plans_give_owners_something_late_and_something_due_this_week(demo_app):
+    home = html.unescape(_sign_in(demo_app, "owner@example.org").get("/").get_data(True))
+    assert "Quá hạn (1)" in home  # overdue, in the owner's Vietnamese
+    assert "Thay kim theo lịch và kiểm tra đầu ca" in home
+    assert "Lập đường dây báo vắng và họp nhóm hằng ngày" in home
+    with demo_app.app_context():
+        statuses = set(db.session.scalars(select(PlanAction.status)))
+        atlas = db.session.scalar(select(Enterprise.id).where(Enterprise.country == "MA"))
+    plan_page = _sign_in(demo_app, "owner.ma@example.org").get(f"/enterprises/{atlas}/plan")
+    page = html.unescape(plan_page.get_data(True))
+    assert statuses == set(ActionStatus)
+    assert "Plan d'amélioration 2025" in page and "Installer les carters" in page

@@ -26,6 +26,8 @@ CERTIFICATE_REVOKE = "certificate.revoke"
 MEASUREMENT_ENTER = "measurement.enter"
 MEASUREMENT_VERIFY = "measurement.verify"
 MEASUREMENT_REOPEN = "measurement.reopen"
+PLAN_EDIT = "plan.edit"
+ACTION_VERIFY = "action.verify"
 
 _ALL = frozenset(Role)
 _RULES: dict[str, frozenset[Role]] = {
@@ -45,6 +47,10 @@ _RULES: dict[str, frozenset[Role]] = {
     MEASUREMENT_ENTER: frozenset({Role.ADMIN, Role.TRAINER, Role.ENTERPRISE_OWNER}),
     MEASUREMENT_VERIFY: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF, Role.TRAINER}),
     MEASUREMENT_REOPEN: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
+    # The EIT's plan is run by the enterprise's own people with their trainer; an action that
+    # is done is verified by someone from outside the enterprise.
+    PLAN_EDIT: frozenset({Role.ADMIN, Role.TRAINER, Role.ENTERPRISE_OWNER}),
+    ACTION_VERIFY: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF, Role.TRAINER}),
 }
 
 

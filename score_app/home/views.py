@@ -1,16 +1,22 @@
 """The start page: what the signed-in user works on."""
 
+from datetime import date
+
 from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from score_app.auth import policy
+from score_app.auth.models import Role
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.plans import services as plans
 
 bp = Blueprint("home", __name__)
 
 RECENT = 8
+# Those who run the plans day to day see what is late and what is due this week.
+AGENDA_ROLES = (Role.ENTERPRISE_OWNER, Role.TRAINER)
 
 
 @bp.get("/")
@@ -20,8 +26,11 @@ def index():
     enterprises = db.session.scalars(
         select(Enterprise).where(scope).order_by(Enterprise.name_folded).limit(RECENT)
     ).all()
+    today = date.today()
     return render_template(
         "home/index.html",
+        agenda=plans.agenda(current_user, today) if current_user.role in AGENDA_ROLES else None,
+        today=today,
         enterprises=enterprises,
         total=total,
         can_manage_users=policy.can(current_user, policy.USER_MANAGE),

@@ -4,9 +4,10 @@ warnings that can be saved with a comment."""
 import math
 from datetime import date
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
+from score_app.i18n import parse_number
 from score_app.kpis.definitions import Indicator
 
 MAX_CHANGE_FROM_BASELINE = 0.5
@@ -16,24 +17,6 @@ DAYS_PER_MONTH = 365.25 / 12
 
 
 MAX_INPUT = 1e12
-_SPACES = str.maketrans("", "", " \u00a0\u202f\t")
-
-
-def _number(raw, locale: str) -> float | None:
-    """A number from JSON, or from text typed in the user's locale ('1 250,5' in French).
-
-    Text is read strictly: '12.5' in Spanish is refused, never taken for 125.
-    """
-    if isinstance(raw, bool):
-        return None
-    try:
-        if isinstance(raw, int | float):
-            return float(raw)
-        if isinstance(raw, str):
-            return float(parse_decimal(raw.translate(_SPACES), locale=locale, strict=True))
-    except (NumberFormatError, ValueError, OverflowError):
-        return None
-    return None
 
 
 def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[str, float]:
@@ -44,7 +27,8 @@ def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[st
         if given is None or (isinstance(given, str) and not given.strip()):
             errors[spec.name] = _("Enter a number.")
             continue
-        number = _number(given, locale)
+        parsed = parse_number(given, locale)
+        number = None if parsed is None else float(parsed)
         if number is None or not math.isfinite(number):
             errors[spec.name] = _(
                 "Enter a number written like %(example)s.",

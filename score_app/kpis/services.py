@@ -161,23 +161,43 @@ def _apply(measurement: Measurement, checked: Checked, comment: str, user: User)
     measurement.entered_by_id = user.id
 
 
-def record_measurement(
-    user: User, enterprise: Enterprise, *, comment: str = "", **fields
-) -> Measurement:
-    """Save one new measurement as a draft, with its audit row, in one commit."""
-    checked = check_measurement(enterprise, comment=comment, **fields)
+def _add(user, enterprise, checked: Checked, phase, period_start, period_end, comment):
+    """A new draft measurement and its audit row, in the session."""
     measurement = Measurement(
         enterprise_id=enterprise.id,
-        indicator=fields["indicator"],
-        phase=Phase(fields["phase"]),
-        period_start=fields["period_start"],
-        period_end=fields["period_end"],
+        indicator=checked.indicator.code,
+        phase=Phase(phase),
+        period_start=period_start,
+        period_end=period_end,
         status=Status.DRAFT,
     )
     _apply(measurement, checked, comment, user)
     db.session.add(measurement)
     db.session.flush()
     _audit(measurement, AuditAction.CREATE, user)
+    return measurement
+
+
+def _revise(user: User, measurement: Measurement, checked: Checked, comment: str) -> None:
+    """New figures for a measurement; changed figures must be submitted again before anyone
+    verifies them, so it goes back to draft."""
+    old, old_status = (measurement.inputs, measurement.value), measurement.status
+    _apply(measurement, checked, comment, user)
+    measurement.status = Status.DRAFT
+    _audit(
+        measurement, AuditAction.EDIT, user, old=old, old_status=old_status, reason=comment.strip()
+    )
+
+
+def record_measurement(
+    user: User, enterprise: Enterprise, *, comment: str = "", **fields
+) -> Measurement:
+    """Save one new measurement as a draft, with its audit row, in one commit."""
+    checked = check_measurement(enterprise, comment=comment, **fields)
+    measurement = _add(
+        user, enterprise, checked, fields["phase"], fields["period_start"], fields["period_end"],
+        comment,
+    )  # fmt: skip
     db.session.commit()
     return measurement
 
@@ -204,13 +224,7 @@ def update_measurement(
         locale=locale,
         existing=measurement,
     )
-    old, old_status = (measurement.inputs, measurement.value), measurement.status
-    _apply(measurement, checked, comment, user)
-    # Changed figures must be submitted again before anyone verifies them.
-    measurement.status = Status.DRAFT
-    _audit(
-        measurement, AuditAction.EDIT, user, old=old, old_status=old_status, reason=comment.strip()
-    )
+    _revise(user, measurement, checked, comment)
     db.session.commit()
     return measurement
 
@@ -239,23 +253,10 @@ def save_period(
     saved = []
     for existing, checked, comment in ready:
         if existing is None:
-            measurement = Measurement(
-                enterprise_id=enterprise.id,
-                indicator=checked.indicator.code,
-                phase=Phase(phase),
-                period_start=period_start,
-                period_end=period_end,
-                status=Status.DRAFT,
-            )
-            _apply(measurement, checked, comment, user)
-            db.session.add(measurement)
-            db.session.flush()
-            _audit(measurement, AuditAction.CREATE, user)
+            saved.append(_add(user, enterprise, checked, phase, period_start, period_end, comment))
         else:
-            measurement, old = existing, (existing.inputs, existing.value)
-            _apply(measurement, checked, comment, user)
-            _audit(measurement, AuditAction.EDIT, user, old=old, reason=comment.strip())
-        saved.append(measurement)
+            _revise(user, existing, checked, comment)
+            saved.append(existing)
     db.session.commit()
     return saved
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from score_app.auth import policy
 from score_app.catalog.services import get_catalogue
-from score_app.charts import trend_chart
+from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
-from score_app.i18n import current_locale_code, format_day
+from score_app.i18n import current_locale_code
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.kpis.forms import (
@@ -33,12 +33,6 @@ from score_app.training.models import Workshop, workshop_enterprises
 bp = Blueprint("kpis", __name__)
 
 
-def _chart(row: services.ComparisonRow):
-    labels = [format_day(m.period_end, "short") for m in row.series]
-    values = [m.value for m in row.series]
-    return trend_chart(labels, values, decimals=row.indicator.decimals, chart_id=row.indicator.code)
-
-
 def _enterprise_figures(enterprise_id: int) -> Enterprise:
     enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
     policy.require_figures(current_user, enterprise)
@@ -54,7 +48,11 @@ def results(enterprise_id: int):
         "kpis/results.html",
         enterprise=enterprise,
         rows=rows,
-        charts={row.indicator.code: _chart(row) for row in rows if len(row.series) > 1},
+        charts={
+            row.indicator.code: indicator_chart(row.indicator, row.series)
+            for row in rows
+            if len(row.series) > 1
+        },
         follow_up=follow_up,
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
     )

@@ -31,6 +31,7 @@ from score_app.forms import as_choices
 from score_app.i18n import current_locale_code
 from score_app.pages import db_id
 from score_app.pdf import pdf_response
+from score_app.plans import services as plans
 from score_app.training import services
 from score_app.training.forms import (
     IssueCertificatesForm,
@@ -401,11 +402,14 @@ def _visit_or_404(visit_id: int) -> Visit:
 @bp.get("/training/visits/<int:visit_id>")
 def view_visit(visit_id: int):
     visit = _visit_or_404(visit_id)
+    plan = plans.active_plan(visit.enterprise_id)
     return render_template(
         "training/visit.html",
         visit=visit,
         title=_module_titles().get(visit.module_slug, visit.module_slug),
         can_edit=policy.can(current_user, policy.VISIT_RECORD),
+        followed_up=plans.actions_followed_up(visit.id),
+        plan_actions=plan.actions if plan else [],
     )
 
 

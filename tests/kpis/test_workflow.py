@@ -205,3 +205,15 @@ def test_checklist_counts_practices_adopted_since_the_baseline(app, figures_worl
     page = owner.get(url).get_data(True)
     assert "1 practice adopted since the baseline" in page
     assert "wc-04" not in page.split("adopted since the baseline")[1].split("</ul>")[0]
+
+
+def test_new_figures_through_the_period_form_also_send_a_submitted_one_back_to_draft(
+    app, figures_world, draft
+):
+    owner = figures_world["clients"]["owner"]
+    owner.post(f"/measurements/{draft}/submit")
+    owner.post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(defect_rate={"defective_units": "30", "inspected_units": "1500"}),
+    )
+    assert _state(app, draft) == ("draft", 2.0)

@@ -1,0 +1,1 @@
+"""Enterprise improvement plans: actions tied to indicators, evidence photos, before/after."""

@@ -1,0 +1,526 @@
+"""Use cases for improvement plans: start a plan, add and move actions, verify them, keep
+evidence photos, link visits, and sum up what the plan achieved."""
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select, update
+
+from score_app.auth import policy
+from score_app.auth.models import User
+from score_app.catalog.services import get_catalogue
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput
+from score_app.extensions import db, utcnow
+from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
+from score_app.kpis import services as kpis
+from score_app.kpis.definitions import BY_CODE
+from score_app.plans.models import (
+    OPEN_STATUSES,
+    ActionPhoto,
+    ActionStatus,
+    ImprovementPlan,
+    PlanAction,
+)
+from score_app.training.models import Visit
+
+MAX_TEXT = 2000
+MAX_AMOUNT = Decimal(10) ** 12
+MAX_PHOTOS_PER_ACTION = 12
+# What Pillow reads a photo as -> what it is stored and served as.
+PHOTO_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+# Statuses an action's editors set; "verified" is given by a verifier.
+EDITABLE_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
+
+
+def active_plan(enterprise_id: int) -> ImprovementPlan | None:
+    return db.session.scalar(
+        select(ImprovementPlan).where(
+            ImprovementPlan.enterprise_id == enterprise_id, ImprovementPlan.archived_at.is_(None)
+        )
+    )
+
+
+def plans_of(enterprise_id: int) -> list[ImprovementPlan]:
+    """Every plan of the enterprise, the active one first, then the archived, newest first."""
+    return list(
+        db.session.scalars(
+            select(ImprovementPlan)
+            .where(ImprovementPlan.enterprise_id == enterprise_id)
+            .order_by(
+                ImprovementPlan.archived_at.is_not(None),
+                ImprovementPlan.started_on.desc(),
+                ImprovementPlan.id.desc(),
+            )
+        )
+    )
+
+
+def start_plan(
+    user: User, enterprise: Enterprise, *, title: str, started_on: date | None, carry_over: bool
+) -> ImprovementPlan:
+    """A new active plan; the current one is archived, its unfinished actions moved over when
+    asked, so nothing still to do is lost."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the plan a title.")
+    elif len(title.strip()) > 200:
+        errors["title"] = _("Keep the title under 200 characters.")
+    if started_on is None:
+        errors["started_on"] = _("Enter the day the plan starts.")
+    if errors:
+        raise InvalidInput(errors)
+    current = active_plan(enterprise.id)
+    plan = ImprovementPlan(
+        enterprise_id=enterprise.id,
+        title=title.strip(),
+        started_on=started_on,
+        currency=current.currency if current else country_currency(enterprise.country),
+        created_by_id=user.id,
+    )
+    if current is not None:
+        current.archived_at = utcnow()
+        db.session.flush()
+    db.session.add(plan)
+    db.session.flush()
+    if current is not None and carry_over:
+        db.session.execute(
+            update(PlanAction)
+            .where(PlanAction.plan_id == current.id, PlanAction.status.in_(OPEN_STATUSES))
+            .values(plan_id=plan.id)
+        )
+    db.session.commit()
+    return plan
+
+
+@dataclass(frozen=True)
+class ActionFields:
+    """An action's fields after every check, ready to store."""
+
+    problem: str
+    root_cause: str
+    action: str
+    responsible: str
+    start_date: date | None
+    due_date: date
+    status: ActionStatus
+    module_slug: str
+    indicator: str
+    target_value: float | None
+    estimated_cost_minor: int | None
+    realised_savings_minor: int | None
+
+
+def _text(errors, name, raw, *, required_message=None, limit=MAX_TEXT) -> str:
+    text = (raw or "").strip()
+    if required_message and not text:
+        errors[name] = required_message
+    elif len(text) > limit:
+        errors[name] = _("Keep this under %(limit)s characters.", limit=format_number(limit))
+    return text
+
+
+def _amount(errors, name, raw, currency: str, locale: str) -> int | None:
+    """Money typed in the user's locale, in minor units of the currency (cents)."""
+    if raw is None or not str(raw).strip():
+        return None
+    number = parse_number(raw, locale)
+    digits = currency_minor_digits(currency)
+    if number is None or not number.is_finite():
+        errors[name] = _(
+            "Enter an amount written like %(example)s.", example=format_number(1250.5, digits)
+        )
+    elif number < 0:
+        errors[name] = _("Cannot be negative.")
+    elif number > MAX_AMOUNT:
+        errors[name] = _("This amount is too large: check it.")
+    elif number != round(number, digits):
+        errors[name] = _(
+            "This currency has %(digits)s decimals at most.", digits=format_number(digits)
+        )
+    else:
+        return int(number.scaleb(digits))
+    return None
+
+
+def _target(errors, raw, indicator: str, locale: str) -> float | None:
+    if raw is None or not str(raw).strip():
+        return None
+    number = parse_number(raw, locale)
+    if number is None or not number.is_finite():
+        errors["target_value"] = _(
+            "Enter a number written like %(example)s.", example=format_number(12.5, 1)
+        )
+    elif number < 0:
+        errors["target_value"] = _("Cannot be negative.")
+    elif number > MAX_AMOUNT:
+        errors["target_value"] = _("This is too large for a factory figure: check it.")
+    elif not indicator:
+        errors["indicator"] = _("Choose the indicator that the target is for.")
+    else:
+        return float(number)
+    return None
+
+
+def check_action(plan: ImprovementPlan, fields: dict, locale: str = "en") -> ActionFields:
+    """Every rule an action must pass; raise InvalidInput naming each bad field."""
+    errors: dict[str, str] = {}
+    texts = {
+        "problem": _text(
+            errors, "problem", fields.get("problem"), required_message=_("Describe the problem.")
+        ),
+        "root_cause": _text(errors, "root_cause", fields.get("root_cause")),
+        "action": _text(
+            errors, "action", fields.get("action"), required_message=_("Say what will be done.")
+        ),
+        "responsible": _text(
+            errors,
+            "responsible",
+            fields.get("responsible"),
+            required_message=_("Name the person responsible."),
+            limit=200,
+        ),
+    }
+    start, due = fields.get("start_date"), fields.get("due_date")
+    if due is None:
+        errors["due_date"] = _("Enter the date the action is due.")
+    elif start is not None and start > due:
+        errors["due_date"] = _("The due date cannot come before the start date.")
+    try:
+        status = ActionStatus(fields.get("status") or ActionStatus.PLANNED)
+    except ValueError:
+        status = None
+    if status not in EDITABLE_STATUSES:
+        errors["status"] = _("Choose planned, in progress or done.")
+    module_slug = fields.get("module_slug") or ""
+    if module_slug and get_catalogue().get(module_slug) is None:
+        errors["module_slug"] = _("Choose a module from the catalogue.")
+    indicator = fields.get("indicator") or ""
+    if indicator and indicator not in BY_CODE:
+        errors["indicator"] = _("Unknown indicator.")
+    target = _target(errors, fields.get("target_value"), indicator, locale)
+    cost = _amount(errors, "estimated_cost", fields.get("estimated_cost"), plan.currency, locale)
+    savings = _amount(
+        errors, "realised_savings", fields.get("realised_savings"), plan.currency, locale
+    )
+    if errors:
+        raise InvalidInput(errors)
+    return ActionFields(
+        **texts,
+        start_date=start,
+        due_date=due,
+        status=status,
+        module_slug=module_slug,
+        indicator=indicator,
+        target_value=target,
+        estimated_cost_minor=cost,
+        realised_savings_minor=savings,
+    )
+
+
+def _editable_plan(plan: ImprovementPlan) -> None:
+    if not plan.is_active:
+        raise InvalidInput({"plan": _("This plan is archived: it can be read, not changed.")})
+
+
+def _apply(action: PlanAction, checked: ActionFields) -> None:
+    for name, value in vars(checked).items():
+        if name != "status":
+            setattr(action, name, value)
+    _set_status(action, checked.status)
+
+
+def _set_status(action: PlanAction, status: ActionStatus) -> None:
+    """Move an action; the day it was done is kept while it stays done."""
+    if status == ActionStatus.DONE and action.done_on is None:
+        action.done_on = date.today()
+    if status in OPEN_STATUSES:
+        action.done_on = None
+    if status != ActionStatus.VERIFIED:
+        action.verified_by_id, action.verified_at = None, None
+    action.status = status
+
+
+def add_action(user: User, plan: ImprovementPlan, fields: dict, locale: str = "en") -> PlanAction:
+    _editable_plan(plan)
+    checked = check_action(plan, fields, locale)
+    action = PlanAction(plan_id=plan.id, created_by_id=user.id, done_on=None)
+    _apply(action, checked)
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def update_action(user: User, action: PlanAction, fields: dict, locale: str = "en") -> PlanAction:
+    """New content for an action. A verified action that changes must be verified again."""
+    _editable_plan(action.plan)
+    checked = check_action(action.plan, fields, locale)
+    _apply(action, checked)
+    db.session.commit()
+    return action
+
+
+def move_action(user: User, action: PlanAction, status: str) -> None:
+    """The quick buttons: start, mark done, or back to planned."""
+    _editable_plan(action.plan)
+    try:
+        new_status = ActionStatus(status)
+    except ValueError:
+        new_status = None
+    if new_status not in EDITABLE_STATUSES:
+        raise InvalidInput({"status": _("Choose planned, in progress or done.")})
+    _set_status(action, new_status)
+    db.session.commit()
+
+
+def verify_action(user: User, action: PlanAction) -> None:
+    """A trainer, programme staff or an admin confirms on the shop floor that it was done."""
+    _editable_plan(action.plan)
+    if action.status != ActionStatus.DONE:
+        raise InvalidInput({"status": _("Only an action that is done can be verified.")})
+    action.status = ActionStatus.VERIFIED
+    action.verified_by_id, action.verified_at = user.id, utcnow()
+    db.session.commit()
+
+
+def delete_action(user: User, action: PlanAction, upload_dir: Path) -> None:
+    _editable_plan(action.plan)
+    names = [photo.stored_name for photo in action.photos]
+    db.session.delete(action)
+    db.session.commit()
+    for name in names:
+        (upload_dir / name).unlink(missing_ok=True)
+
+
+def _photo_type(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) when the bytes really are a JPEG or PNG image, else None."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    return PHOTO_TYPES.get(kind)
+
+
+def add_photo(
+    user: User,
+    action: PlanAction,
+    *,
+    data: bytes | None,
+    caption: str,
+    upload_dir: Path,
+    max_bytes: int,
+) -> ActionPhoto:
+    """Keep an evidence photo; the file's content decides its type, never its name."""
+    _editable_plan(action.plan)
+    errors = {}
+    kind = None
+    if not data:
+        errors["photo"] = _("Choose a photo to upload.")
+    elif len(data) > max_bytes:
+        errors["photo"] = _(
+            "This photo is %(size)s MB; the limit is %(limit)s MB.",
+            size=format_number(len(data) / 1_000_000, 1),
+            limit=format_number(max_bytes / 1_000_000, 1),
+        )
+    else:
+        kind = _photo_type(data)
+        if kind is None:
+            errors["photo"] = _("Only JPEG and PNG photos can be uploaded.")
+    if len(caption.strip()) > 200:
+        errors["caption"] = _("Keep this under %(limit)s characters.", limit=format_number(200))
+    if len(action.photos) >= MAX_PHOTOS_PER_ACTION:
+        errors["photo"] = _(
+            "An action keeps %(count)s photos at most.", count=format_number(MAX_PHOTOS_PER_ACTION)
+        )
+    if errors:
+        raise InvalidInput(errors)
+    content_type, extension = kind
+    photo = ActionPhoto(
+        action_id=action.id,
+        stored_name=f"{uuid.uuid4().hex}.{extension}",
+        content_type=content_type,
+        size_bytes=len(data),
+        caption=caption.strip(),
+        uploaded_by_id=user.id,
+    )
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    path = upload_dir / photo.stored_name
+    path.write_bytes(data)
+    try:
+        db.session.add(photo)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return photo
+
+
+def delete_photo(user: User, photo: ActionPhoto, upload_dir: Path) -> None:
+    _editable_plan(photo.plan_action.plan)
+    name = photo.stored_name
+    db.session.delete(photo)
+    db.session.commit()
+    (upload_dir / name).unlink(missing_ok=True)
+
+
+def action_or_none(user: User, action_id: int) -> PlanAction | None:
+    """The action when its enterprise is in the user's scope."""
+    return db.session.scalar(
+        select(PlanAction)
+        .join(ImprovementPlan)
+        .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
+        .where(PlanAction.id == action_id, policy.enterprise_scope(user))
+    )
+
+
+def photo_or_none(user: User, photo_id: int) -> ActionPhoto | None:
+    return db.session.scalar(
+        select(ActionPhoto)
+        .join(PlanAction)
+        .join(ImprovementPlan)
+        .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
+        .where(ActionPhoto.id == photo_id, policy.enterprise_scope(user))
+    )
+
+
+def link_visit_actions(user: User, visit: Visit, action_ids: list[int]) -> list[PlanAction]:
+    """The actions of the visited enterprise's active plan that this visit followed up."""
+    plan = active_plan(visit.enterprise_id)
+    available = {a.id: a for a in plan.actions} if plan else {}
+    unknown = set(action_ids) - set(available)
+    if unknown:
+        raise InvalidInput({"actions": _("Choose actions of this enterprise's current plan.")})
+    linked = [a for a in available.values() if a.id not in action_ids and visit in a.visits]
+    for action in linked:
+        action.visits.remove(visit)
+    chosen = [available[i] for i in sorted(set(action_ids))]
+    for action in chosen:
+        if visit not in action.visits:
+            action.visits.append(visit)
+    db.session.commit()
+    return chosen
+
+
+def actions_followed_up(visit_id: int) -> list[PlanAction]:
+    return list(
+        db.session.scalars(
+            select(PlanAction)
+            .join(PlanAction.visits)
+            .where(Visit.id == visit_id)
+            .order_by(PlanAction.due_date, PlanAction.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Agenda:
+    overdue: list[PlanAction]
+    due_this_week: list[PlanAction]
+
+
+def agenda(user: User, today: date) -> Agenda:
+    """Unfinished actions of the active plans in the user's scope: late, and due within 7 days."""
+    rows = db.session.scalars(
+        select(PlanAction)
+        .join(ImprovementPlan)
+        .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
+        .where(
+            policy.enterprise_scope(user),
+            ImprovementPlan.archived_at.is_(None),
+            PlanAction.status.in_(OPEN_STATUSES),
+            PlanAction.due_date < today + timedelta(days=7),
+        )
+        .order_by(PlanAction.due_date, PlanAction.id)
+    ).all()
+    return Agenda(
+        overdue=[a for a in rows if a.due_date < today],
+        due_this_week=[a for a in rows if a.due_date >= today],
+    )
+
+
+@dataclass(frozen=True)
+class PlanTotals:
+    by_status: dict[ActionStatus, int]
+    done_or_verified: int
+    estimated_cost_minor: int
+    realised_savings_minor: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def totals(plan: ImprovementPlan) -> PlanTotals:
+    """Actions by status and the money they cost and saved, summed in the database."""
+    counts = dict(
+        db.session.execute(
+            select(PlanAction.status, func.count())
+            .where(PlanAction.plan_id == plan.id)
+            .group_by(PlanAction.status)
+        ).all()
+    )
+    cost, savings = db.session.execute(
+        select(
+            func.coalesce(func.sum(PlanAction.estimated_cost_minor), 0),
+            func.coalesce(func.sum(PlanAction.realised_savings_minor), 0),
+        ).where(PlanAction.plan_id == plan.id)
+    ).one()
+    by_status = {status: counts.get(status, 0) for status in ActionStatus}
+    return PlanTotals(
+        by_status=by_status,
+        done_or_verified=by_status[ActionStatus.DONE] + by_status[ActionStatus.VERIFIED],
+        estimated_cost_minor=int(cost),
+        realised_savings_minor=int(savings),
+    )
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    baseline_present: int | None
+    baseline_assessed: int | None
+    follow_up_present: int | None
+    follow_up_assessed: int | None
+    adopted: list[str]  # item ids present at follow-up that were absent at baseline
+
+
+def checklist_progress(enterprise_id: int) -> ChecklistProgress:
+    assessments = kpis.checklist_assessments(enterprise_id)
+    baselines = [a for a in assessments if a.phase == "baseline"]
+    follow_ups = [a for a in assessments if a.phase == "follow_up"]
+    before = baselines[-1] if baselines else None
+    after = follow_ups[-1] if follow_ups else None
+    return ChecklistProgress(
+        baseline_present=len(before.present_items) if before else None,
+        baseline_assessed=len(before.assessed_items) if before else None,
+        follow_up_present=len(after.present_items) if after else None,
+        follow_up_assessed=len(after.assessed_items) if after else None,
+        adopted=kpis.adopted_since_baseline(assessments),
+    )
+
+
+def target_reached(action: PlanAction, latest_values: dict[str, float]) -> bool | None:
+    """Whether the indicator's latest follow-up meets the action's target (None: unknown)."""
+    if action.target_value is None or action.indicator not in latest_values:
+        return None
+    latest = latest_values[action.indicator]
+    definition = BY_CODE[action.indicator]
+    tolerance = 0.5 * 10**-definition.decimals
+    if definition.direction == "higher":
+        return latest >= action.target_value - tolerance
+    return latest <= action.target_value + tolerance
+
+
+def grouped_by_status(actions: list[PlanAction]) -> dict[ActionStatus, list[PlanAction]]:
+    groups = {status: [] for status in ActionStatus}
+    for action in actions:
+        groups[action.status].append(action)
+    return groups

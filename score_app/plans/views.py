@@ -1,0 +1,463 @@
+"""Improvement plan pages: the plan with its before/after, actions and their photos, visits that
+followed them up, and the printed plan."""
+
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from score_app.auth import policy
+from score_app.auth.access import safe_next
+from score_app.catalog.services import get_catalogue, module_choices
+from score_app.charts import indicator_chart
+from score_app.enterprises.models import Enterprise
+from score_app.errors import InvalidInput, show_on_form
+from score_app.extensions import db
+from score_app.forms import as_choices
+from score_app.i18n import (
+    SUPPORTED_LOCALES,
+    current_locale_code,
+    format_exact,
+    format_number,
+    money_exact,
+)
+from score_app.kpis import services as kpis
+from score_app.kpis.definitions import BY_CODE, INDICATORS
+from score_app.pages import db_id
+from score_app.pdf import pdf_response
+from score_app.plans import services
+from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
+from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
+from score_app.training.models import Visit
+
+bp = Blueprint("plans", __name__)
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["SCORE_UPLOAD_DIR"])
+
+
+def _enterprise(enterprise_id: int) -> Enterprise:
+    """The enterprise, in scope; its plan shows its figures, so consent applies as for them."""
+    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    policy.require_figures(current_user, enterprise)
+    return enterprise
+
+
+def _plan_of(enterprise: Enterprise, plan_id: int | None) -> ImprovementPlan | None:
+    if plan_id is None:
+        return services.active_plan(enterprise.id)
+    plan = db.session.get(ImprovementPlan, plan_id)
+    if plan is None or plan.enterprise_id != enterprise.id:
+        abort(404)
+    return plan
+
+
+def _action(action_id: int) -> PlanAction:
+    action = services.action_or_none(current_user, action_id)
+    if action is None:
+        abort(404)
+    policy.require_figures(current_user, action.plan.enterprise)
+    return action
+
+
+def _report(
+    enterprise: Enterprise, plan: ImprovementPlan | None, follow_up: int | None, today: date
+) -> dict:
+    """What the plan page and the printed plan both show; `today` decides what is overdue."""
+    rows = kpis.comparison(enterprise.id, follow_up)
+    actions = plan.actions if plan else []
+    latest = {row.indicator.code: row.follow_up.value for row in rows if row.follow_up}
+    locale = current_locale_code()
+    checklist_texts = {
+        item.id: item.text.get(locale) or item.text["en"]
+        for module in get_catalogue().modules
+        for item in module.checklist
+    }
+    starts = [row.baseline.period_start for row in rows if row.baseline]
+    ends = [row.follow_up.period_end for row in rows if row.follow_up]
+    return {
+        "enterprise": enterprise,
+        "plan": plan,
+        "rows": rows,
+        "follow_up": follow_up,
+        "charts": {
+            row.indicator.code: indicator_chart(row.indicator, row.series)
+            for row in rows
+            if row.indicator.is_core and len(row.series) > 1
+        },
+        "groups": services.grouped_by_status(actions),
+        "totals": services.totals(plan) if plan else None,
+        "reached": {a.id: services.target_reached(a, latest) for a in actions},
+        "checklist": services.checklist_progress(enterprise.id),
+        "checklist_texts": checklist_texts,
+        "module_titles": {m.slug: m.title_in(locale) for m in get_catalogue().modules},
+        "eit": [p for p in enterprise.people if p.is_eit_member],
+        "period": (min(starts), max(ends)) if starts and ends else None,
+        "indicators": BY_CODE,
+        "today": today,
+        "status_labels": ACTION_STATUS_LABELS,
+    }
+
+
+@bp.get("/enterprises/<int:enterprise_id>/plan")
+def view_plan(enterprise_id: int):
+    enterprise = _enterprise(enterprise_id)
+    plan_id = request.args.get("plan", type=db_id)
+    plan = _plan_of(enterprise, plan_id)
+    follow_up = request.args.get("follow_up", type=db_id)
+    return render_template(
+        "plans/plan.html",
+        **_report(enterprise, plan, follow_up, date.today()),
+        plans=services.plans_of(enterprise.id),
+        can_edit=policy.can(current_user, policy.PLAN_EDIT) and bool(plan and plan.is_active),
+        can_start=policy.can(current_user, policy.PLAN_EDIT),
+        can_verify=policy.can(current_user, policy.ACTION_VERIFY),
+        locales=SUPPORTED_LOCALES,
+    )
+
+
+def render_plan_html(
+    enterprise: Enterprise, plan: ImprovementPlan | None, follow_up: int | None, generated_on: date
+) -> str:
+    """The printed plan as HTML for the PDF renderer, in the current locale, as of a day."""
+    return render_template(
+        "pdf/plan.html",
+        **_report(enterprise, plan, follow_up, generated_on),
+        generated_on=generated_on,
+    )
+
+
+@bp.get("/enterprises/<int:enterprise_id>/plan.pdf")
+def plan_pdf(enterprise_id: int):
+    enterprise = _enterprise(enterprise_id)
+    plan = _plan_of(enterprise, request.args.get("plan", type=db_id))
+    follow_up = request.args.get("follow_up", type=db_id)
+    locale = request.args.get("lang")
+    with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
+        html = render_plan_html(enterprise, plan, follow_up, date.today())
+        filename = f"improvement-plan-{enterprise.id}-{current_locale_code()}.pdf"
+    return pdf_response(html, filename)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/plans/new", methods=["GET", "POST"])
+def start_plan(enterprise_id: int):
+    enterprise = _enterprise(enterprise_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    current = services.active_plan(enterprise.id)
+    defaults = {
+        "title": _("Improvement plan %(year)s", year=date.today().year),
+        "started_on": date.today(),
+        "carry_over": True,
+    }
+    # Defaults fill the first view only; what is posted, even if empty, is what is checked.
+    form = PlanForm(data=defaults if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.start_plan(
+                current_user,
+                enterprise,
+                title=form.title.data or "",
+                started_on=form.started_on.data,
+                carry_over=form.carry_over.data,
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("The plan is started."), "success")
+            return redirect(url_for("plans.view_plan", enterprise_id=enterprise.id))
+    return render_template("plans/start.html", enterprise=enterprise, form=form, current=current), (
+        422 if form.errors else 200
+    )
+
+
+def _action_form(plan: ImprovementPlan, action: PlanAction | None) -> ActionForm:
+    data = None
+    if action is not None:
+        data = {
+            "problem": action.problem,
+            "root_cause": action.root_cause,
+            "action": action.action,
+            "responsible": action.responsible,
+            "start_date": action.start_date,
+            "due_date": action.due_date,
+            "status": (
+                ActionStatus.DONE if action.status == ActionStatus.VERIFIED else action.status
+            ).value,
+            "module_slug": action.module_slug,
+            "indicator": action.indicator,
+            "target_value": format_exact(action.target_value),
+            "estimated_cost": money_exact(action.estimated_cost_minor, plan.currency),
+            "realised_savings": money_exact(action.realised_savings_minor, plan.currency),
+        }
+    form = ActionForm(data=data if request.method == "GET" else None)
+    form.status.choices = as_choices(
+        (status.value, ACTION_STATUS_LABELS[status]) for status in services.EDITABLE_STATUSES
+    )
+    form.module_slug.choices = as_choices(
+        [("", _("No module")), *module_choices(current_locale_code())]
+    )
+    form.indicator.choices = as_choices(
+        [("", _("No indicator")), *((i.code, i.name) for i in INDICATORS)]
+    )
+    return form
+
+
+def _action_fields(form: ActionForm) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanAction | None):
+    form = _action_form(plan, action)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if action is None:
+                action = services.add_action(
+                    current_user, plan, _action_fields(form), current_locale_code()
+                )
+            else:
+                was_verified = action.status == ActionStatus.VERIFIED
+                services.update_action(
+                    current_user, action, _action_fields(form), current_locale_code()
+                )
+                if was_verified:
+                    flash(_("The action changed, so it needs to be verified again."), "info")
+        except InvalidInput as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            flash(_("The action is saved."), "success")
+            return redirect(url_for("plans.view_action", action_id=action.id))
+    if form.errors:
+        status = 422
+    return render_template(
+        "plans/action_form.html",
+        enterprise=enterprise,
+        plan=plan,
+        action=action,
+        form=form,
+        people=[p.full_name for p in enterprise.people],
+        currency=plan.currency,
+    ), status
+
+
+@bp.route("/enterprises/<int:enterprise_id>/plan/actions/new", methods=["GET", "POST"])
+def add_action(enterprise_id: int):
+    enterprise = _enterprise(enterprise_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    plan = services.active_plan(enterprise.id)
+    if plan is None:
+        flash(_("Start a plan first."), "info")
+        return redirect(url_for("plans.start_plan", enterprise_id=enterprise.id))
+    return _save_action(enterprise, plan, None)
+
+
+@bp.get("/actions/<int:action_id>")
+def view_action(action_id: int):
+    action = _action(action_id)
+    form = PhotoForm(formdata=None)
+    form.photo.description = _photo_hint()
+    latest = {
+        row.indicator.code: row.follow_up.value
+        for row in kpis.comparison(action.plan.enterprise_id)
+        if row.follow_up
+    }
+    return _action_page(action, form, latest)
+
+
+def _action_page(action: PlanAction, form: PhotoForm, latest: dict, status: int = 200):
+    locale = current_locale_code()
+    module = get_catalogue().get(action.module_slug) if action.module_slug else None
+    editable = action.plan.is_active
+    return render_template(
+        "plans/action.html",
+        action=action,
+        enterprise=action.plan.enterprise,
+        form=form,
+        module_title=module.title_in(locale) if module else "",
+        indicator=BY_CODE.get(action.indicator),
+        latest=latest.get(action.indicator),
+        reached=services.target_reached(action, latest),
+        today=date.today(),
+        status_labels=ACTION_STATUS_LABELS,
+        can_edit=editable and policy.can(current_user, policy.PLAN_EDIT),
+        can_verify=editable and policy.can(current_user, policy.ACTION_VERIFY),
+    ), status
+
+
+def _photo_hint() -> str:
+    return _(
+        "A JPEG or PNG photo of the result, up to %(mb)s MB.",
+        mb=format_number(current_app.config["SCORE_MAX_PHOTO_MB"]),
+    )
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+def edit_action(action_id: int):
+    action = _action(action_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    if not action.plan.is_active:
+        flash(_("This plan is archived: it can be read, not changed."), "error")
+        return redirect(url_for("plans.view_action", action_id=action.id))
+    return _save_action(action.plan.enterprise, action.plan, action)
+
+
+def _after_step(action_id: int, step, *args, message: str):
+    try:
+        step(*args)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(message, "success")
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("plans.view_action", action_id=action_id))
+
+
+@bp.post("/actions/<int:action_id>/move")
+def move_action(action_id: int):
+    action = _action(action_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    status = request.form.get("status", "")
+    label = ACTION_STATUS_LABELS.get(status, status) if status in set(ActionStatus) else ""
+    return _after_step(
+        action_id,
+        services.move_action,
+        current_user,
+        action,
+        status,
+        message=_("The action is now %(status)s.", status=label),
+    )
+
+
+@bp.post("/actions/<int:action_id>/verify")
+def verify_action(action_id: int):
+    action = _action(action_id)
+    policy.require(current_user, policy.ACTION_VERIFY)
+    return _after_step(
+        action_id,
+        services.verify_action,
+        current_user,
+        action,
+        message=_("The action is verified."),
+    )
+
+
+@bp.post("/actions/<int:action_id>/delete")
+def delete_action(action_id: int):
+    action = _action(action_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    enterprise_id = action.plan.enterprise_id
+    try:
+        services.delete_action(current_user, action, _upload_dir())
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(error.errors.values()), "error")
+        return redirect(url_for("plans.view_action", action_id=action_id))
+    flash(_("The action is deleted."), "success")
+    return redirect(url_for("plans.view_plan", enterprise_id=enterprise_id))
+
+
+@bp.post("/actions/<int:action_id>/photos")
+def upload_photo(action_id: int):
+    action = _action(action_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    form = PhotoForm()
+    form.photo.description = _photo_hint()
+    if form.validate_on_submit():
+        upload = form.photo.data
+        limit = current_app.config["SCORE_MAX_PHOTO_MB"] * 1_000_000
+        data = upload.stream.read(limit + 1) if upload else None
+        try:
+            services.add_photo(
+                current_user,
+                action,
+                data=data,
+                caption=form.caption.data or "",
+                upload_dir=_upload_dir(),
+                max_bytes=limit,
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            flash(_("The photo is added."), "success")
+            return redirect(url_for("plans.view_action", action_id=action.id))
+    latest = {
+        row.indicator.code: row.follow_up.value
+        for row in kpis.comparison(action.plan.enterprise_id)
+        if row.follow_up
+    }
+    return _action_page(action, form, latest, status=422)
+
+
+def _photo(photo_id: int):
+    photo = services.photo_or_none(current_user, photo_id)
+    if photo is None:
+        abort(404)
+    policy.require_figures(current_user, photo.plan_action.plan.enterprise)
+    return photo
+
+
+@bp.get("/photos/<int:photo_id>")
+def view_photo(photo_id: int):
+    photo = _photo(photo_id)
+    path = _upload_dir() / photo.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/photos/<int:photo_id>/delete")
+def delete_photo(photo_id: int):
+    photo = _photo(photo_id)
+    policy.require(current_user, policy.PLAN_EDIT)
+    action_id = photo.action_id
+    return _after_step(
+        action_id,
+        services.delete_photo,
+        current_user,
+        photo,
+        _upload_dir(),
+        message=_("The photo is removed."),
+    )
+
+
+@bp.post("/training/visits/<int:visit_id>/actions")
+def link_visit_actions(visit_id: int):
+    visit = db.session.scalar(
+        select(Visit).where(Visit.id == visit_id, policy.visit_scope(current_user))
+    )
+    if visit is None:
+        abort(404)
+    policy.require(current_user, policy.VISIT_RECORD)
+    try:
+        ids = [db_id(value) for value in request.form.getlist("actions")]
+    except ValueError:
+        ids = [0]
+    try:
+        services.link_visit_actions(current_user, visit, ids)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(error.errors.values()), "error")
+    else:
+        flash(_("The actions followed up at this visit are saved."), "success")
+    return redirect(url_for("training.view_visit", visit_id=visit.id))
