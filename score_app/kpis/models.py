@@ -7,7 +7,7 @@ the value is derived from them by the indicator's formula whenever they change.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import db, utcnow, value_enum
@@ -29,6 +29,8 @@ class Measurement(db.Model):
     __tablename__ = "measurements"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "indicator", "phase", "period_start", "period_end"),
+        # The programme results read only the latest measurement of each phase.
+        Index("ix_measurements_latest", "indicator", "is_latest", "phase", "enterprise_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +47,9 @@ class Measurement(db.Model):
     status: Mapped[Status] = mapped_column(value_enum(Status, 20), default=Status.DRAFT)
     comment: Mapped[str] = mapped_column(Text, default="")
     warnings: Mapped[list] = mapped_column(JSON, default=list)
+    # The latest of its enterprise, indicator and phase (by period, then entry); kept true by
+    # every write in the same transaction (kpis.services.refresh_latest), never by a batch.
+    is_latest: Mapped[bool] = mapped_column(default=False)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
@@ -44,6 +44,41 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
             query.order_by(Measurement.period_start, Measurement.phase, Measurement.id)
         )
     )
+
+
+Group = tuple[int, str, str]  # (enterprise id, indicator code, phase)
+
+
+def refresh_latest(groups: set[Group]) -> None:
+    """Mark the latest measurement of each group, in the caller's transaction.
+
+    Every write of measurements calls this for the groups it touched, so programme results
+    that read `is_latest` are right the moment the write commits.
+    """
+    db.session.flush()
+    for enterprise_id, indicator, phase in groups:
+        in_group = (
+            Measurement.enterprise_id == enterprise_id,
+            Measurement.indicator == indicator,
+            Measurement.phase == phase,
+        )
+        latest = (
+            select(Measurement.id)
+            .where(*in_group)
+            .order_by(Measurement.period_start.desc(), Measurement.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        db.session.execute(
+            update(Measurement)
+            .where(*in_group)
+            .values(is_latest=Measurement.id == latest)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _group(measurement: Measurement) -> Group:
+    return (measurement.enterprise_id, measurement.indicator, Phase(measurement.phase).value)
 
 
 def _baseline(enterprise_id: int, indicator: str, exclude_id: int | None) -> Measurement | None:
@@ -198,6 +233,7 @@ def record_measurement(
         user, enterprise, checked, fields["phase"], fields["period_start"], fields["period_end"],
         comment,
     )  # fmt: skip
+    refresh_latest({_group(measurement)})
     db.session.commit()
     return measurement
 
@@ -257,6 +293,7 @@ def save_period(
         else:
             _revise(user, existing, checked, comment)
             saved.append(existing)
+    refresh_latest({_group(m) for m in saved})
     db.session.commit()
     return saved
 
@@ -362,7 +399,9 @@ def delete_measurement(user: User, measurement: Measurement, reason: str) -> Non
         old_status=measurement.status,
         reason=reason.strip(),
     )
+    group = _group(measurement)
     db.session.delete(measurement)
+    refresh_latest({group})
     db.session.commit()
 
 

@@ -1,5 +1,7 @@
 """Draft, submitted, verified: who moves a measurement, the lock, reopening, and the audit trail."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -217,3 +219,33 @@ def test_new_figures_through_the_period_form_also_send_a_submitted_one_back_to_d
         data=period_form(defect_rate={"defective_units": "30", "inspected_units": "1500"}),
     )
     assert _state(app, draft) == ("draft", 2.0)
+
+
+def _latest(app):
+    with app.app_context():
+        rows = db.session.execute(
+            select(Measurement.phase, Measurement.period_start, Measurement.is_latest).order_by(
+                Measurement.phase, Measurement.period_start
+            )
+        ).all()
+        return [(phase.value, str(start), latest) for phase, start, latest in rows]
+
+
+def test_every_write_keeps_the_latest_measurement_of_each_phase_marked(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    url = f"/enterprises/{figures_world['enterprise'].id}/measurements/new"
+    figures = {"defect_rate": {"defective_units": "40", "inspected_units": "1500"}}
+    owner.post(url, data=period_form(**figures))
+    for start, end in (("2025-04-01", "2025-04-30"), ("2025-07-01", "2025-07-31")):
+        owner.post(url, data=period_form("follow_up", start, end, **figures))
+    assert _latest(app) == [
+        ("baseline", "2025-01-01", True),
+        ("follow_up", "2025-04-01", False),
+        ("follow_up", "2025-07-01", True),
+    ]
+    with app.app_context():
+        july = db.session.scalar(
+            select(Measurement.id).where(Measurement.period_start == date(2025, 7, 1))
+        )
+    owner.post(f"/measurements/{july}/delete", data={"reason": "Entered twice"})
+    assert _latest(app) == [("baseline", "2025-01-01", True), ("follow_up", "2025-04-01", True)]

@@ -1,0 +1,1 @@
+"""Programme results: aggregates across enterprises, exports and imports, synthesis report."""
