@@ -1,12 +1,13 @@
 """SVG charts (pygal) for pages and PDFs alike: no script, a stable id, numbers in the locale."""
 
 import re
+from functools import lru_cache
 
 import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
-from score_app.i18n import format_day, format_number
+from score_app.i18n import current_locale_code, format_day, format_number
 
 _STYLE = Style(
     background="transparent",
@@ -67,3 +68,39 @@ def indicator_chart(indicator, series) -> Markup:
         decimals=indicator.decimals,
         chart_id=indicator.code,
     )
+
+
+def before_after_chart(
+    labels: tuple[str, str], values: tuple[float, float], *, decimals: int, chart_id: str
+) -> Markup:
+    """Two bars, the mean at baseline and at follow-up, each labelled with its value."""
+    return _before_after_svg(
+        tuple(labels), tuple(values), decimals, chart_id, current_locale_code()
+    )
+
+
+@lru_cache(maxsize=1024)
+def _before_after_svg(labels, values, decimals: int, chart_id: str, locale: str) -> Markup:
+    """Drawn once for each set of values in each language: the key is everything the picture
+    shows, so a new figure is a new drawing and nothing shown is ever out of date."""
+    chart = pygal.Bar(
+        style=_STYLE,
+        js=(),
+        disable_xml_declaration=True,
+        width=400,
+        height=200,
+        show_legend=False,
+        print_values=True,
+        print_values_position="top",
+        show_y_labels=False,
+        show_y_guides=False,
+        range=(0, max(values) * 1.25 or 1),
+        margin_top=28,
+        margin_bottom=8,
+        value_formatter=lambda v: format_number(v, decimals),
+    )
+    chart.x_labels = list(labels)
+    chart.add(
+        "", [{"value": v, "color": color} for v, color in zip(values, _STYLE.colors, strict=True)]
+    )
+    return _clean(chart.render(is_unicode=True), chart_id)

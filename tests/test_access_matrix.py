@@ -51,6 +51,8 @@ def enters_figures(status):
 
 
 ENTERS_FIGURES = enters_figures(200)
+# Results across enterprises: programme staff and admins.
+PROGRAMME = {**signed_in(403), "admin": 200, "programme_staff": 200}
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ PAGES = [
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
     Row("POST", "/training/visits/{visit}/actions", runs_training(302), EMPTY),
     Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
+    Row("GET", "/programme", PROGRAMME),
+    Row("GET", "/programme/report.pdf", PROGRAMME),
 ]
 API = [
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
@@ -263,6 +267,11 @@ API = [
         {**signed_in(404, anonymous=401), "admin": 200},
     ),
     Row("GET", "/api/v1/enterprises/{other}", {**signed_in(404, anonymous=401), "admin": 200}),
+    Row(
+        "GET",
+        "/api/v1/programme/summary",  # without an indicator: refused as bad input
+        {**signed_in(403, anonymous=401), "admin": 422, "programme_staff": 422},
+    ),
     Row("PATCH", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401), EMPTY),
     Row(
         "PATCH",

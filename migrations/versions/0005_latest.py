@@ -1,4 +1,5 @@
-"""the latest measurement of each enterprise, indicator and phase, for programme results
+"""the latest measurement of each enterprise, indicator and phase, and an index of the
+figures still to verify, for programme results
 
 Revision ID: 0005_latest
 Revises: 0004_plans
@@ -19,7 +20,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_latest', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.create_index('ix_measurements_latest', ['indicator', 'is_latest', 'phase', 'enterprise_id'], unique=False)
+        batch_op.create_index('ix_measurements_unverified', ['enterprise_id'], unique=False, sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status != 'verified'"))
+        batch_op.create_index('ix_measurements_latest', ['is_latest', 'phase', 'enterprise_id', 'indicator', 'value', 'input_1', 'input_2'], unique=False)
     # Mark the latest of every group the way kpis.services.refresh_latest does.
     op.execute(
         "UPDATE measurements SET is_latest = (id = ("
@@ -33,4 +35,5 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.drop_index('ix_measurements_latest')
+        batch_op.drop_index('ix_measurements_unverified', sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status != 'verified'"))
         batch_op.drop_column('is_latest')

@@ -1,4 +1,5 @@
-"""JSON API v1: token authentication, enterprises, indicators and measurements."""
+"""JSON API v1: token authentication, enterprises, indicators, measurements and programme
+results."""
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -25,6 +26,8 @@ from score_app.kpis import services as kpi_services
 from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.models import Measurement
 from score_app.pages import db_id, paginate
+from score_app.programme import services as programme
+from score_app.programme.filters import parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -224,3 +227,35 @@ def comparison(enterprise_id: int):
             }
         )
     return jsonify(rows)
+
+
+@bp.get("/programme/summary")
+def programme_summary():
+    """One indicator across the enterprises the filters select (DOMAIN.md section 6)."""
+    policy.require(g.api_user, policy.PROGRAMME_VIEW)
+    code = request.args.get("indicator", "")
+    errors = {}
+    if code not in {i.code for i in INDICATORS}:
+        errors["indicator"] = _("Give the code of an indicator, for example defect_rate.")
+    try:
+        filters = parse_filters(request.args)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    if errors:
+        raise InvalidInput(errors)
+    result, excluded = programme.summary(g.api_user, filters, code)
+    return jsonify(
+        {
+            "indicator": code,
+            "n": result.n,
+            "n_baseline_only": result.n_baseline_only,
+            "n_follow_up_only": result.n_follow_up_only,
+            "baseline_mean": _rounded(result.baseline_mean),
+            "follow_up_mean": _rounded(result.follow_up_mean),
+            "pooled_baseline": _rounded(result.pooled_baseline),
+            "pooled_follow_up": _rounded(result.pooled_follow_up),
+            "median_change": _rounded(result.median_change),
+            "share_improved": _rounded(result.share_improved),
+            "excluded_without_consent": excluded,
+        }
+    )

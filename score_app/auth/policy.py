@@ -27,6 +27,7 @@ MEASUREMENT_ENTER = "measurement.enter"
 MEASUREMENT_VERIFY = "measurement.verify"
 MEASUREMENT_REOPEN = "measurement.reopen"
 PLAN_EDIT = "plan.edit"
+PROGRAMME_VIEW = "programme.view"
 ACTION_VERIFY = "action.verify"
 
 _ALL = frozenset(Role)
@@ -51,6 +52,8 @@ _RULES: dict[str, frozenset[Role]] = {
     # is done is verified by someone from outside the enterprise.
     PLAN_EDIT: frozenset({Role.ADMIN, Role.TRAINER, Role.ENTERPRISE_OWNER}),
     ACTION_VERIFY: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF, Role.TRAINER}),
+    # Results across enterprises are for the programme: its staff (in their countries) and admins.
+    PROGRAMME_VIEW: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
 }
 
 

@@ -7,7 +7,7 @@ the value is derived from them by the indicator's formula whenever they change.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import db, utcnow, value_enum
@@ -25,12 +25,25 @@ class Status(enum.StrEnum):
     VERIFIED = "verified"
 
 
+LATEST_INDEX_COLUMNS = (
+    "is_latest", "phase", "enterprise_id", "indicator", "value", "input_1", "input_2",
+)  # fmt: skip
+
+
 class Measurement(db.Model):
     __tablename__ = "measurements"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "indicator", "phase", "period_start", "period_end"),
-        # The programme results read only the latest measurement of each phase.
-        Index("ix_measurements_latest", "indicator", "is_latest", "phase", "enterprise_id"),
+        # The programme results read only the latest measurement of each phase, and read it
+        # from this index alone (it holds the value and both inputs).
+        Index("ix_measurements_latest", *LATEST_INDEX_COLUMNS),
+        # Figures still to verify are few among many verified ones: an index of those alone.
+        Index(
+            "ix_measurements_unverified",
+            "enterprise_id",
+            sqlite_where=text("status != 'verified'"),
+            postgresql_where=text("status != 'verified'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

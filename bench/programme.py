@@ -1,0 +1,254 @@
+"""Programme results at programme scale: 5,000 enterprises x 36 monthly periods x 10 indicators
+(1.8 million measurements), on SQLite and on PostgreSQL.
+
+Each run loads the dashboard page and calls the summary endpoint as programme staff of two
+countries. The baseline, measured in the same run, is the bare SQL that computes the same
+numbers: every statement the request sent to the database, recorded once and then replayed
+straight through the driver, with no ORM, template or HTTP around it.
+Results: bench/results/programme.md. Run from the project root: python -m bench.programme
+(or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database).
+"""
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import flask_migrate
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from bench.machine import describe
+from score_app import create_app
+from score_app.auth import services as auth_services
+from score_app.auth.models import Role, User
+from score_app.enterprises.models import Enterprise
+from score_app.extensions import db
+from score_app.kpis.definitions import INDICATORS
+from score_app.kpis.formulas import compute
+
+ENTERPRISES = 5_000
+PERIODS = 36
+INDICATOR_COUNT = 10
+RUNS = 9
+PASSWORD = "bench-password-1"
+COUNTRIES = ("GH", "ZA", "VN", "MA", "KH")
+SECTORS = ("garments", "textiles", "leather_footwear", "automotive_parts", "food_processing")
+RESULTS = Path(__file__).resolve().parent / "results" / "programme.md"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench")
+TARGET_MS = 300
+TARGET_RATIO = 1.2
+SUMMARY = "/api/v1/programme/summary?indicator=operating_efficiency"
+
+
+def _months():
+    for n in range(PERIODS):
+        start = date(2023 + n // 12, n % 12 + 1, 1)
+        yield n, start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _measurement_rows():
+    """Every enterprise, indicator and month: the baseline first, then monthly follow-ups that
+    drift, so the aggregates have real spread. The latest of each phase is marked."""
+    rng = random.Random(7)
+    months = list(_months())
+    ident = 0
+    for enterprise_id in range(1, ENTERPRISES + 1):
+        for indicator in INDICATORS[:INDICATOR_COUNT]:
+            first, second = (spec.name for spec in indicator.inputs)
+            whole = rng.randint(2_000, 200_000)
+            share = rng.uniform(0.02, 0.8)
+            for n, start, end in months:
+                ident += 1
+                share = min(max(share + rng.uniform(-0.03, 0.03), 0.0), 1.0)
+                part = round(whole * share)
+                value = compute(indicator.code, {first: part, second: whole})
+                yield (
+                    ident, enterprise_id, indicator.code, "baseline" if n == 0 else "follow_up",
+                    start, end, part, whole, value, "verified", "", "[]",
+                    n in (0, PERIODS - 1),
+                )  # fmt: skip
+
+
+COLUMNS = (
+    "id, enterprise_id, indicator, phase, period_start, period_end, input_1, input_2, value, "
+    "status, comment, warnings, is_latest, created_at, updated_at"
+)
+
+
+def _load(app) -> None:
+    """The schema from the migrations, then the programme through the driver's bulk paths."""
+    with app.app_context():
+        flask_migrate.upgrade()
+        rng = random.Random(3)
+        enterprises = [
+            {
+                "id": n, "name": f"Enterprise {n:05d}", "name_folded": f"enterprise {n:05d}",
+                "country": COUNTRIES[n % len(COUNTRIES)], "region": "",
+                "sector": rng.choice(SECTORS), "product": "",
+                "workers_women": rng.randint(20, 200), "workers_men": rng.randint(20, 200),
+                "cohort": f"C{n % 20:02d}", "data_sharing_consent": rng.random() < 0.9,
+            }
+            for n in range(1, ENTERPRISES + 1)
+        ]  # fmt: skip
+        db.session.execute(sa.insert(Enterprise), enterprises)
+        db.session.commit()
+        auth_services.create_user(
+            email="staff@example.org", full_name="Staff", role=Role.PROGRAMME_STAFF,
+            password=PASSWORD, countries=["GH", "ZA"],
+        )  # fmt: skip
+        connection = db.engine.raw_connection()
+        try:
+            _bulk_insert(connection, db.engine.dialect.name)
+        finally:
+            connection.close()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))  # planner statistics, as a live database has
+
+
+def _bulk_insert(connection, dialect: str) -> None:
+    now = "2026-01-01 00:00:00"
+    cursor = connection.cursor()
+    if dialect == "postgresql":
+        with cursor.copy(f"COPY measurements ({COLUMNS}) FROM STDIN") as copy:
+            for row in _measurement_rows():
+                copy.write_row((*row, now, now))
+    else:
+        batch = []
+        sql = f"INSERT INTO measurements ({COLUMNS}) VALUES ({', '.join('?' * 15)})"
+        for row in _measurement_rows():
+            batch.append((*row, now, now))
+            if len(batch) == 50_000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+        cursor.executemany(sql, batch)
+    connection.commit()
+
+
+def _recorded_statements(app, client, url: str) -> list:
+    """The SQL one request sends, with its parameters, in order."""
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        recorded.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return recorded
+
+
+def _replay(app, statements) -> float:
+    """Run the recorded SQL straight through the driver and fetch every row."""
+    with app.app_context():
+        connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            if cursor.description is not None:
+                cursor.fetchall()
+        seconds = time.perf_counter() - started
+        connection.rollback()
+    finally:
+        connection.close()
+    return seconds
+
+
+def _timed_requests(client, url: str) -> list[float]:
+    times = []
+    for _run in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    return times
+
+
+def _measure(url_for_database: str, label: str) -> list[str]:
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url_for_database,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    started = time.perf_counter()
+    _load(app)
+    load_seconds = time.perf_counter() - started
+    client = app.test_client()
+    client.post("/login", data={"email": "staff@example.org", "password": PASSWORD})
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.email == "staff@example.org"))
+        token = auth_services.create_token(staff, "bench")[1]
+    api = app.test_client()
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    rows = [f"\n## {label}\n", f"Loading {ENTERPRISES * PERIODS * INDICATOR_COUNT:,} "
+            f"measurements took {load_seconds:.0f} s.\n",
+            f"| measure | median of {RUNS} runs | bare SQL, median | ratio | all runs (ms) |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for name, test_client, url in (
+        ("dashboard page", client, "/programme"),
+        ("dashboard page, one country", client, "/programme?country=GH"),
+        ("summary endpoint", api, SUMMARY),
+    ):
+        test_client.get(url)  # warm up
+        statements = _recorded_statements(app, test_client, url)
+        bare = statistics.median(_replay(app, statements) for _run in range(RUNS))
+        times = _timed_requests(test_client, url)
+        median = statistics.median(times)
+        rows.append(
+            f"| {name} ({len(statements)} statements) | {median * 1000:.0f} ms | "
+            f"{bare * 1000:.0f} ms | {median / bare:.2f}x | "
+            f"{', '.join(f'{t * 1000:.0f}' for t in times)} |"
+        )
+    with app.app_context():
+        db.engine.dispose()
+    return rows
+
+
+def _empty_postgres(url: str) -> bool:
+    try:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+def main() -> None:
+    lines = [
+        "# Programme results at programme scale\n",
+        describe(),
+        f"- data: {ENTERPRISES:,} enterprises x {PERIODS} monthly periods x {INDICATOR_COUNT} "
+        f"indicators ({ENTERPRISES * PERIODS * INDICATOR_COUNT:,} measurements); 90 % share "
+        "their figures; requests as programme staff of 2 of the 5 countries, through Flask's "
+        "test client",
+        f"- targets: median {TARGET_MS} ms or less on SQLite, and at most {TARGET_RATIO}x the "
+        "bare SQL of the same request",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
+    if _empty_postgres(PG_URL):
+        lines += _measure(PG_URL, "PostgreSQL")
+    else:
+        lines.append(f"\nPostgreSQL was not reachable at {PG_URL}: not measured.")
+    report = "\n".join(lines) + "\n"
+    RESULTS.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The programme pages and API as programme staff use them: the dashboard with its filters,
+the synthesis report, the summary endpoint, and who may see them."""
+
+import io
+
+from pypdf import PdfReader
+
+from score_app.auth import services as auth_services
+from score_app.auth.models import User
+from score_app.extensions import db
+from tests.conftest import sign_in
+
+
+def _client(app, world, role="staff"):
+    return sign_in(app.test_client(), world["users"][role])
+
+
+def _api(app, world, role="staff"):
+    with app.app_context():
+        _token, plain = auth_services.create_token(
+            db.session.get(User, world["users"][role].id), "test"
+        )
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
+    return client
+
+
+def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, programme_world):
+    page = _client(app, programme_world).get("/programme").get_data(True)
+    assert "Defect rate" in page and "Operating efficiency" in page
+    table = page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
+    for figure in ("<strong>3</strong>", "2.5", "2.2", "2.5 → 2.6", "0.0", "33 %"):
+        assert figure in table, figure
+    assert "4 of the 5 enterprises selected share their figures" in page
+    assert "1 have not agreed" in page
+    assert "Missing a follow-up (1)" in page
+    assert f"/enterprises/{programme_world['enterprises'][4].id}/measurements/new" in page
+
+
+def test_filters_are_kept_and_bad_ones_are_explained(app, programme_world):
+    client = _client(app, programme_world)
+    page = client.get("/programme?sector=textiles").get_data(True)
+    assert '<option value="textiles" selected>' in page
+    assert "<strong>1</strong>" in page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
+    response = client.get("/programme?from=2025-09-01&to=2025-01-01&module=juggling")
+    assert response.status_code == 422
+    page = response.get_data(True)
+    assert "The end of the period cannot come before its start." in page
+    assert "Choose a module from the catalogue." in page
+    assert 'value="2025-09-01"' in page
+
+
+def test_only_programme_staff_and_admins_see_the_dashboard(app, programme_world, client_as):
+    assert _client(app, programme_world, "admin").get("/programme").status_code == 200
+    assert _client(app, programme_world, "owner").get("/programme").status_code == 403
+    assert client_as("trainer").get("/programme/report.pdf").status_code == 403
+
+
+def test_the_synthesis_report_prints_the_figures_in_the_chosen_language(app, programme_world):
+    response = _client(app, programme_world).get("/programme/report.pdf?sector=garments&lang=fr")
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert 1 <= len(reader.pages) <= 6
+    assert "Résultats du programme" in text and "Taux de défauts" in text
+    assert "Confection" in text or "Habillement" in text  # the sector filter, in French
+
+
+def test_the_summary_endpoint_gives_one_indicator_with_its_counts(app, programme_world):
+    response = _api(app, programme_world).get("/api/v1/programme/summary?indicator=defect_rate")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "indicator": "defect_rate",
+        "n": 3,
+        "n_baseline_only": 1,
+        "n_follow_up_only": 0,
+        "baseline_mean": 2.5,
+        "follow_up_mean": 2.166667,
+        "pooled_baseline": 2.545455,
+        "pooled_follow_up": 2.636364,
+        "median_change": 0.0,
+        "share_improved": 0.333333,
+        "excluded_without_consent": 1,
+    }
+
+
+def test_the_summary_endpoint_refuses_bad_input_and_other_roles(app, programme_world):
+    staff = _api(app, programme_world)
+    response = staff.get("/api/v1/programme/summary?indicator=happiness&from=yesterday")
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"indicator", "from"}
+    empty = staff.get("/api/v1/programme/summary?indicator=dhu").get_json()
+    assert (empty["n"], empty["baseline_mean"]) == (0, None)
+    owner = _api(app, programme_world, "owner")
+    assert owner.get("/api/v1/programme/summary?indicator=dhu").status_code == 403
+    assert app.test_client().get("/api/v1/programme/summary").status_code == 401
