@@ -229,6 +229,7 @@ PAGES = [
     Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
 ]
 API = [
+    Row("GET", "/api/openapi.json", everyone(200)),
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
     Row(
         "POST",
