@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from score_app.api.docs import bp as api_docs_bp
     from score_app.api.views import bp as api_bp
     from score_app.auth.views import bp as auth_bp
     from score_app.catalog.views import bp as catalog_bp
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programme_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    app.register_blueprint(api_docs_bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -233,6 +233,7 @@ PAGES = [
     Row("GET", "/programme/report.pdf", PROGRAMME),
 ]
 API = [
+    Row("GET", "/api/openapi.json", everyone(200)),
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
     Row(
         "POST",

@@ -32,6 +32,9 @@ MEASUREMENT_FIELDS = {
     "comment": str,
 }
 
+# Null leaves a text, date or object field blank; a number or true/false must be given.
+NON_NULL_TYPES = (int, bool)
+
 
 def read_object() -> dict:
     body = request.get_json(silent=True)
@@ -58,7 +61,7 @@ def check_types(body: dict, fields: dict) -> None:
     for name, value in body.items():
         if name not in fields:
             errors[name] = _("Unknown field.")
-        elif value is not None or fields[name] in (int, bool):
+        elif value is not None or fields[name] in NON_NULL_TYPES:
             problem = _type_problem(fields[name], value)
             if problem:
                 errors[name] = problem

@@ -8,8 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from score_app.auth import services as auth_services
-from score_app.auth.models import User
 from score_app.extensions import db
 from score_app.kpis.definitions import BY_CODE
 from score_app.kpis.formulas import compute
@@ -25,17 +23,12 @@ BASELINE = {
 
 
 @pytest.fixture
-def api(app, create_enterprise, create_user):
+def api(create_enterprise, api_as):
     enterprise = create_enterprise(workers_women=30, workers_men=20)
-    owner = create_user("enterprise_owner", enterprises=[enterprise])
-    with app.app_context():
-        _token, plain = auth_services.create_token(db.session.get(User, owner.id), "test")
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {plain}"}
+    owner = api_as("enterprise_owner", enterprises=[enterprise])
 
     def call(method, path, **kwargs):
-        kwargs["headers"] = {**headers, **kwargs.get("headers", {})}
-        return client.open(path.format(id=enterprise.id), method=method, **kwargs)
+        return owner.open(path.format(id=enterprise.id), method=method, **kwargs)
 
     return call
 

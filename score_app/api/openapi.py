@@ -1,0 +1,574 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the definitions the API itself uses."""
+
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from score_app.api.inputs import ENTERPRISE_FIELDS, MEASUREMENT_FIELDS, NON_NULL_TYPES
+from score_app.api.views import MAX_PER_PAGE, bp
+from score_app.auth.services import TOKEN_PREFIX
+from score_app.config import DEFAULT_SECTORS
+from score_app.enterprises.forms import EnterpriseForm
+from score_app.enterprises.models import Enterprise
+from score_app.i18n import SUPPORTED_LOCALES
+from score_app.kpis.checks import MAX_INPUT
+from score_app.kpis.definitions import INDICATORS, Direction
+from score_app.kpis.models import Phase, Status
+
+JSON = "application/json"
+
+_TYPES = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    bool: {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    dict: {"type": "object"},
+}
+
+_ENTERPRISE_FIELDS = {
+    "name": "The enterprise's name.",
+    "country": "ISO 3166-1 alpha-2 code of the country, such as GH.",
+    "region": "Region or province.",
+    "sector": "A sector code of this installation (setting SCORE_SECTORS; by default "
+    + ", ".join(DEFAULT_SECTORS)
+    + ").",
+    "product": "Main product.",
+    "workers_women": "Number of women workers.",
+    "workers_men": "Number of men workers.",
+    "joined_on": "The day the enterprise joined the programme.",
+    "cohort": "The enterprises trained together in one classroom round, such as GH-2026-A.",
+    "data_sharing_consent": "Whether the enterprise agrees that its figures enter programme "
+    "results. Only admins and the enterprise's owners may give or withdraw it; a change sent "
+    "by anyone else is refused with 422.",
+}
+
+_MEASUREMENT_FIELDS = {
+    "indicator": "The indicator's code.",
+    "phase": "Baseline (before Module 1) or a follow-up; follow-ups are numbered in date order.",
+    "period_start": "First day of the period measured.",
+    "period_end": "Last day of the period measured; not before the first, not in the future.",
+    "inputs": "The indicator's two raw inputs by name; the value is computed from them. "
+    "Counts are whole numbers, a denominator cannot be 0 and a part cannot exceed its whole. "
+    "Inputs per indicator: "
+    + "; ".join(f"{i.code}: {', '.join(s.name for s in i.inputs)}" for i in INDICATORS)
+    + ".",
+    "comment": "Needed when the figures trigger a plausibility warning (the 422 says why).",
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _or_null(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _object(description: str, properties: dict, required: list[str] | None = None) -> dict:
+    """A closed object: every property listed (all required unless told), no others."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def _form_rules(field) -> tuple[bool, dict]:
+    """Whether an EnterpriseForm field is required, and the limits its validators set."""
+    is_required, limits = False, {}
+    for validator in field.kwargs.get("validators", ()):
+        if isinstance(validator, InputRequired):
+            is_required = True
+        elif isinstance(validator, Length) and validator.max != -1:
+            limits["maxLength"] = validator.max
+        elif isinstance(validator, NumberRange):
+            limits.update(minimum=validator.min, maximum=validator.max)
+    return is_required, limits
+
+
+def _enterprise() -> dict:
+    columns = Enterprise.__table__.columns
+    properties = {"id": {"type": "integer", "minimum": 1}}
+    for name, expected in ENTERPRISE_FIELDS.items():
+        schema = {**_TYPES[expected], "description": _ENTERPRISE_FIELDS[name]}
+        properties[name] = _or_null(schema) if columns[name].nullable else schema
+    return _object("An enterprise taking part in the programme.", properties)
+
+
+def _enterprise_input(is_change: bool) -> dict:
+    properties, required = {}, []
+    if is_change:
+        properties["id"] = {
+            "type": "integer",
+            "description": "Accepted only as the enterprise's own id, so that an object read "
+            "with GET can be sent back.",
+        }
+    for name, expected in ENTERPRISE_FIELDS.items():
+        is_required, limits = _form_rules(getattr(EnterpriseForm, name))
+        schema = {**_TYPES[expected], **limits, "description": _ENTERPRISE_FIELDS[name]}
+        if is_required:
+            required.append(name)
+        elif expected not in NON_NULL_TYPES:
+            schema = _or_null(schema)
+        properties[name] = schema
+    if is_change:
+        return _object(
+            "The fields to change; the others keep their values. The result is checked as a "
+            "whole, as on creation.",
+            properties,
+            required=[],
+        )
+    return _object(
+        "A new enterprise. Optional text left out, empty or null is blank; consent is false unless "
+        "given. Programme staff place enterprises only in the countries of their scope.",
+        properties,
+        required=required,
+    )
+
+
+def _indicator() -> dict:
+    input_spec = _object(
+        "A raw input, stored as entered.",
+        {
+            "name": {"type": "string", "description": "The input's name in measurements."},
+            "label": {"type": "string", "description": "In the request's language."},
+            "unit": {"type": "string", "description": "In the request's language."},
+            "whole_number": {"type": "boolean", "description": "True for counts."},
+        },
+    )
+    return _object(
+        "An indicator of the programme's contract, computed from two raw inputs.",
+        {
+            "code": _ref("IndicatorCode"),
+            "name": {"type": "string", "description": "In the request's language."},
+            "unit": {"type": "string", "description": "Percentages are on a 0-100 scale."},
+            "direction": _ref("Direction"),
+            "inputs": {"type": "array", "items": input_spec, "minItems": 2, "maxItems": 2},
+        },
+    )
+
+
+def _inputs_object() -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_INPUT},
+    }
+
+
+def _measurement() -> dict:
+    return _object(
+        "One figure of an enterprise: an indicator over a period, in one phase.",
+        {
+            "id": {"type": "integer", "minimum": 1},
+            "enterprise_id": {"type": "integer", "minimum": 1},
+            "indicator": _ref("IndicatorCode"),
+            "phase": _ref("Phase"),
+            "period_start": {"type": "string", "format": "date"},
+            "period_end": {"type": "string", "format": "date"},
+            "inputs": {**_inputs_object(), "description": "The raw inputs as entered."},
+            "value": {"type": "number", "description": "Computed from the inputs."},
+            "status": {
+                "type": "string",
+                "enum": [s.value for s in Status],
+                "description": "New figures are drafts until submitted, then verified.",
+            },
+            "comment": {"type": "string"},
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Plausibility warnings it was saved with, in the language of "
+                "the request that saved it.",
+            },
+        },
+    )
+
+
+def _measurement_input() -> dict:
+    kinds = {
+        "indicator": _ref("IndicatorCode"),
+        "phase": _ref("Phase"),
+        "inputs": _inputs_object(),
+    }
+    properties, required = {}, []
+    for name, expected in MEASUREMENT_FIELDS.items():
+        schema = {**kinds.get(name, _TYPES[expected]), "description": _MEASUREMENT_FIELDS[name]}
+        if name == "comment":
+            schema = _or_null(schema)
+        else:
+            required.append(name)
+        properties[name] = schema
+    return _object(
+        "A new measurement, saved as a draft. Nothing is saved when a field is refused.",
+        properties,
+        required=required,
+    )
+
+
+def _number_or_null(description: str) -> dict:
+    return {"type": ["number", "null"], "description": description}
+
+
+def _comparison_row() -> dict:
+    return _object(
+        "Before and after for one indicator with data.",
+        {
+            "indicator": _ref("IndicatorCode"),
+            "unit": {"type": "string", "description": "In the request's language."},
+            "direction": _ref("Direction"),
+            "baseline": _number_or_null("The latest baseline value."),
+            "follow_up": _number_or_null("The latest, or the chosen, follow-up value."),
+            "follow_up_number": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Which follow-up, counted in date order across the enterprise.",
+            },
+            "change_abs": _number_or_null(
+                "Follow-up minus baseline (percentage points for % indicators)."
+            ),
+            "change_pct": _number_or_null("Relative change in %; null when the baseline is 0."),
+            "improved": {
+                "type": ["boolean", "null"],
+                "description": "Moved the better way by more than rounding; null without both.",
+            },
+        },
+    )
+
+
+def _programme_summary() -> dict:
+    count = {"type": "integer", "minimum": 0}
+    return _object(
+        "One indicator across the enterprises selected, counting only those that consented "
+        "to share their figures.",
+        {
+            "indicator": _ref("IndicatorCode"),
+            "n": {**count, "description": "Enterprises with both a baseline and a follow-up."},
+            "n_baseline_only": {**count, "description": "Enterprises with only a baseline."},
+            "n_follow_up_only": {**count, "description": "Enterprises with only a follow-up."},
+            "baseline_mean": _number_or_null("Mean of the enterprises' baseline values."),
+            "follow_up_mean": _number_or_null("Mean of the enterprises' follow-up values."),
+            "pooled_baseline": _number_or_null(
+                "Sum of numerators over sum of denominators at baseline, weighing big firms fairly."
+            ),
+            "pooled_follow_up": _number_or_null("The same at follow-up."),
+            "median_change": _number_or_null("Median of the enterprises' changes."),
+            "share_improved": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "Share of the n enterprises that improved, from 0 to 1.",
+            },
+            "excluded_without_consent": {
+                **count,
+                "description": "Enterprises selected but left out for lack of consent.",
+            },
+        },
+    )
+
+
+def _schemas() -> dict:
+    return {
+        "IndicatorCode": {"type": "string", "enum": [i.code for i in INDICATORS]},
+        "Direction": {
+            "type": "string",
+            "enum": [d.value for d in Direction],
+            "description": "Whether a higher or a lower value is better.",
+        },
+        "Phase": {"type": "string", "enum": [p.value for p in Phase]},
+        "Enterprise": _enterprise(),
+        "EnterpriseInput": _enterprise_input(is_change=False),
+        "EnterpriseChanges": _enterprise_input(is_change=True),
+        "EnterprisePage": _object(
+            "One page of enterprises, ordered by name.",
+            {
+                "items": {"type": "array", "items": _ref("Enterprise")},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                "total": {"type": "integer", "minimum": 0},
+                "pages": {"type": "integer", "minimum": 0},
+            },
+        ),
+        "Indicator": _indicator(),
+        "Measurement": _measurement(),
+        "MeasurementInput": _measurement_input(),
+        "ComparisonRow": _comparison_row(),
+        "ProgrammeSummary": _programme_summary(),
+        "Error": _object(
+            "What went wrong, in the request's language.", {"error": {"type": "string"}}
+        ),
+        "ValidationErrors": _object(
+            "Each refused field with its message, in the request's language. Inputs of a "
+            "measurement are named inputs.NAME; a body that is not a JSON object is named body.",
+            {
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "minProperties": 1,
+                }
+            },
+        ),
+    }
+
+
+def _json(schema: dict, description: str, **extra) -> dict:
+    return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
+
+
+def _responses() -> dict:
+    return {
+        "Unauthorized": _json(
+            _ref("Error"),
+            "No valid API token was sent.",
+            headers={
+                "WWW-Authenticate": {
+                    "description": "The bearer scheme to use.",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
+        ),
+        "Forbidden": _json(
+            _ref("Error"),
+            "Not allowed: the user's role may not do this, or the enterprise keeps its figures "
+            "from programme staff.",
+        ),
+        "NotFound": _json(_ref("Error"), "No such enterprise, or it is outside the user's scope."),
+        "Invalid": _json(
+            _ref("ValidationErrors"), "Refused input, named field by field; nothing changed."
+        ),
+    }
+
+
+def _refused(*codes: int) -> dict:
+    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 422: "Invalid"}
+    return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
+
+
+def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+_ENTERPRISE_ID = {"$ref": "#/components/parameters/enterprise_id"}
+_ACCEPT_LANGUAGE = {"$ref": "#/components/parameters/Accept-Language"}
+
+
+def _operation(
+    operation_id: str, tag: str, summary: str, responses: dict, parameters=(), body=None
+) -> dict:
+    operation = {
+        "operationId": operation_id,
+        "tags": [tag],
+        "summary": summary,
+        "parameters": [*parameters, _ACCEPT_LANGUAGE],
+    }
+    if body:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+    operation["responses"] = responses
+    return operation
+
+
+def _paths() -> dict:
+    text = {"type": "string"}
+    day = {**text, "format": "date"}
+    filters = [
+        _query("country", text, "Country code, such as GH."),
+        _query("sector", text, "Sector code, such as garments."),
+        _query("cohort", text, "Cohort, such as GH-2025-A."),
+        _query("module", text, "Slug of a catalogue module the enterprises took."),
+        _query("from", day, "Only measurements whose period starts on or after this day."),
+        _query("to", day, "Only measurements whose period ends on or before this day."),
+    ]
+    figures = "Programme staff get 403 for an enterprise that has not consented to share."
+    return {
+        "/enterprises": {
+            "get": _operation(
+                "list_enterprises",
+                "Enterprises",
+                "The enterprises the user may see, a page at a time.",
+                {"200": _json(_ref("EnterprisePage"), "A page of enterprises."), **_refused(401)},
+                parameters=[
+                    _query("country", text, "Only this country code, such as GH."),
+                    _query("sector", text, "Only this sector code."),
+                    _query("q", text, "Part of the name, ignoring accents and case."),
+                    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+                    _query(
+                        "per_page",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                        "Enterprises per page; by default the installation's page size (setting "
+                        "SCORE_PAGE_SIZE, 20 unless set).",
+                    ),
+                ],
+            ),
+            "post": _operation(
+                "create_enterprise",
+                "Enterprises",
+                "Register an enterprise (admins and programme staff).",
+                {
+                    "201": _json(
+                        _ref("Enterprise"),
+                        "The enterprise as stored.",
+                        headers={
+                            "Location": {
+                                "description": "The new enterprise's address in the API.",
+                                "required": True,
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    ),
+                    **_refused(401, 403, 422),
+                },
+                body="EnterpriseInput",
+            ),
+        },
+        "/enterprises/{enterprise_id}": {
+            "parameters": [_ENTERPRISE_ID],
+            "get": _operation(
+                "get_enterprise",
+                "Enterprises",
+                "One enterprise.",
+                {"200": _json(_ref("Enterprise"), "The enterprise."), **_refused(401, 404)},
+            ),
+            "patch": _operation(
+                "update_enterprise",
+                "Enterprises",
+                "Change some of an enterprise's fields.",
+                {
+                    "200": _json(_ref("Enterprise"), "The enterprise as stored."),
+                    **_refused(401, 404, 422),
+                },
+                body="EnterpriseChanges",
+            ),
+        },
+        "/indicators": {
+            "get": _operation(
+                "list_indicators",
+                "Indicators",
+                "Every indicator with its inputs, in the programme's order.",
+                {
+                    "200": _json({"type": "array", "items": _ref("Indicator")}, "The indicators."),
+                    **_refused(401),
+                },
+            ),
+        },
+        "/enterprises/{enterprise_id}/measurements": {
+            "parameters": [_ENTERPRISE_ID],
+            "get": _operation(
+                "list_measurements",
+                "Measurements",
+                "An enterprise's measurements in period order. " + figures,
+                {
+                    "200": _json(
+                        {"type": "array", "items": _ref("Measurement")}, "The measurements."
+                    ),
+                    **_refused(401, 403, 404),
+                },
+                parameters=[_query("indicator", text, "Only this indicator code.")],
+            ),
+            "post": _operation(
+                "create_measurement",
+                "Measurements",
+                "Record a measurement (the enterprise's own people, its trainer, admins).",
+                {
+                    "201": _json(_ref("Measurement"), "The measurement as stored."),
+                    **_refused(401, 403, 404, 422),
+                },
+                body="MeasurementInput",
+            ),
+        },
+        "/enterprises/{enterprise_id}/comparison": {
+            "parameters": [_ENTERPRISE_ID],
+            "get": _operation(
+                "comparison",
+                "Measurements",
+                "Baseline against the latest or a chosen follow-up, per indicator. " + figures,
+                {
+                    "200": _json(
+                        {"type": "array", "items": _ref("ComparisonRow")},
+                        "One row per indicator with data, in the programme's order.",
+                    ),
+                    **_refused(401, 403, 404),
+                },
+                parameters=[
+                    _query(
+                        "follow_up",
+                        {"type": "integer", "minimum": 1},
+                        "Compare with this follow-up (1 is the first) instead of the latest.",
+                    )
+                ],
+            ),
+        },
+        "/programme/summary": {
+            "get": _operation(
+                "programme_summary",
+                "Programme",
+                "One indicator across the enterprises in scope that match the filters "
+                "(programme staff and admins).",
+                {
+                    "200": _json(_ref("ProgrammeSummary"), "The aggregate."),
+                    **_refused(401, 403, 422),
+                },
+                parameters=[
+                    _query("indicator", _ref("IndicatorCode"), "The indicator.", required=True),
+                    *filters,
+                ],
+            ),
+        },
+    }
+
+
+def openapi_document() -> dict:
+    """The whole API described as an OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "score_app API",
+            "version": "1",
+            "summary": "Enterprises, indicators and measurements of a SCORE-style programme.",
+            "description": "Send an API token as `Authorization: Bearer "
+            "<token>`; tokens are made on the account page (API tokens) or with `flask score "
+            "token`, and revoked there. The API applies the same access policy as the pages: "
+            "what a user cannot see does not exist (404). Messages follow Accept-Language.",
+        },
+        "servers": [{"url": bp.url_prefix}],
+        "security": [{"bearer": []}],
+        "tags": [
+            {"name": "Enterprises"},
+            {"name": "Indicators"},
+            {"name": "Measurements"},
+            {"name": "Programme"},
+        ],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "responses": _responses(),
+            "parameters": {
+                "enterprise_id": {
+                    "name": "enterprise_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+                "Accept-Language": {
+                    "name": "Accept-Language",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "Language of names, units and messages: "
+                    + ", ".join(SUPPORTED_LOCALES)
+                    + "; else the user's preferred language, else English.",
+                },
+            },
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": f"An API token, which starts with {TOKEN_PREFIX}.",
+                }
+            },
+        },
+    }

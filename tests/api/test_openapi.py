@@ -1,0 +1,232 @@
+"""The OpenAPI document: valid 3.1, the same routes as the API, and real responses that match it."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from score_app.api.openapi import openapi_document
+from score_app.api.views import bp as api_bp
+from tests.api.conftest import (
+    assert_documented,
+    document,
+    documented_path,
+    request_schema_pointer,
+    schema_errors,
+)
+from tests.api.test_enterprises_api import VALID
+from tests.api.test_measurements_api import BASELINE
+
+SERVER = api_bp.url_prefix
+SUMMARY = "/programme/summary"
+FOLLOW_UP = {
+    **BASELINE,
+    "phase": "follow_up",
+    "period_start": "2025-06-01",
+    "period_end": "2025-06-30",
+    "inputs": {"absent_person_days": 30, "scheduled_person_days": 1000},
+}
+DEFECTS = {
+    **BASELINE,
+    "indicator": "defect_rate",
+    "inputs": {"defective_units": 3, "inspected_units": 100},
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    role: str
+    method: str
+    path: str  # under the server URL; {mine}, {private} and {other} stand for enterprise ids
+    status: int
+    body: dict | None = None
+
+    def __str__(self):
+        return f"{self.method} {self.path} as {self.role} -> {self.status}"
+
+    @property
+    def template(self) -> str:
+        """The document's path that this case's path falls under."""
+        return documented_path(self.method, SERVER + self.path.split("?")[0])
+
+
+CASES = [
+    Case("enterprise_owner", "GET", "/enterprises", 200),
+    Case("admin", "GET", "/enterprises?country=GH&sector=garments&q=min&page=1&per_page=1", 200),
+    Case("anonymous", "GET", "/enterprises", 401),
+    Case("admin", "POST", "/enterprises", 201, VALID),
+    Case("anonymous", "POST", "/enterprises", 401, VALID),
+    Case("trainer", "POST", "/enterprises", 403, VALID),
+    Case("admin", "POST", "/enterprises", 422, {}),
+    Case("trainer", "GET", "/enterprises/{mine}", 200),
+    Case("anonymous", "GET", "/enterprises/{mine}", 401),
+    Case("trainer", "GET", "/enterprises/{other}", 404),
+    Case("trainer", "PATCH", "/enterprises/{mine}", 200, {"name": "New name", "region": None}),
+    Case("anonymous", "PATCH", "/enterprises/{mine}", 401, {"name": "New name"}),
+    Case("trainer", "PATCH", "/enterprises/{other}", 404, {"name": "New name"}),
+    Case("trainer", "PATCH", "/enterprises/{mine}", 422, {"data_sharing_consent": False}),
+    Case("enterprise_owner", "GET", "/indicators", 200),
+    Case("anonymous", "GET", "/indicators", 401),
+    Case("trainer", "POST", "/enterprises/{mine}/measurements", 201, DEFECTS),
+    Case("anonymous", "POST", "/enterprises/{mine}/measurements", 401, DEFECTS),
+    Case("programme_staff", "POST", "/enterprises/{mine}/measurements", 403, DEFECTS),
+    Case("trainer", "POST", "/enterprises/{other}/measurements", 404, DEFECTS),
+    Case(
+        "enterprise_owner",
+        "POST",
+        "/enterprises/{mine}/measurements",
+        422,
+        {**DEFECTS, "inputs": {"defective_units": 300, "inspected_units": 100}},
+    ),
+    Case("enterprise_owner", "GET", "/enterprises/{mine}/measurements", 200),
+    Case("admin", "GET", "/enterprises/{mine}/measurements?indicator=absenteeism_rate", 200),
+    Case("anonymous", "GET", "/enterprises/{mine}/measurements", 401),
+    Case("programme_staff", "GET", "/enterprises/{private}/measurements", 403),
+    Case("trainer", "GET", "/enterprises/{other}/measurements", 404),
+    Case("enterprise_owner", "GET", "/enterprises/{mine}/comparison", 200),
+    Case("programme_staff", "GET", "/enterprises/{mine}/comparison?follow_up=1", 200),
+    Case("anonymous", "GET", "/enterprises/{mine}/comparison", 401),
+    Case("programme_staff", "GET", "/enterprises/{private}/comparison", 403),
+    Case("trainer", "GET", "/enterprises/{other}/comparison", 404),
+]
+
+
+def _summary(**args) -> str:
+    return f"{SUMMARY}?{urlencode(args)}"
+
+
+EVERY_FILTER = {
+    "country": "GH",
+    "sector": "garments",
+    "cohort": "GH-2025-A",
+    "module": "workplace-cooperation",
+    "from": "2025-01-01",
+    "to": "2025-12-31",
+}
+SUMMARY_CASES = [
+    Case("programme_staff", "GET", _summary(indicator="absenteeism_rate"), 200),
+    Case("admin", "GET", _summary(indicator="absenteeism_rate", **EVERY_FILTER), 200),
+    Case("anonymous", "GET", _summary(indicator="absenteeism_rate"), 401),
+    Case("trainer", "GET", _summary(indicator="absenteeism_rate"), 403),
+    Case("enterprise_owner", "GET", _summary(indicator="absenteeism_rate"), 403),
+    Case("programme_staff", "GET", SUMMARY, 422),
+    Case("programme_staff", "GET", _summary(indicator="happiness"), 422),
+    Case("programme_staff", "GET", _summary(indicator="defect_rate", module="no-such"), 422),
+    Case("admin", "GET", _summary(indicator="defect_rate", **{"from": "2025-13-01"}), 422),
+    Case(
+        "admin",
+        "GET",
+        _summary(indicator="defect_rate", **{"from": "2025-06-01", "to": "2025-01-31"}),
+        422,
+    ),
+]
+
+
+@pytest.fixture
+def send(app, create_enterprise, api_as):
+    """Send a case as its role, among three enterprises: `mine` (shares its figures) and
+    `private` (does not) in Ghana, both with a baseline and a follow-up, and `other` in South
+    Africa. The trainer and the owner belong to mine and private; staff are scoped to Ghana."""
+    mine = create_enterprise(name="Mine")
+    private = create_enterprise(name="Private", data_sharing_consent=False)
+    other = create_enterprise(name="Other", country="ZA")
+    ids = {"mine": mine.id, "private": private.id, "other": other.id}
+    scopes = {
+        "admin": {},
+        "programme_staff": {"countries": ["GH"]},
+        "trainer": {"enterprises": [mine, private]},
+        "enterprise_owner": {"enterprises": [mine, private]},
+    }
+    owner = api_as("enterprise_owner", **scopes["enterprise_owner"])
+    for enterprise_id in (mine.id, private.id):
+        for body in (BASELINE, FOLLOW_UP):
+            response = owner.post(f"{SERVER}/enterprises/{enterprise_id}/measurements", json=body)
+            assert response.status_code == 201
+
+    clients = {"anonymous": app.test_client(), "enterprise_owner": owner}
+
+    def call(case: Case):
+        client = clients.get(case.role) or api_as(case.role, **scopes[case.role])
+        return client.open(SERVER + case.path.format(**ids), method=case.method, json=case.body)
+
+    return call
+
+
+def _check(send, case: Case) -> None:
+    response = send(case)
+    assert response.status_code == case.status, response.get_json()
+    assert_documented(response)
+    if case.body is not None and response.status_code < 300:
+        pointer = request_schema_pointer(case.method, case.template)
+        assert schema_errors(pointer, case.body) == []
+
+
+def test_the_document_is_valid_openapi_3_1():
+    validate(openapi_document(), cls=OpenAPIV31SpecValidator)
+
+
+def test_the_document_is_served_without_a_token(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.get_json() == openapi_document()
+
+
+def _api_operations(app) -> set[tuple[str, str]]:
+    """(path template, method) of every route of the API blueprint, as the document spells it."""
+    return {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(SERVER)), method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(f"{api_bp.name}.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def _documented_operations() -> set[tuple[str, str]]:
+    return {
+        (path, method.upper())
+        for path, item in document()["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+
+
+def _has_summary(app) -> bool:
+    return (SUMMARY, "GET") in _api_operations(app)
+
+
+def test_every_api_route_is_documented(app):
+    assert _api_operations(app) - _documented_operations() == set()
+
+
+def test_every_documented_operation_is_a_route(app):
+    # The summary is documented ahead of its route, which is being added on another branch.
+    ahead = set() if _has_summary(app) else {(SUMMARY, "GET")}
+    assert _documented_operations() - _api_operations(app) == ahead
+
+
+def test_every_documented_response_has_a_case():
+    documented = {
+        (path, method.upper(), int(status))
+        for path, item in document()["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+        for status in operation["responses"]
+    }
+    cases = {(c.template, c.method, c.status) for c in CASES + SUMMARY_CASES}
+    assert documented == cases
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_responses_match_the_document(send, case):
+    _check(send, case)
+
+
+@pytest.mark.parametrize("case", SUMMARY_CASES, ids=str)
+def test_programme_summary_responses_match_the_document(app, send, case):
+    if not _has_summary(app):
+        pytest.skip(
+            f"GET {SERVER}{SUMMARY} is not on this branch yet; remove this skip on merging it"
+        )
+    _check(send, case)
