@@ -192,18 +192,12 @@ def _documented_operations() -> set[tuple[str, str]]:
     }
 
 
-def _has_summary(app) -> bool:
-    return (SUMMARY, "GET") in _api_operations(app)
-
-
 def test_every_api_route_is_documented(app):
     assert _api_operations(app) - _documented_operations() == set()
 
 
 def test_every_documented_operation_is_a_route(app):
-    # The summary is documented ahead of its route, which is being added on another branch.
-    ahead = set() if _has_summary(app) else {(SUMMARY, "GET")}
-    assert _documented_operations() - _api_operations(app) == ahead
+    assert _documented_operations() - _api_operations(app) == set()
 
 
 def test_every_documented_response_has_a_case():
@@ -224,9 +218,5 @@ def test_responses_match_the_document(send, case):
 
 
 @pytest.mark.parametrize("case", SUMMARY_CASES, ids=str)
-def test_programme_summary_responses_match_the_document(app, send, case):
-    if not _has_summary(app):
-        pytest.skip(
-            f"GET {SERVER}{SUMMARY} is not on this branch yet; remove this skip on merging it"
-        )
+def test_programme_summary_responses_match_the_document(send, case):
     _check(send, case)
