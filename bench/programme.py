@@ -105,8 +105,13 @@ def _load(app) -> None:
             _bulk_insert(connection, db.engine.dialect.name)
         finally:
             connection.close()
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("ANALYZE"))  # planner statistics, as a live database has
+        # Planner statistics (and PostgreSQL's visibility map), as a live database keeps them.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE" if _is_postgres() else "ANALYZE"))
+
+
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 def _bulk_insert(connection, dialect: str) -> None:

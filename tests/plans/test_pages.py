@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from score_app.extensions import db
+from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
 from score_app.training.models import Visit
 from tests.plans.conftest import action_fields, action_state, add_action, jpeg_bytes, png_bytes
@@ -283,3 +284,26 @@ def test_an_archived_plan_stays_readable_and_offers_no_changes(app, plan_world):
     assert f"?plan={plan_world['plan']}" in current
     old = owner.get(f"/enterprises/{eid}/plan?plan={plan_world['plan']}").get_data(True)
     assert "Old action" in old and "archived" in old and "Mark done" not in old
+
+
+def test_the_plan_compares_the_baseline_with_a_chosen_follow_up(app, plan_world):
+    with app.app_context():
+        db.session.add(
+            Measurement(
+                enterprise_id=plan_world["enterprise"].id, indicator="defect_rate",
+                phase=Phase.FOLLOW_UP, period_start=date(2025, 10, 1),
+                period_end=date(2025, 10, 31), input_1=10, input_2=1000, value=1.0,
+                status=Status.DRAFT,
+            )
+        )  # fmt: skip
+        db.session.commit()
+    owner = plan_world["clients"]["owner"]
+    url = f"/enterprises/{plan_world['enterprise'].id}/plan"
+    latest = owner.get(url).get_data(True)
+    assert "Compare the baseline with" in latest
+    defects = latest.split("Defect rate", 1)[1].split("</tr>", 1)[0]
+    assert "1.0" in defects and "follow-up 2" in defects
+    first = owner.get(url + "?follow_up=1").get_data(True)
+    defects = first.split("Defect rate", 1)[1].split("</tr>", 1)[0]
+    assert "1.5" in defects and "follow-up 1" in defects
+    assert '<option value="1" selected>' in first
