@@ -22,13 +22,14 @@ def upgrade():
         batch_op.add_column(sa.Column('is_latest', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index('ix_measurements_unverified', ['enterprise_id'], unique=False, sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status != 'verified'"))
         batch_op.create_index('ix_measurements_latest', ['is_latest', 'phase', 'enterprise_id', 'indicator', 'value', 'input_1', 'input_2'], unique=False)
-    # Mark the latest of every group the way kpis.services.refresh_latest does.
+    # Mark the latest reported (not draft) row of every group, as kpis.services.refresh_latest.
     op.execute(
-        "UPDATE measurements SET is_latest = (id = ("
+        "UPDATE measurements SET is_latest = COALESCE(id = ("
         " SELECT m.id FROM measurements AS m"
         " WHERE m.enterprise_id = measurements.enterprise_id"
         " AND m.indicator = measurements.indicator AND m.phase = measurements.phase"
-        " ORDER BY m.period_start DESC, m.id DESC LIMIT 1))"
+        " AND m.status != 'draft'"
+        " ORDER BY m.period_start DESC, m.id DESC LIMIT 1), false)"
     )
 
 

@@ -71,10 +71,17 @@ def may_revoke_token(user: User | None, token_owner_id: int) -> bool:
     return _is_live(user) and (user.id == token_owner_id or can(user, USER_MANAGE))
 
 
+def may_see_figures(user: User | None, enterprise: Enterprise) -> bool:
+    """An enterprise's figures and plan are its own: without its consent to share them,
+    programme staff do not see them (only its own people, its trainer and admins do)."""
+    return not (
+        _is_live(user) and user.role == Role.PROGRAMME_STAFF and not enterprise.data_sharing_consent
+    )
+
+
 def require_figures(user: User | None, enterprise: Enterprise) -> None:
-    """An enterprise's figures are its own: without its consent to share them, programme staff
-    do not see them (only its own people, its trainer and admins do)."""
-    if _is_live(user) and user.role == Role.PROGRAMME_STAFF and not enterprise.data_sharing_consent:
+    """Refuse, saying why, what `may_see_figures` does not allow."""
+    if not may_see_figures(user, enterprise):
         raise ExplainedRefusal(
             description=_(
                 "This enterprise has not agreed to share its figures with the programme, so "

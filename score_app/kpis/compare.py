@@ -15,11 +15,16 @@ class Change:
     is_unchanged: bool  # the change rounds to zero at the indicator's decimals
 
 
+def change_margin(decimals: int) -> float:
+    """The smallest change that shows at the indicator's decimals: below it, nothing moved."""
+    return 0.5 * 10**-decimals
+
+
 def compare(before: float, after: float, direction: Direction, decimals: int) -> Change:
     """Compare two values of one indicator; a change that rounds to zero is no change."""
     absolute = after - before
     relative = absolute / before * 100 if before else None
-    moved = round(absolute, decimals) != 0
+    moved = abs(absolute) > change_margin(decimals)
     better = absolute > 0 if direction == Direction.HIGHER else absolute < 0
     return Change(
         before, after, absolute, relative, improved=moved and better, is_unchanged=not moved

@@ -7,7 +7,7 @@ the value is derived from them by the indicator's formula whenever they change.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import db, utcnow, value_enum
@@ -60,9 +60,10 @@ class Measurement(db.Model):
     status: Mapped[Status] = mapped_column(value_enum(Status, 20), default=Status.DRAFT)
     comment: Mapped[str] = mapped_column(Text, default="")
     warnings: Mapped[list] = mapped_column(JSON, default=list)
-    # The latest of its enterprise, indicator and phase (by period, then entry); kept true by
+    # The latest reported (submitted or verified) of its enterprise, indicator and phase (by
+    # period, then entry), which programme results count; kept true by
     # every write in the same transaction (kpis.services.refresh_latest), never by a batch.
-    is_latest: Mapped[bool] = mapped_column(default=False)
+    is_latest: Mapped[bool] = mapped_column(default=False, server_default=false())
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]

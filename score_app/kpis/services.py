@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
@@ -47,15 +47,24 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
 
 
 Group = tuple[int, str, str]  # (enterprise id, indicator code, phase)
+REPORTED = Measurement.status != Status.DRAFT
 
 
 def refresh_latest(groups: set[Group]) -> None:
-    """Mark the latest measurement of each group, in the caller's transaction.
+    """Mark the latest reported measurement of each group, in the caller's transaction.
 
-    Every write of measurements calls this for the groups it touched, so programme results
-    that read `is_latest` are right the moment the write commits.
+    Reported means submitted or verified: a draft is still being typed and stays out of
+    programme results. Every write of measurements, and every move between draft and
+    submitted, calls this for the groups it touched, so results that read `is_latest` are right
+    the moment the write commits.
     """
     db.session.flush()
+    # Two writers of one enterprise take turns, so each sees the other's rows when it ranks
+    # them (PostgreSQL's statements otherwise each see their own snapshot).
+    enterprise_ids = sorted({enterprise_id for enterprise_id, _code, _phase in groups})
+    db.session.execute(
+        select(Enterprise.id).where(Enterprise.id.in_(enterprise_ids)).with_for_update()
+    )
     for enterprise_id, indicator, phase in groups:
         in_group = (
             Measurement.enterprise_id == enterprise_id,
@@ -64,15 +73,16 @@ def refresh_latest(groups: set[Group]) -> None:
         )
         latest = (
             select(Measurement.id)
-            .where(*in_group)
+            .where(*in_group, REPORTED)
             .order_by(Measurement.period_start.desc(), Measurement.id.desc())
             .limit(1)
             .scalar_subquery()
         )
+        is_latest = func.coalesce(Measurement.id == latest, False)
         db.session.execute(
             update(Measurement)
-            .where(*in_group)
-            .values(is_latest=Measurement.id == latest)
+            .where(*in_group, Measurement.is_latest != is_latest)  # only the rows that change
+            .values(is_latest=is_latest, updated_at=Measurement.updated_at)
             .execution_options(synchronize_session=False)
         )
 
@@ -261,6 +271,7 @@ def update_measurement(
         existing=measurement,
     )
     _revise(user, measurement, checked, comment)
+    refresh_latest({_group(measurement)})
     db.session.commit()
     return measurement
 
@@ -356,6 +367,7 @@ def _change_status(user, measurement, new_status, action, reason="") -> None:
     old_status = measurement.status
     measurement.status = new_status
     _audit(measurement, action, user, old_status=old_status, reason=reason)
+    refresh_latest({_group(measurement)})
     db.session.commit()
 
 

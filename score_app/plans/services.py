@@ -20,6 +20,7 @@ from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
 from score_app.kpis import services as kpis
+from score_app.kpis.compare import change_margin
 from score_app.kpis.definitions import BY_CODE
 from score_app.plans.models import (
     OPEN_STATUSES,
@@ -34,7 +35,12 @@ MAX_TEXT = 2000
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_PHOTOS_PER_ACTION = 12
 # What Pillow reads a photo as -> what it is stored and served as.
-PHOTO_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+# Many phones save "MPO" JPEGs (a JPEG with a second picture inside): still a JPEG.
+PHOTO_TYPES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "MPO": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+}
 # Statuses an action's editors set; "verified" is given by a verifier.
 EDITABLE_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
 
@@ -76,6 +82,10 @@ def start_plan(
         errors["started_on"] = _("Enter the day the plan starts.")
     if errors:
         raise InvalidInput(errors)
+    # One plan is started at a time per enterprise, so two quick submits cannot clash.
+    db.session.execute(
+        select(Enterprise.id).where(Enterprise.id == enterprise.id).with_for_update()
+    )
     current = active_plan(enterprise.id)
     plan = ImprovementPlan(
         enterprise_id=enterprise.id,
@@ -258,10 +268,15 @@ def add_action(user: User, plan: ImprovementPlan, fields: dict, locale: str = "e
 
 
 def update_action(user: User, action: PlanAction, fields: dict, locale: str = "en") -> PlanAction:
-    """New content for an action. A verified action that changes must be verified again."""
+    """New content for an action. A verified action that changes must be verified again; saved
+    unchanged, it stays verified."""
     _editable_plan(action.plan)
     checked = check_action(action.plan, fields, locale)
-    _apply(action, checked)
+    unchanged = all(
+        getattr(action, name) == value for name, value in vars(checked).items() if name != "status"
+    )
+    if not (unchanged and action.status == ActionStatus.VERIFIED and checked.status == "done"):
+        _apply(action, checked)
     db.session.commit()
     return action
 
@@ -507,13 +522,22 @@ def checklist_progress(enterprise_id: int) -> ChecklistProgress:
     )
 
 
+def latest_values(enterprise_id: int) -> dict[str, float]:
+    """Each indicator's latest follow-up value, for checking targets."""
+    return {
+        row.indicator.code: row.follow_up.value
+        for row in kpis.comparison(enterprise_id)
+        if row.follow_up
+    }
+
+
 def target_reached(action: PlanAction, latest_values: dict[str, float]) -> bool | None:
     """Whether the indicator's latest follow-up meets the action's target (None: unknown)."""
     if action.target_value is None or action.indicator not in latest_values:
         return None
     latest = latest_values[action.indicator]
     definition = BY_CODE[action.indicator]
-    tolerance = 0.5 * 10**-definition.decimals
+    tolerance = change_margin(definition.decimals)
     if definition.direction == "higher":
         return latest >= action.target_value - tolerance
     return latest <= action.target_value + tolerance

@@ -272,15 +272,11 @@ def view_action(action_id: int):
     action = _action(action_id)
     form = PhotoForm(formdata=None)
     form.photo.description = _photo_hint()
-    latest = {
-        row.indicator.code: row.follow_up.value
-        for row in kpis.comparison(action.plan.enterprise_id)
-        if row.follow_up
-    }
-    return _action_page(action, form, latest)
+    return _action_page(action, form)
 
 
-def _action_page(action: PlanAction, form: PhotoForm, latest: dict, status: int = 200):
+def _action_page(action: PlanAction, form: PhotoForm, status: int = 200):
+    latest = services.latest_values(action.plan.enterprise_id)
     locale = current_locale_code()
     module = get_catalogue().get(action.module_slug) if action.module_slug else None
     editable = action.plan.is_active
@@ -398,12 +394,7 @@ def upload_photo(action_id: int):
         else:
             flash(_("The photo is added."), "success")
             return redirect(url_for("plans.view_action", action_id=action.id))
-    latest = {
-        row.indicator.code: row.follow_up.value
-        for row in kpis.comparison(action.plan.enterprise_id)
-        if row.follow_up
-    }
-    return _action_page(action, form, latest, status=422)
+    return _action_page(action, form, status=422)
 
 
 def _photo(photo_id: int):

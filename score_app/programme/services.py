@@ -7,15 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
+from score_app.kpis.compare import change_margin
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Direction, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
+from score_app.kpis.services import REPORTED
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from score_app.programme.filters import Filters, enterprises_in_view, in_period, shared_enterprises
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
@@ -41,10 +43,12 @@ def _shared_ids(user: User | None, filters: Filters):
 
 
 def _current_rows(user: User | None, filters: Filters, codes: tuple[str, ...] | None):
-    """Each shared enterprise's latest baseline and latest follow-up per indicator.
+    """Each shared enterprise's latest reported baseline, and its latest reported follow-up
+    (inside the period range when one is given), per indicator.
 
-    Without a period range the flag kept by every write picks them; with one, the latest
-    inside the range is ranked on the spot.
+    Without a range the flag kept by every write picks them; with one, the follow-ups inside
+    it are ranked on the spot, and the baseline stays the enterprise's own, whenever it was
+    taken.
     """
     columns = (
         Measurement.enterprise_id, Measurement.indicator, Measurement.phase,
@@ -67,7 +71,8 @@ def _current_rows(user: User | None, filters: Filters, codes: tuple[str, ...] | 
         )
         .label("rank")
     )
-    ranked = select(*columns, rank).where(*shared, *period).subquery("ranked")
+    candidates = or_(Measurement.phase == Phase.BASELINE, and_(*period))
+    ranked = select(*columns, rank).where(*shared, REPORTED, candidates).subquery("ranked")
     return select(*(ranked.c[c.key] for c in columns)).where(ranked.c.rank == 1).subquery("current")
 
 
@@ -75,7 +80,7 @@ def _improved(pairs) -> case:
     """1 when the change moved in the indicator's better direction by more than rounding."""
     conditions = []
     for definition in INDICATORS:
-        margin = 0.5 * 10**-definition.decimals
+        margin = change_margin(definition.decimals)
         moved = (
             pairs.c.change > margin
             if definition.direction == Direction.HIGHER
@@ -166,8 +171,9 @@ def _paired_totals(current):
 
 
 def _pooled(definition: Indicator, numerators: float | None, denominators: float | None):
-    """The indicator's formula over the summed raw inputs: big firms weigh by their size."""
-    if numerators is None or not denominators:
+    """The indicator's formula over the summed raw inputs: big firms weigh by their size. For a
+    plain count (OSH incidents) that is the total."""
+    if numerators is None or (definition.has_denominator and not denominators):
         return None
     first, second = (spec.name for spec in definition.inputs)
     return compute(definition.code, {first: numerators, second: denominators})
@@ -319,14 +325,15 @@ def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
     shared = shared_enterprises(user, filters).subquery("shared")
     enterprise = aliased(Enterprise, shared)
 
-    # Without a period range, an enterprise has a phase exactly when it has a latest of it.
-    in_range = period or [Measurement.is_latest.is_(True)]
-
     def missing(phase: Phase) -> Gap:
-        has_phase = (
-            select(Measurement.id)
-            .where(Measurement.enterprise_id == enterprise.id, Measurement.phase == phase)
-            .where(*in_range)
+        # A reported figure of the phase: the latest flag says so at once, unless a follow-up
+        # must fall inside the period range.
+        if period and phase == Phase.FOLLOW_UP:
+            reported = [REPORTED, *period]
+        else:
+            reported = [Measurement.is_latest.is_(True)]
+        has_phase = select(Measurement.id).where(
+            Measurement.enterprise_id == enterprise.id, Measurement.phase == phase, *reported
         )
         return _gap(select(enterprise, literal(0)).where(~has_phase.exists()), enterprise)
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -104,8 +104,8 @@ def dashboard():
 def synthesis_report():
     policy.require(current_user, policy.PROGRAMME_VIEW)
     filters, errors = _filters()
-    if errors:
-        raise InvalidInput(errors)
+    if errors:  # the dashboard explains them, with the filters as typed
+        return redirect(url_for("programme.dashboard", **request.args))
     locale = request.args.get("lang")
     with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_template(

@@ -402,13 +402,15 @@ def _visit_or_404(visit_id: int) -> Visit:
 @bp.get("/training/visits/<int:visit_id>")
 def view_visit(visit_id: int):
     visit = _visit_or_404(visit_id)
-    plan = plans.active_plan(visit.enterprise_id)
+    shows_plan = policy.may_see_figures(current_user, visit.enterprise)
+    plan = plans.active_plan(visit.enterprise_id) if shows_plan else None
     return render_template(
         "training/visit.html",
         visit=visit,
         title=_module_titles().get(visit.module_slug, visit.module_slug),
         can_edit=policy.can(current_user, policy.VISIT_RECORD),
-        followed_up=plans.actions_followed_up(visit.id),
+        shows_plan=shows_plan,
+        followed_up=plans.actions_followed_up(visit.id) if shows_plan else [],
         plan_actions=plan.actions if plan else [],
     )
 

@@ -231,21 +231,34 @@ def _latest(app):
         return [(phase.value, str(start), latest) for phase, start, latest in rows]
 
 
-def test_every_write_keeps_the_latest_measurement_of_each_phase_marked(app, figures_world):
+def _id_of(app, start: date) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Measurement.id).where(Measurement.period_start == start))
+
+
+def test_every_write_keeps_the_latest_reported_measurement_of_each_phase_marked(app, figures_world):
     owner = figures_world["clients"]["owner"]
     url = f"/enterprises/{figures_world['enterprise'].id}/measurements/new"
     figures = {"defect_rate": {"defective_units": "40", "inspected_units": "1500"}}
     owner.post(url, data=period_form(**figures))
     for start, end in (("2025-04-01", "2025-04-30"), ("2025-07-01", "2025-07-31")):
         owner.post(url, data=period_form("follow_up", start, end, **figures))
+    # Drafts are still being typed: none counts yet.
+    assert [latest for *_r, latest in _latest(app)] == [False, False, False]
+    jan, apr, jul = (_id_of(app, date(2025, month, 1)) for month in (1, 4, 7))
+    for measurement_id in (jan, apr):
+        owner.post(f"/measurements/{measurement_id}/submit")
     assert _latest(app) == [
         ("baseline", "2025-01-01", True),
-        ("follow_up", "2025-04-01", False),
-        ("follow_up", "2025-07-01", True),
+        ("follow_up", "2025-04-01", True),
+        ("follow_up", "2025-07-01", False),
     ]
-    with app.app_context():
-        july = db.session.scalar(
-            select(Measurement.id).where(Measurement.period_start == date(2025, 7, 1))
-        )
-    owner.post(f"/measurements/{july}/delete", data={"reason": "Entered twice"})
-    assert _latest(app) == [("baseline", "2025-01-01", True), ("follow_up", "2025-04-01", True)]
+    owner.post(f"/measurements/{jul}/submit")
+    assert [latest for *_r, latest in _latest(app)] == [True, False, True]
+    owner.post(
+        f"/measurements/{jul}/edit",
+        data={"defective_units": "30", "inspected_units": "1500", "comment": "Recounted"},
+    )  # an edit sends it back to draft
+    assert [latest for *_r, latest in _latest(app)] == [True, True, False]
+    owner.post(f"/measurements/{apr}/delete", data={"reason": "Entered twice"})
+    assert _latest(app) == [("baseline", "2025-01-01", True), ("follow_up", "2025-07-01", False)]

@@ -5,8 +5,10 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import func, select
 
+from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
@@ -261,8 +263,6 @@ def test_programme_staff_read_the_plan_but_do_not_change_it(app, plan_world):
 
 def test_without_consent_staff_are_told_why_they_cannot_see_the_plan(app, plan_world):
     with app.app_context():
-        from score_app.enterprises.models import Enterprise
-
         db.session.get(Enterprise, plan_world["enterprise"].id).data_sharing_consent = False
         db.session.commit()
     response = plan_world["clients"]["staff"].get(
@@ -307,3 +307,47 @@ def test_the_plan_compares_the_baseline_with_a_chosen_follow_up(app, plan_world)
     defects = first.split("Defect rate", 1)[1].split("</tr>", 1)[0]
     assert "1.5" in defects and "follow-up 1" in defects
     assert '<option value="1" selected>' in first
+
+
+def test_a_phone_jpeg_with_a_second_picture_inside_is_accepted(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (4, 3), "red"), Image.new("RGB", (4, 3), "blue")
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    assert _upload(plan_world["clients"]["owner"], action_id, buffer.getvalue()).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ActionPhoto.content_type)) == "image/jpeg"
+
+
+def test_saving_a_verified_action_unchanged_keeps_it_verified(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
+    owner.post(f"/actions/{action_id}/move", data={"status": "done"})
+    trainer.post(f"/actions/{action_id}/verify")
+    form = owner.get(f"/actions/{action_id}/edit").get_data(True)
+    assert 'value="1200.5"' in form
+    owner.post(f"/actions/{action_id}/edit", data=action_fields(status="done"))
+    assert action_state(app, action_id).status == ActionStatus.VERIFIED
+    owner.post(f"/actions/{action_id}/edit", data=action_fields(status="done", responsible="Ama"))
+    assert action_state(app, action_id).status == ActionStatus.DONE
+
+
+def test_staff_see_no_plan_actions_on_a_visit_without_consent(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id,
+                           action="Confidential buyer audit fix")  # fmt: skip
+    with app.app_context():
+        visit = Visit(
+            enterprise_id=plan_world["enterprise"].id, module_slug="quality-management",
+            visit_date=date(2025, 8, 4), trainer_id=plan_world["users"]["trainer"].id,
+        )  # fmt: skip
+        db.session.add(visit)
+        action = db.session.get(PlanAction, action_id)
+        action.visits.append(visit)
+        db.session.get(Enterprise, plan_world["enterprise"].id).data_sharing_consent = False
+        db.session.commit()
+        visit_id = visit.id
+    staff_page = plan_world["clients"]["staff"].get(f"/training/visits/{visit_id}")
+    assert staff_page.status_code == 200
+    assert "Confidential buyer audit fix" not in staff_page.get_data(True)
+    trainer_page = plan_world["clients"]["trainer"].get(f"/training/visits/{visit_id}")
+    assert "Confidential buyer audit fix" in trainer_page.get_data(True)

@@ -34,7 +34,8 @@ def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, programme_
     assert "4 of the 5 enterprises selected share their figures" in page
     assert "1 have not agreed" in page
     assert "Missing a follow-up (1)" in page
-    assert f"/enterprises/{programme_world['enterprises'][4].id}/measurements/new" in page
+    # Programme staff do not enter figures: the link opens the enterprise's measurements.
+    assert f'/enterprises/{programme_world["enterprises"][4].id}/measurements"' in page
 
 
 def test_filters_are_kept_and_bad_ones_are_explained(app, programme_world):
@@ -94,3 +95,11 @@ def test_the_summary_endpoint_refuses_bad_input_and_other_roles(app, programme_w
     owner = _api(app, programme_world, "owner")
     assert owner.get("/api/v1/programme/summary?indicator=dhu").status_code == 403
     assert app.test_client().get("/api/v1/programme/summary").status_code == 401
+
+
+def test_a_report_asked_with_bad_filters_goes_back_to_the_dashboard_that_explains(
+    app, programme_world
+):
+    response = _client(app, programme_world).get("/programme/report.pdf?from=notadate")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/programme?from=notadate"

@@ -91,3 +91,18 @@ def test_training_outputs_and_completeness(app, programme_world, create_person):
     assert names["missing_follow_up"] == ["E4"]
     assert names["missing_baseline"] == []
     assert names["unverified"] == []
+
+
+def test_drafts_stay_out_until_they_are_submitted(app, programme_world):
+    e3 = programme_world["enterprises"][3].id
+    with app.app_context():
+        seed(e3, "defect_rate", "follow_up", (date(2025, 10, 1), date(2025, 10, 31)), 400, 500,
+             status=Status.DRAFT)  # fmt: skip
+    defects = _results(app, programme_world)["defect_rate"]
+    assert defects.follow_up_mean == pytest.approx((1.5 + 3.0 + 2.0) / 3)  # the typo waits
+
+
+def test_a_period_range_selects_follow_ups_and_keeps_each_baseline(app, programme_world):
+    defects = _results(app, programme_world, period_from=date(2025, 6, 1))["defect_rate"]
+    assert (defects.n, defects.n_baseline_only) == (3, 1)  # January baselines still count
+    assert defects.follow_up_mean == pytest.approx((1.5 + 3.0 + 2.0) / 3)
