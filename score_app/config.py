@@ -57,6 +57,7 @@ def load_config(instance_path: str) -> dict:
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,
+        "SCORE_HTTPS": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
