@@ -42,6 +42,7 @@ PLAN = "/enterprises/{enterprise}/plan"
 ACTION = "/actions/{action}"
 WORKSHOP = "/training/workshops/{workshop}"
 DAY = "/training/workshops/{workshop}/days/{day}"
+VERIFY = "/verify/{code}"
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,18 @@ class Field:
 
 FIELDS = [
     Field("enterprise", (("EnterpriseForm", "name"),),
-          ("/enterprises", ENTERPRISE, f"{ENTERPRISE}/edit", PLAN, WORKSHOP, "/programme"),
+          ("/enterprises", ENTERPRISE, f"{ENTERPRISE}/edit", PLAN, WORKSHOP, "/programme", VERIFY),
           (PLAN_PDF, SIGN_IN_PDF, CERTIFICATE_PDF)),
     Field("region", (("EnterpriseForm", "region"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
     Field("product", (("EnterpriseForm", "product"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
     Field("cohort", (("EnterpriseForm", "cohort"),), (ENTERPRISE, "/programme"), payload=SHORT),
     Field("person", (("PersonForm", "full_name"),),
-          ("/enterprises/{enterprise}/people", "/enterprises/{enterprise}/eit", DAY),
+          ("/enterprises/{enterprise}/people", "/enterprises/{enterprise}/eit", DAY, VERIFY),
           (SIGN_IN_PDF, CERTIFICATE_PDF, PLAN_PDF)),
     Field("walkin", (("WalkInForm", "full_name"),), (DAY,), (SIGN_IN_PDF,)),
     Field("trainer", (("UserForm", "full_name"),),
-          ("/admin/users", "/admin/users/{trainer}", WORKSHOP, "/training"), (CERTIFICATE_PDF,)),
+          ("/admin/users", "/admin/users/{trainer}", WORKSHOP, "/training", VERIFY),
+          (CERTIFICATE_PDF,)),
     Field("account", (("PreferencesForm", "full_name"),), ("/", "/account")),
     Field("token", (("TokenForm", "label"),), ("/account/tokens",)),
     Field("place", (("WorkshopForm", "place"),), ("/training", WORKSHOP), (SIGN_IN_PDF,)),
