@@ -80,8 +80,10 @@ def _register_commands(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from score_app.auth.access import require_login
     from score_app.errors import register_error_handlers
+    from score_app.security import set_security_headers
 
     app.before_request(require_login)
+    app.after_request(set_security_headers)
     register_error_handlers(app)
 
 
@@ -95,6 +97,7 @@ def _register_template_filters(app: Flask) -> None:
     from score_app.i18n import format_number
     from score_app.kpis.forms import audit_label, phase_label, status_label
     from score_app.plans.forms import action_status_label
+    from score_app.security import with_csp_nonce
 
     app.jinja_env.filters.update(
         role_label=role_label,
@@ -106,6 +109,7 @@ def _register_template_filters(app: Flask) -> None:
         audit_label=audit_label,
         action_status_label=action_status_label,
         indicator_value=lambda value, indicator: format_number(value, indicator.decimals),
+        with_csp_nonce=with_csp_nonce,
     )
     app.jinja_env.globals.update(
         SEXES=list(Sex),

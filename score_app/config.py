@@ -57,6 +57,7 @@ def load_config(instance_path: str) -> dict:
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,
+        "SCORE_HTTPS": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
@@ -65,12 +66,24 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("SCORE_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SCORE_LOGIN_RATE_LIMIT": os.environ.get("SCORE_LOGIN_RATE_LIMIT", "10 per minute"),
+        # This many failed sign-ins for one email within the minutes lock it for the minutes.
+        "SCORE_LOGIN_LOCKOUT_FAILURES": os.environ.get("SCORE_LOGIN_LOCKOUT_FAILURES", "5"),
+        "SCORE_LOGIN_LOCKOUT_MINUTES": os.environ.get("SCORE_LOGIN_LOCKOUT_MINUTES", "15"),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(
             Path(__file__).resolve().parent.parent / "translations"
         ),
     }
+
+
+POSITIVE_NUMBERS = (
+    "SCORE_PAGE_SIZE",
+    "SCORE_MAX_PHOTO_MB",
+    "SCORE_LOGIN_LOCKOUT_FAILURES",
+    "SCORE_LOGIN_LOCKOUT_MINUTES",
+)
+WHOLE_NUMBERS = ("SCORE_PROXIES", *POSITIVE_NUMBERS)
 
 
 def validate_config(config) -> None:
@@ -83,15 +96,14 @@ def validate_config(config) -> None:
         )
     if not config["SCORE_SECTORS"]:
         raise ConfigError("SCORE_SECTORS is empty: list at least one sector code, comma-separated.")
-    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES", "SCORE_MAX_PHOTO_MB"):
+    for name in WHOLE_NUMBERS:
         try:
             config[name] = int(config[name])
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a whole number, not {config[name]!r}.") from None
-    if config["SCORE_PAGE_SIZE"] < 1:
-        raise ConfigError("SCORE_PAGE_SIZE must be a positive whole number.")
-    if config["SCORE_MAX_PHOTO_MB"] < 1:
-        raise ConfigError("SCORE_MAX_PHOTO_MB must be a positive whole number.")
+    for name in POSITIVE_NUMBERS:
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be a positive whole number.")
     # A request may carry one photo and its form; anything far larger is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:
         config["MAX_CONTENT_LENGTH"] = (config["SCORE_MAX_PHOTO_MB"] * 3 + 1) * 1_000_000

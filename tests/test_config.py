@@ -37,3 +37,18 @@ def test_configured_sectors_are_offered_in_the_form(make_app, create_user):
     page = client.get("/enterprises/new").get_data(True)
     assert 'value="cocoa_processing">Cocoa processing</option>' in page
     assert "Food processing" not in page
+
+
+def test_the_account_lockout_numbers_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_FAILURES", "3")
+    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_MINUTES", "30")
+    app = create_app({"TESTING": True})
+    assert app.config["SCORE_LOGIN_LOCKOUT_FAILURES"] == 3
+    assert app.config["SCORE_LOGIN_LOCKOUT_MINUTES"] == 30
+
+
+@pytest.mark.parametrize("value", ["0", "five"])
+def test_start_up_refuses_a_lockout_that_is_not_a_positive_whole_number(monkeypatch, value):
+    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_FAILURES", value)
+    with pytest.raises(ConfigError, match="SCORE_LOGIN_LOCKOUT_FAILURES must be a"):
+        create_app({"TESTING": True})

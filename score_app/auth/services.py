@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from score_app.auth import lockout
 from score_app.auth.models import ApiToken, Role, User, UserCountry
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
@@ -62,8 +63,31 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
+class SignInLocked(Exception):
+    """Too many failed sign-ins for one email: refused until `retry_at`, whatever the password."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (for any reason, told the same way)."""
+    """The active user with this email and password, or None (for any reason, told the same way).
+    Raises SignInLocked after repeated failures for the email, known or not, so a lockout tells
+    nobody whether an account exists."""
+    email = normalize_email(email)
+    retry_at = lockout.locked_until(email)
+    if retry_at is not None:
+        raise SignInLocked(retry_at)
+    user = _check_credentials(email, password)
+    if user is None:
+        lockout.record_failure(email)
+    else:
+        lockout.record_success(email)
+    return user
+
+
+def _check_credentials(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_UNKNOWN_USER_HASH, password)

@@ -1,5 +1,7 @@
 """Sign-in and sign-out, the user's own account and tokens, the language switcher, user admin."""
 
+from datetime import UTC, datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -11,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -48,12 +51,25 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInLocked as locked:
+            form.form_errors.append(_locked_message(locked.retry_at))
+            return render_template("auth/login.html", form=form), 429
         if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         form.form_errors.append(_("Email or password is incorrect."))
     return render_template("auth/login.html", form=form)
+
+
+def _locked_message(retry_at: datetime) -> str:
+    wait = format_timedelta(retry_at - datetime.now(UTC), add_direction=True)
+    # i18n: %(wait)s is a time from now in the reader's language, such as "in 15 minutes".
+    return _(
+        "Sign-in to this account is paused after too many wrong passwords. Try again %(wait)s.",
+        wait=wait,
+    )
 
 
 @bp.post("/logout")

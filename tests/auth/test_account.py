@@ -1,8 +1,10 @@
 """A user's own account: name, language and password."""
 
+import pytest
 from werkzeug.security import check_password_hash
 
 from score_app.auth.models import User
+from score_app.auth.services import password_problem
 from score_app.extensions import db
 from tests.conftest import PASSWORD, sign_in
 
@@ -97,3 +99,19 @@ def test_a_new_password_signs_out_the_other_devices(app, create_user):
     )
     assert phone.get("/").status_code == 200
     assert tablet.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("nine-char", "Use at least 10 characters."),
+        ("ten-chars!", None),
+        ("Ama@Example.org", "Do not use your email address as your password."),
+        ("abcabcabcabc", "Use a password with more different characters."),
+    ],
+)
+def test_password_policy_needs_ten_characters_not_the_email_and_some_variety(
+    app, password, problem
+):
+    with app.test_request_context():
+        assert password_problem(password, "ama@example.org") == problem

@@ -1,0 +1,116 @@
+"""Security headers on every kind of response, session cookie flags, the CSP nonce of inline
+charts, and templates without inline script or style."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.plans.conftest import add_figures
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "score_app" / "templates"
+INLINE = re.compile(r"<script(?![^>]*\ssrc=)|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:", re.I)
+
+
+def _directives(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in policy.split(";"))
+
+
+def _assert_security_headers(response) -> None:
+    csp = _directives(response)
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'self'"
+    assert re.fullmatch(r"'self' 'nonce-[\w-]{22}'", csp["style-src"])
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'self'"
+    assert csp["form-action"] == "'self'"
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    ("path", "signed_in", "mimetype"),
+    [
+        ("/login", False, "text/html"),
+        ("/enterprises", True, "text/html"),
+        ("/api/v1/enterprises", False, "application/json"),  # 401, still with the headers
+        ("/api/openapi.json", False, "application/json"),
+        ("/modules/workplace-cooperation/handout.pdf", True, "application/pdf"),
+        ("/static/css/app.css", False, "text/css"),
+        ("/no-such-page", True, "text/html"),
+    ],
+)
+def test_every_kind_of_response_carries_the_security_headers(
+    client, create_user, path, signed_in, mimetype
+):
+    if signed_in:
+        sign_in(client, create_user("admin"))
+    response = client.get(path)
+    assert response.mimetype == mimetype
+    _assert_security_headers(response)
+
+
+def test_strict_transport_security_only_when_served_over_https(make_app, monkeypatch):
+    assert "Strict-Transport-Security" not in make_app().test_client().get("/login").headers
+    monkeypatch.setenv("SCORE_HTTPS", "1")
+    response = make_app().test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def _session_cookie(app) -> str:
+    """The cookie set by the sign-in page, which keeps the form's CSRF token in the session."""
+    response = app.test_client().get("/login")
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    return cookie
+
+
+@pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
+def test_session_cookie_is_httponly_lax_and_secure_only_over_https(make_app, monkeypatch, https):
+    if https:
+        monkeypatch.setenv("SCORE_HTTPS", "1")
+    app = make_app(WTF_CSRF_ENABLED=True)
+    flags = {flag.strip().lower() for flag in _session_cookie(app).split(";")[1:]}
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+    assert ("secure" in flags) is https
+
+
+def test_charts_on_a_page_carry_the_request_nonce_and_no_style_attribute(
+    app, client, create_enterprise, create_user
+):
+    enterprise = create_enterprise()
+    user = create_user("admin")
+    with app.app_context():
+        add_figures(enterprise.id, user.id)
+    sign_in(client, user)
+    nonces = []
+    for _ in range(2):
+        response = client.get(f"/enterprises/{enterprise.id}/indicators")
+        page = response.get_data(as_text=True)
+        nonce = _directives(response)["style-src"].split("'nonce-")[1].rstrip("'")
+        styles = re.findall(r"<style[^>]*>", page)
+        assert len(styles) == 4  # one chart for each indicator with two periods
+        assert all(f'nonce="{nonce}"' in tag for tag in styles)
+        assert not re.search(r"\sstyle=", page)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
+def _page_templates() -> list:
+    """Every template a browser sees: PDF layouts are read by WeasyPrint, except the module
+    handout, which is also the module's print page."""
+    names = (path.relative_to(TEMPLATES).as_posix() for path in sorted(TEMPLATES.rglob("*.html")))
+    return [
+        pytest.param(TEMPLATES / name, id=name)
+        for name in names
+        if not name.startswith("pdf/") or name == "pdf/module.html"
+    ]
+
+
+@pytest.mark.parametrize("path", _page_templates())
+def test_page_templates_have_no_inline_script_or_style(path):
+    assert INLINE.findall(path.read_text()) == []
