@@ -83,6 +83,8 @@ def restore(path: Path, *, replace: bool) -> Manifest:
     """
     manifest = read_manifest(path)
     _check_restorable(manifest)
+    if _dialect() == "sqlite":  # on a fresh machine: SQLite makes the file, not its folder
+        Path(db.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     if not replace and holds_data():
         raise BackupError(
             "The database or the photo folder already holds data; nothing was restored. "

@@ -1,5 +1,6 @@
 """`flask score ...`: accounts, tokens, demo data, backups and translations."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -7,6 +8,7 @@ from babel.messages.frontend import CommandLineInterface
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from score_app import backup, demo
 from score_app.auth import services as auth_services
@@ -113,14 +115,22 @@ def _photos(count: int) -> str:
     return f"{count} photo" if count == 1 else f"{count} photos"
 
 
+@contextmanager
+def _backup_refusals():
+    try:
+        yield
+    except backup.BackupError as error:
+        _stop(str(error))
+    except OperationalError as error:
+        _stop(f"The database cannot be reached: {error.orig}")
+
+
 @score_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path):
     """Write the database and the evidence photos to a new archive at PATH (.tar.gz)."""
-    try:
+    with _backup_refusals():
         manifest = backup.create(path)
-    except backup.BackupError as error:
-        _stop(str(error))
     click.echo(
         f"Backup written to {path}: the {manifest.database} database at schema revision "
         f"{manifest.revision} and {_photos(manifest.photos)}."
@@ -132,10 +142,8 @@ def backup_command(path):
 @click.option("--yes", is_flag=True, help="Replace a database or photo folder that holds data.")
 def restore_command(path, yes):
     """Put back the database and the evidence photos from a backup made by `score backup`."""
-    try:
+    with _backup_refusals():
         manifest = backup.restore(path, replace=yes)
-    except backup.BackupError as error:
-        _stop(str(error))
     click.echo(
         f"Restored the database and {_photos(manifest.photos)} from {path} "
         f"(made {manifest.created} UTC)."

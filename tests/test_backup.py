@@ -253,3 +253,11 @@ def test_a_missing_pg_dump_says_what_to_install(app, make_app, monkeypatch, tmp_
         backup._pg_dump(tmp_path / "database.pgdump")
     assert str(refused.value).startswith("pg_dump was not found. Install the PostgreSQL client")
     assert "postgresql-client" in str(refused.value)
+
+
+def test_backup_says_when_the_database_cannot_be_reached(app, make_app, tmp_path):
+    down = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://score@127.0.0.1:1/score")
+    result = down.test_cli_runner().invoke(args=["score", "backup", str(tmp_path / "b.tar.gz")])
+    assert result.exit_code == 1
+    assert result.output.startswith("The database cannot be reached: connection failed")
+    assert not (tmp_path / "b.tar.gz").exists()
