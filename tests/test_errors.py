@@ -123,6 +123,7 @@ def test_connections_lost_between_requests_are_replaced_unnoticed(app, client_as
     sa.event.listen(engine, "connect", lambda conn, _record: pooled.append(conn))
     engine.dispose()
     assert client.get("/enterprises").status_code == 200
+    assert pooled
     for connection in pooled:
         _cut(app, connection)
     # The pool checks each connection before lending it (pool_pre_ping) and opens a new one.
