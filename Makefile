@@ -8,9 +8,9 @@ export FLASK_APP := wsgi
 # A local secret for the demo and the CLI, made once; production sets SCORE_SECRET_KEY itself.
 WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_key)}";
 
-# Debian packages the app needs: Pango for WeasyPrint's PDFs, and fonts that cover Latin,
-# Vietnamese and Arabic names, embedded in every PDF.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils
+# Debian packages the app needs: Pango for WeasyPrint's PDFs, fonts that cover Latin,
+# Vietnamese and Arabic names, embedded in every PDF, and pg_dump/pg_restore for backups.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install lint format i18n-update system-packages bench
@@ -38,7 +38,7 @@ system-packages:
 			echo "Installing Debian packages:" $$missing; \
 			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 		else \
-			echo "Install these system packages (or their equivalents) for PDFs:" $$missing; \
+			echo "Install these system packages (or their equivalents) for PDFs and backups:" $$missing; \
 		fi; \
 	fi
 

@@ -1,5 +1,6 @@
-"""`flask score ...`: accounts, tokens, demo data and translations from the command line."""
+"""`flask score ...`: accounts, tokens, demo data, backups and translations."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -7,8 +8,9 @@ from babel.messages.frontend import CommandLineInterface
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from score_app import demo
+from score_app import backup, demo
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.catalog.content import CatalogueError, load_catalogue
@@ -102,6 +104,55 @@ def _print_logins() -> None:
     click.echo(f"Demo logins (password for each: {demo.PASSWORD}):")
     for email, role in demo.LOGINS:
         click.echo(f"  {role:<17} {email}")
+
+
+def _stop(message: str) -> None:
+    click.echo(message, err=True)
+    raise SystemExit(1)
+
+
+def _photos(count: int) -> str:
+    return f"{count} photo" if count == 1 else f"{count} photos"
+
+
+@contextmanager
+def _backup_refusals():
+    try:
+        yield
+    except backup.BackupError as error:
+        _stop(str(error))
+    except OperationalError as error:
+        _stop(f"The database cannot be reached: {error.orig}")
+
+
+@score_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path):
+    """Write the database and the evidence photos to a new archive at PATH (.tar.gz)."""
+    with _backup_refusals():
+        manifest = backup.create(path)
+    click.echo(
+        f"Backup written to {path}: the {manifest.database} database at schema revision "
+        f"{manifest.revision} and {_photos(manifest.photos)}."
+    )
+
+
+@score_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database or photo folder that holds data.")
+def restore_command(path, yes):
+    """Put back the database and the evidence photos from a backup made by `score backup`."""
+    with _backup_refusals():
+        manifest = backup.restore(path, replace=yes)
+    click.echo(
+        f"Restored the database and {_photos(manifest.photos)} from {path} "
+        f"(made {manifest.created} UTC)."
+    )
+    if manifest.revision != backup.schema_head():
+        click.echo(
+            f"The database is at schema revision {manifest.revision}; this code expects "
+            f"{backup.schema_head()}. Run `flask --app wsgi db upgrade` before starting the app."
+        )
 
 
 modules_cli = AppGroup("modules", help="The training catalogue in modules/.")

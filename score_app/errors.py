@@ -1,11 +1,17 @@
 """Bad input raised by services, and the error pages and JSON errors the app answers with."""
 
-from flask import Flask, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, ServiceUnavailable
 
-from score_app.extensions import db
+from score_app.extensions import db, login_manager
+
+# Seconds a client is asked to wait before trying again while the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 class InvalidInput(Exception):
@@ -38,6 +44,10 @@ def _messages() -> dict[int, str]:
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your last change was not saved."),
+        503: _(
+            "The service is unavailable for a moment. Your last change was not saved. "
+            "Try again in a minute."
+        ),
     }
 
 
@@ -47,16 +57,54 @@ def _http_error(error: HTTPException):
         message = error.description
     else:
         message = _messages().get(code, error.description)
+    # The error's own headers (Allow, Retry-After) go along; its HTML content type does not.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
     if wants_json():
-        return jsonify(error=message), code
-    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, code=code, message=message), code
+        return jsonify(error=message), code, headers
+    template = f"errors/{code}.html" if code in (403, 404, 500, 503) else "errors/generic.html"
+    return render_template(template, code=code, message=message), code, headers
 
 
 def _server_error(error: InternalServerError):
     # Whatever the failed request had written is thrown away: nothing is half-saved.
     db.session.rollback()
     return _http_error(error)
+
+
+def _is_outage(error: DBAPIError) -> bool:
+    """True when the database could not be reached or the connection was lost."""
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+
+
+def _database_unavailable(error: DBAPIError):
+    """A 503 that tells the user to try again, rendered without asking the database anything."""
+    if not _is_outage(error):
+        raise error
+    current_app.logger.warning("The database is unavailable: %s", error)
+    _choose_locale_from_memory()
+    db.session.rollback()
+    _serve_as_visitor()
+    return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
+
+
+def _choose_locale_from_memory() -> None:
+    """Settle the page's language now: the user's preference if it is already loaded, else the
+    session's choice or the browser's languages. Loading a user would query the database."""
+    users = (g.get("_login_user"), g.get("api_user"))
+    if "_login_user" not in g or any(_needs_query(user) for user in users):
+        _serve_as_visitor()
+    get_locale()
+
+
+def _needs_query(user) -> bool:
+    state = sa.inspect(user, raiseerr=False)
+    return state is not None and "preferred_locale" in state.unloaded
+
+
+def _serve_as_visitor() -> None:
+    """The rest of the request sees no signed-in user (the page leaves out the user menu)."""
+    g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
+    g.api_user = None
 
 
 def _csrf_error(error: CSRFError):
@@ -71,6 +119,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
 
 
 def show_on_form(form, error: InvalidInput) -> None:

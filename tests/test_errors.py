@@ -1,9 +1,16 @@
 """Error pages in the user's language, JSON errors for the API, and nothing half-saved."""
 
+import sqlite3
+
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.kpis.models import Measurement, MeasurementAudit
+from tests.conftest import sign_in
+from tests.kpis.conftest import period_form
 
 
 def test_unknown_page_is_a_404_page_in_the_users_language(client_as):
@@ -27,8 +34,6 @@ def test_a_server_error_shows_the_500_page_and_keeps_nothing(make_app, create_us
         db.session.flush()
         raise RuntimeError("boom")
 
-    from tests.conftest import sign_in
-
     client = sign_in(app.test_client(), create_user("admin"))
     response = client.get("/explode")
     assert response.status_code == 500
@@ -49,3 +54,116 @@ def test_ids_and_page_numbers_too_large_for_the_database_are_not_found(
         client.get(f"/enterprises/{create_enterprise().id}/indicators?follow_up={huge}").status_code
         == 200
     )
+
+
+# The database going away: a 503 in the user's language, nothing half-saved, and recovery.
+
+
+def _unreachable(database_url: str, tmp_path) -> str:
+    """The same database at an address where nothing answers."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return str(url.set(database=str(tmp_path / "no-such-folder" / "score.db")))
+    return url.set(port=1).render_as_string(hide_password=False)
+
+
+def _cut(app, dbapi_connection) -> None:
+    """Lose a connection as a network cut or a database restart would: PostgreSQL ends the
+    server process behind it; SQLite's handle is closed under the app."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.close()
+        return
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.NullPool)
+    with engine.connect() as admin:
+        pid = dbapi_connection.info.backend_pid
+        admin.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    engine.dispose()
+
+
+def _in_locale(app, locale: str, message: str) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return gettext(message)
+
+
+UNAVAILABLE = (
+    "The service is unavailable for a moment. Your last change was not saved. "
+    "Try again in a minute."
+)
+
+
+def test_an_unreachable_database_gives_a_503_in_the_users_language(
+    app, make_app, database_url, tmp_path, create_user
+):
+    user = create_user("trainer", full_name="Kofi Mensah")
+    client = sign_in(app.test_client(), user)
+    client.post("/locale", data={"locale": "fr"})
+    down = make_app(SQLALCHEMY_DATABASE_URI=_unreachable(database_url, tmp_path))
+    visitor = down.test_client()
+    visitor.set_cookie("session", client.get_cookie("session").value)
+
+    response = visitor.get("/enterprises")
+    page = response.get_data(True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert '<html lang="fr">' in page and "Aller au contenu" in page
+    assert _in_locale(app, "fr", UNAVAILABLE) in page
+    assert "Kofi Mensah" not in page  # the user menu would need the database
+
+    api = visitor.get(
+        "/api/v1/enterprises", headers={"Authorization": "Bearer x", "Accept-Language": "es"}
+    )
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert api.json == {"error": _in_locale(app, "es", UNAVAILABLE)}
+
+
+def test_connections_lost_between_requests_are_replaced_unnoticed(app, client_as):
+    client = client_as("admin")
+    pooled = []
+    engine = _engine(app)
+    sa.event.listen(engine, "connect", lambda conn, _record: pooled.append(conn))
+    engine.dispose()
+    assert client.get("/enterprises").status_code == 200
+    assert pooled
+    for connection in pooled:
+        _cut(app, connection)
+    # The pool checks each connection before lending it (pool_pre_ping) and opens a new one.
+    assert client.get("/enterprises").status_code == 200
+
+
+def test_a_connection_lost_while_saving_a_period_saves_nothing(app, create_enterprise, create_user):
+    enterprise = create_enterprise()
+    owner = create_user("enterprise_owner", enterprises=[enterprise], preferred_locale="fr")
+    client = sign_in(app.test_client(), owner)
+    url = f"/enterprises/{enterprise.id}/measurements/new"
+    form = period_form(
+        operating_efficiency={"minutes_produced": "6310", "minutes_attended": "10000"},
+        defect_rate={"defective_units": "45", "inspected_units": "1500"},
+    )
+    inserts = []
+
+    def cut_at_second_measurement(conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO measurements "):
+            inserts.append(statement)
+            if len(inserts) == 2:
+                _cut(app, conn.connection.dbapi_connection)
+
+    engine = _engine(app)
+    sa.event.listen(engine, "before_cursor_execute", cut_at_second_measurement)
+    response = client.post(url, data=form)
+    sa.event.remove(engine, "before_cursor_execute", cut_at_second_measurement)
+
+    assert len(inserts) == 2
+    assert response.status_code == 503 and '<html lang="fr">' in response.get_data(True)
+    assert _count(app, Measurement) == 0 and _count(app, MeasurementAudit) == 0
+    assert client.post(url, data=form).status_code == 302
+    assert _count(app, Measurement) == 2 and _count(app, MeasurementAudit) == 2
+
+
+def _engine(app) -> sa.Engine:
+    with app.app_context():
+        return db.engine
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
