@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
     from score_app.plans.views import bp as plans_bp
+    from score_app.programme.views import bp as programme_bp
     from score_app.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_bp)
     app.register_blueprint(kpis_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(programme_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

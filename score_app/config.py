@@ -53,6 +53,11 @@ def load_config(instance_path: str) -> dict:
             "SCORE_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
         "SCORE_MAX_PHOTO_MB": os.environ.get("SCORE_MAX_PHOTO_MB", "5"),
+        # Measurement files between their preview and their saving.
+        "SCORE_IMPORT_DIR": os.environ.get(
+            "SCORE_IMPORT_DIR", str(Path(instance_path) / "imports")
+        ),
+        "SCORE_MAX_IMPORT_MB": os.environ.get("SCORE_MAX_IMPORT_MB", "10"),
         "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
@@ -83,15 +88,18 @@ def validate_config(config) -> None:
         )
     if not config["SCORE_SECTORS"]:
         raise ConfigError("SCORE_SECTORS is empty: list at least one sector code, comma-separated.")
-    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES", "SCORE_MAX_PHOTO_MB"):
+    for name in ("SCORE_PAGE_SIZE", "SCORE_PROXIES", "SCORE_MAX_PHOTO_MB", "SCORE_MAX_IMPORT_MB"):
         try:
             config[name] = int(config[name])
         except (TypeError, ValueError):
             raise ConfigError(f"{name} must be a whole number, not {config[name]!r}.") from None
     if config["SCORE_PAGE_SIZE"] < 1:
         raise ConfigError("SCORE_PAGE_SIZE must be a positive whole number.")
-    if config["SCORE_MAX_PHOTO_MB"] < 1:
-        raise ConfigError("SCORE_MAX_PHOTO_MB must be a positive whole number.")
-    # A request may carry one photo and its form; anything far larger is cut off at once (413).
+    for name in ("SCORE_MAX_PHOTO_MB", "SCORE_MAX_IMPORT_MB"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be a positive whole number.")
+    # A request may carry one photo or one measurement file, and its form; anything far larger
+    # is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:
-        config["MAX_CONTENT_LENGTH"] = (config["SCORE_MAX_PHOTO_MB"] * 3 + 1) * 1_000_000
+        largest = max(config["SCORE_MAX_PHOTO_MB"] * 3, config["SCORE_MAX_IMPORT_MB"])
+        config["MAX_CONTENT_LENGTH"] = (largest + 1) * 1_000_000

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
@@ -49,29 +50,41 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
 Group = tuple[int, str, str]  # (enterprise id, indicator code, phase)
 
 
+GROUPS_PER_STATEMENT = 300  # 900 parameters: within every database's limit
+
+
 def refresh_latest(groups: set[Group]) -> None:
     """Mark the latest measurement of each group, in the caller's transaction.
 
     Every write of measurements calls this for the groups it touched, so programme results
-    that read `is_latest` are right the moment the write commits.
+    that read `is_latest` are right the moment the write commits. One statement serves a few
+    hundred groups, so an import of thousands of rows refreshes them in a few statements.
     """
     db.session.flush()
-    for enterprise_id, indicator, phase in groups:
-        in_group = (
-            Measurement.enterprise_id == enterprise_id,
-            Measurement.indicator == indicator,
-            Measurement.phase == phase,
+    other = aliased(Measurement)
+    latest = (
+        select(other.id)
+        .where(
+            other.enterprise_id == Measurement.enterprise_id,
+            other.indicator == Measurement.indicator,
+            other.phase == Measurement.phase,
         )
-        latest = (
-            select(Measurement.id)
-            .where(*in_group)
-            .order_by(Measurement.period_start.desc(), Measurement.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        .order_by(other.period_start.desc(), other.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    ordered = sorted(groups)
+    for first in range(0, len(ordered), GROUPS_PER_STATEMENT):
+        chunk = ordered[first : first + GROUPS_PER_STATEMENT]
         db.session.execute(
             update(Measurement)
-            .where(*in_group)
+            .where(
+                # The enterprise ids let the database use their index before the exact groups.
+                Measurement.enterprise_id.in_({enterprise_id for enterprise_id, *_ in chunk}),
+                tuple_(Measurement.enterprise_id, Measurement.indicator, Measurement.phase).in_(
+                    chunk
+                ),
+            )
             .values(is_latest=Measurement.id == latest)
             .execution_options(synchronize_session=False)
         )
@@ -197,7 +210,7 @@ def check_measurement(
     )  # fmt: skip
 
 
-def audit_change(
+def audit_values(
     measurement: Measurement,
     action: AuditAction,
     user: User,
@@ -205,25 +218,29 @@ def audit_change(
     old: tuple | None = None,
     old_status: Status | None = None,
     reason: str = "",
-) -> None:
+) -> dict:
+    """The columns of the audit row of one change (old is (inputs, value) before it)."""
     old_inputs, old_value = old or (None, None)
     deleted = action == AuditAction.DELETE
-    db.session.add(
-        MeasurementAudit(
-            measurement_id=measurement.id,
-            enterprise_id=measurement.enterprise_id,
-            indicator=measurement.indicator,
-            action=action,
-            user_id=user.id,
-            old_inputs=old_inputs,
-            old_value=old_value,
-            new_inputs=None if deleted else measurement.inputs,
-            new_value=None if deleted else measurement.value,
-            old_status=old_status.value if old_status else None,
-            new_status=None if deleted else measurement.status.value,
-            reason=reason,
-        )
-    )
+    return {
+        "measurement_id": measurement.id,
+        "enterprise_id": measurement.enterprise_id,
+        "indicator": measurement.indicator,
+        "action": action,
+        "user_id": user.id,
+        "old_inputs": old_inputs,
+        "old_value": old_value,
+        "new_inputs": None if deleted else measurement.inputs,
+        "new_value": None if deleted else measurement.value,
+        "old_status": old_status.value if old_status else None,
+        "new_status": None if deleted else measurement.status.value,
+        "reason": reason,
+    }
+
+
+def audit_change(measurement: Measurement, action: AuditAction, user: User, **change) -> None:
+    """Add the audit row of one change to the session (see audit_values)."""
+    db.session.add(MeasurementAudit(**audit_values(measurement, action, user, **change)))
 
 
 def _apply(measurement: Measurement, checked: Checked, comment: str, user: User) -> None:

@@ -1,0 +1,159 @@
+"""Programme pages: exports of measurements, attendance and plans, and the measurement import
+(upload, a checked preview, saving), with the import's progress streamed onto the page."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from score_app.auth import policy
+from score_app.auth.models import Role
+from score_app.catalog.services import module_choices
+from score_app.enterprises.forms import sector_choices
+from score_app.errors import InvalidInput, show_on_form
+from score_app.i18n import country_choices, current_locale_code, format_number
+from score_app.kpis.definitions import INDICATORS
+from score_app.programme import imports
+from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
+from score_app.programme.filters import Filters, parse_filters
+from score_app.programme.forms import FiltersForm, ImportForm
+from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
+
+bp = Blueprint("programme", __name__)
+
+
+def table_response(rows, columns: tuple[Column, ...], file_format: str, what: str) -> Response:
+    """A CSV or XLSX download written while it is sent; the file name says what and when."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
+    return Response(
+        stream_with_context(write_table(rows, columns, file_format, sheet=what)),
+        mimetype=MEDIA_TYPES[file_format],
+        headers={
+            "Content-Disposition": f'attachment; filename="score-{what}-{stamp}.{file_format}"'
+        },
+    )
+
+
+def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
+    countries = country_choices()
+    if current_user.role == Role.PROGRAMME_STAFF and current_user.country_codes:
+        countries = [pair for pair in countries if pair[0] in current_user.country_codes]
+    form = FiltersForm(request.args).fill_choices(
+        countries, sector_choices(), module_choices(current_locale_code())
+    )
+    if filters_error is not None:
+        show_on_form(form, filters_error.renamed(**{"from": "period_from", "to": "period_to"}))
+    return form
+
+
+@bp.get("/programme/exports")
+def exports_page():
+    policy.require(current_user, policy.PROGRAMME_EXPORT)
+    error, filters = None, Filters()
+    try:
+        filters = parse_filters(request.args)
+    except InvalidInput as refused:
+        error = refused
+    return render_template(
+        "programme/exports.html",
+        form=_filters_form(error),
+        args=filters.as_args(),
+        exports=EXPORTS,
+        can_import=policy.can(current_user, policy.MEASUREMENT_IMPORT),
+    ), (422 if error else 200)
+
+
+@bp.get("/programme/exports/<any(measurements, attendance, actions):kind>.<any(csv, xlsx):fmt>")
+def download_export(kind: str, fmt: str):
+    policy.require(current_user, policy.PROGRAMME_EXPORT)
+    try:
+        filters = parse_filters(request.args)
+    except InvalidInput:
+        return redirect(url_for("programme.exports_page", **request.args))
+    export = EXPORTS[kind]
+    return table_response(export.rows(current_user, filters), export.columns, fmt, kind)
+
+
+def _import_folder() -> Path:
+    return Path(current_app.config["SCORE_IMPORT_DIR"])
+
+
+def _limit_mb() -> int:
+    return current_app.config["SCORE_MAX_IMPORT_MB"]
+
+
+@bp.route("/programme/imports", methods=["GET", "POST"])
+def upload_import():
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    form = ImportForm()
+    form.file.description = _(
+        "Up to %(mb)s MB, in the columns of the measurements export.", mb=format_number(_limit_mb())
+    )
+    if form.validate_on_submit():
+        try:
+            upload = imports.store_upload(
+                current_user, form.file.data, _import_folder(), _limit_mb() * 1_000_000
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            return redirect(url_for("programme.check_import", token=upload.token), code=303)
+    return render_template(
+        "programme/import.html",
+        form=form,
+        columns=MEASUREMENT_COLUMNS,
+        indicators=INDICATORS,
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/programme/imports/template.<any(csv, xlsx):fmt>")
+def import_template(fmt: str):
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    return table_response([], MEASUREMENT_COLUMNS, fmt, "measurements-template")
+
+
+def _upload(token: str) -> imports.MeasurementImport:
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    upload = imports.import_of(current_user, token)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _streamed(upload: imports.MeasurementImport, *, save: bool) -> Response:
+    """The page is sent as the file is read: progress first, then the report."""
+    importer = imports.MeasurementFile(current_user, upload, _import_folder(), save=save)
+    page = stream_template(
+        "programme/import_run.html", upload=upload, importer=importer, saving=save
+    )
+    # Proxies such as nginx would otherwise hold the progress back until the end.
+    return Response(page, headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
+
+
+@bp.get("/programme/imports/<token>")
+def check_import(token: str):
+    upload = _upload(token)
+    if upload.saved_at is not None:
+        return render_template("programme/import_saved.html", upload=upload)
+    return _streamed(upload, save=False)
+
+
+@bp.post("/programme/imports/<token>/save")
+def save_import(token: str):
+    upload = _upload(token)
+    if upload.saved_at is not None:
+        return redirect(url_for("programme.check_import", token=upload.token), code=303)
+    return _streamed(upload, save=True)
