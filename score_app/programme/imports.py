@@ -36,6 +36,7 @@ from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
     FORMATS,
     UnreadableFile,
+    copy_rows,
     file_format_of,
     open_table,
     strip_formula_guard,
@@ -46,6 +47,7 @@ REQUIRED_COLUMNS = (
     "enterprise_id", "indicator", "phase", "period_start", "period_end",
     "input_1_name", "input_1", "input_2_name", "input_2",
 )  # fmt: skip
+PHASES = frozenset(Phase)
 COLUMN_ORDER = {column.name: n for n, column in enumerate(MEASUREMENT_COLUMNS)}
 PROGRESS_EVERY = 500
 WRITE_BATCH = 500
@@ -173,6 +175,17 @@ def upload_path(folder: Path, upload: MeasurementImport) -> Path:
     return folder / upload.stored_name
 
 
+def _copy_path(upload_file: Path) -> Path:
+    """Where the numbered copy of an XLSX upload is kept, for the pass that saves it."""
+    return upload_file.with_suffix(".rows.csv")
+
+
+def _forget(upload_file: Path) -> None:
+    copy = _copy_path(upload_file)
+    for path in (upload_file, copy, copy.with_suffix(".part")):
+        path.unlink(missing_ok=True)
+
+
 def import_of(user: User, token: str) -> MeasurementImport | None:
     """The user's own upload with this token; anyone else's is not found."""
     if not _TOKEN.fullmatch(token or ""):
@@ -195,7 +208,7 @@ def discard_stale_uploads(folder: Path, now: datetime) -> None:
         )
     )
     for upload in stale:
-        upload_path(folder, upload).unlink(missing_ok=True)
+        _forget(upload_path(folder, upload))
     db.session.execute(
         delete(MeasurementImport).where(MeasurementImport.id.in_([u.id for u in stale]))
     )
@@ -338,16 +351,24 @@ class MeasurementFile:
             db.session.rollback()
             raise
 
+    def _source(self) -> tuple[Path, str]:
+        copy = _copy_path(self.path)
+        return (copy, "numbered") if copy.exists() else (self.path, self.upload.file_format)
+
     def _read(self) -> Iterator[Progress]:
         done = last = 1
+        path, file_format = self._source()
         try:
-            with open_table(self.path, self.upload.file_format) as table:
+            with open_table(path, file_format) as table:
                 positions = {name: n for n, name in enumerate(table.header) if name}
                 if missing := [name for name in REQUIRED_COLUMNS if name not in positions]:
                     self._problem(1, missing[0], _("This column is missing."))
                     return
                 done = 0
-                for last, values in table.rows:
+                rows = table.rows
+                if file_format == "xlsx":
+                    rows = copy_rows(table, _copy_path(self.path))
+                for last, values in rows:
                     cells = {name: values[n] if n < len(values) else None
                              for name, n in positions.items()}  # fmt: skip
                     if all(_text(value) == "" for value in cells.values()):
@@ -416,7 +437,7 @@ class MeasurementFile:
             if isinstance(enterprise, str):
                 problems["enterprise_id"] = enterprise
         indicator, phase = _text(cells["indicator"]), _text(cells["phase"])
-        if phase not in set(Phase):
+        if phase not in PHASES:
             problems["phase"] = _("Write baseline or follow_up.")
         days = {name: _day(cells[name]) for name in ("period_start", "period_end")}
         for name, day in days.items():
@@ -573,4 +594,4 @@ class MeasurementFile:
         self.upload.unchanged_count = self.report.unchanged
         db.session.commit()
         self.report.saved = True
-        self.path.unlink(missing_ok=True)
+        _forget(self.path)

@@ -131,9 +131,46 @@ def file_format_of(path: Path) -> str:
 @contextmanager
 def open_table(path: Path, file_format: str) -> Iterator[Table]:
     """The file as a Table, closed when the block ends; UnreadableFile when it cannot be read.
-    Rows are decoded as they are read, so UnicodeDecodeError and csv.Error can come later."""
-    reader = _read_xlsx if file_format == "xlsx" else _read_csv
+    Rows are decoded as they are read, so UnicodeDecodeError and csv.Error can come later.
+    `numbered` is a copy made by `copy_rows`."""
+    reader = {"xlsx": _read_xlsx, "csv": _read_csv, "numbered": _read_numbered}[file_format]
     yield from reader(path)
+
+
+def _plain(value) -> str:
+    """A cell as text that reads back to the same value (no exponents, dates ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def copy_rows(table: Table, path: Path) -> Iterator[tuple[int, tuple]]:
+    """The table's rows, passed on while they are written with their numbers to a CSV at
+    `path`; the copy appears only once every row is read. Reading an XLSX file costs several
+    times reading this copy, so a second pass over the same upload reads the copy."""
+    partial = path.with_suffix(".part")
+    with partial.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["row", *table.header])
+        for number, values in table.rows:
+            writer.writerow([number, *(_plain(value) for value in values)])
+            yield number, values
+    partial.replace(path)
+
+
+def _read_numbered(path: Path) -> Iterator[Table]:
+    with path.open(encoding="utf-8", newline="") as file:
+        lines = sum(1 for _line in file) - 1
+        file.seek(0)
+        records = csv.reader(file)
+        header = next(records)[1:]
+        yield Table(header, ((int(r[0]), tuple(r[1:])) for r in records), lines)
 
 
 def _read_csv(path: Path) -> Iterator[Table]:

@@ -89,7 +89,10 @@ def test_re_importing_a_saved_file_creates_no_duplicates(app, programme_world):
     enterprises = programme_world["enterprises"]
     rows = [row(enterprises[key].id, **FEBRUARY) for key in ("accra", "kumasi", "durban")]
     _page, token = check(client, xlsx_bytes(rows), "figures.xlsx")
+    folder = Path(app.config["SCORE_IMPORT_DIR"])
+    assert (folder / f"{token}.rows.csv").exists(), "the save reads a numbered copy"
     save(client, token)
+    assert not list(folder.glob(f"{token}*"))
     measurements, audits = measurement_count(app), audit_count(app)
     page, token = check(client, xlsx_bytes(rows), "figures.xlsx")
     assert counts(page)["Unchanged"] == 3 and counts(page)["New"] == 0

@@ -7,7 +7,13 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from score_app.kpis.models import Status
-from score_app.programme.spreadsheets import Column, open_table, strip_formula_guard, write_table
+from score_app.programme.spreadsheets import (
+    Column,
+    copy_rows,
+    open_table,
+    strip_formula_guard,
+    write_table,
+)
 
 COLUMNS = (Column("day", 12), Column("amount"), Column("text", 30), Column("flag"))
 ROWS = [
@@ -51,3 +57,19 @@ def test_csv_reads_semicolons_with_or_without_bom_and_counts_rows(tmp_path):
             assert table.header == ["day", "amount"]
             assert list(table.rows) == [(2, ("2025-01-31", "12.5"))]
             assert table.rows_about == 1
+
+
+def test_a_numbered_copy_reads_back_the_same_rows_as_text(tmp_path):
+    path, copy = tmp_path / "table.xlsx", tmp_path / "table.rows.csv"
+    rows = [(datetime(2025, 1, 31), 1e-05, "'=x", 12), (None, 240000.5, "", 3.0)]
+    path.write_bytes(b"".join(write_table(iter(rows), COLUMNS, "xlsx")))
+    with open_table(path, "xlsx") as table:
+        passed = list(copy_rows(table, copy))
+    assert [number for number, _values in passed] == [2, 3]
+    with open_table(copy, "numbered") as table:
+        assert table.header == ["day", "amount", "text", "flag"]
+        assert table.rows_about == 2
+        assert list(table.rows) == [
+            (2, ("2025-01-31", "0.00001", "'=x", "12")),
+            (3, ("", "240000.5", "", "3")),
+        ]
