@@ -289,7 +289,7 @@ def _text(value) -> str:
 def _whole(value) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DB_ID:
         return value
