@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.attendance
 	$(BIN)/python -m bench.plan_pdf
+	$(BIN)/python -m bench.imports
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
