@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import delete, insert, inspect, select, update
 from werkzeug.datastructures import FileStorage
 
 from score_app.auth import policy
@@ -97,6 +97,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     sample: list[SampleRow] = field(default_factory=list)
     saved: bool = False
+    saved_before: bool = False  # another request saved this upload first
 
     @property
     def bad(self) -> int:
@@ -342,6 +343,9 @@ class MeasurementFile:
         self.user = db.session.get(User, user_id)
         self.upload = db.session.get(MeasurementImport, upload_id)
         self.path = upload_path(self.folder, self.upload)
+        if self.save and not self._claim():
+            self.report.saved_before = True
+            return
         try:
             yield from self._read()
             if self.save:
@@ -350,6 +354,17 @@ class MeasurementFile:
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
             db.session.rollback()
             raise
+
+    def _claim(self) -> bool:
+        """Lock the upload for this transaction if it is still unsaved: a second Save of the
+        same file (a double click) waits for the first, then finds it saved."""
+        claimed = db.session.execute(
+            update(MeasurementImport)
+            .where(MeasurementImport.id == self.upload.id, MeasurementImport.saved_at.is_(None))
+            .values(saved_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return claimed.rowcount == 1
 
     def _source(self) -> tuple[Path, str]:
         copy = _copy_path(self.path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from score_app.auth.models import User
 from score_app.extensions import db
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
 from score_app.programme import imports
@@ -352,3 +353,26 @@ def test_a_baseline_in_the_file_is_the_one_its_follow_ups_are_compared_with(app,
             )
         )
         assert follow_up.warnings
+
+
+def test_a_second_save_of_the_same_upload_finds_it_saved(app, programme_world):
+    """A double click: the second request's view saw the file unsaved, the first then saved."""
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    _page, token = check(client, csv_bytes([row(accra, **FEBRUARY)]))
+    with app.test_request_context():
+        stored = db.session.scalar(
+            select(MeasurementImport).where(MeasurementImport.token == token)
+        )
+        user = db.session.get(User, stored.user_id)
+        first = imports.MeasurementFile(
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+        )
+        second = imports.MeasurementFile(
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+        )
+        list(first.run())
+        list(second.run())
+        assert first.report.saved and first.report.new == 1
+        assert second.report.saved_before and not second.report.saved
+    assert measurement_count(app) == 5
