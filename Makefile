@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.attendance
 	$(BIN)/python -m bench.plan_pdf
 	$(BIN)/python -m bench.programme
+	$(BIN)/python -m bench.imports
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

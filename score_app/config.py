@@ -53,6 +53,11 @@ def load_config(instance_path: str) -> dict:
             "SCORE_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
         "SCORE_MAX_PHOTO_MB": os.environ.get("SCORE_MAX_PHOTO_MB", "5"),
+        # Measurement files between their preview and their saving.
+        "SCORE_IMPORT_DIR": os.environ.get(
+            "SCORE_IMPORT_DIR", str(Path(instance_path) / "imports")
+        ),
+        "SCORE_MAX_IMPORT_MB": os.environ.get("SCORE_MAX_IMPORT_MB", "10"),
         "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
@@ -80,6 +85,7 @@ def load_config(instance_path: str) -> dict:
 POSITIVE_NUMBERS = (
     "SCORE_PAGE_SIZE",
     "SCORE_MAX_PHOTO_MB",
+    "SCORE_MAX_IMPORT_MB",
     "SCORE_LOGIN_LOCKOUT_FAILURES",
     "SCORE_LOGIN_LOCKOUT_MINUTES",
 )
@@ -104,6 +110,8 @@ def validate_config(config) -> None:
     for name in POSITIVE_NUMBERS:
         if config[name] < 1:
             raise ConfigError(f"{name} must be a positive whole number.")
-    # A request may carry one photo and its form; anything far larger is cut off at once (413).
+    # A request may carry one photo or one measurement file, and its form; anything far larger
+    # is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:
-        config["MAX_CONTENT_LENGTH"] = (config["SCORE_MAX_PHOTO_MB"] * 3 + 1) * 1_000_000
+        largest = max(config["SCORE_MAX_PHOTO_MB"] * 3, config["SCORE_MAX_IMPORT_MB"])
+        config["MAX_CONTENT_LENGTH"] = (largest + 1) * 1_000_000

@@ -16,6 +16,7 @@ from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
+from score_app.programme.models import MeasurementImport
 from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
 from tests.conftest import sign_in
 from tests.plans.conftest import png_bytes
@@ -45,14 +46,17 @@ def runs_training(status):
 RUNS_TRAINING = runs_training(200)
 
 
+def programme_work(status):
+    """Admins and programme staff see results, export and import; trainers and owners may not."""
+    return {**signed_in(403), "admin": status, "programme_staff": status}
+
+
 def enters_figures(status):
     """An enterprise's own people, its trainer and admins enter figures; staff only read."""
     return {**signed_in(status), "programme_staff": 403}
 
 
 ENTERS_FIGURES = enters_figures(200)
-# Results across enterprises: programme staff and admins.
-PROGRAMME = {**signed_in(403), "admin": 200, "programme_staff": 200}
 
 
 @dataclass(frozen=True)
@@ -229,8 +233,17 @@ PAGES = [
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
     Row("POST", "/training/visits/{visit}/actions", runs_training(302), EMPTY),
     Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
-    Row("GET", "/programme", PROGRAMME),
-    Row("GET", "/programme/report.pdf", PROGRAMME),
+    Row("GET", "/programme", programme_work(200)),
+    Row("GET", "/programme/report.pdf", programme_work(200)),
+    Row("GET", "/programme/results.{fmt}", programme_work(200)),
+    Row("GET", "/programme/exports", programme_work(200)),
+    Row("GET", "/programme/exports/{kind}.{fmt}", programme_work(200)),
+    Row("GET", "/programme/imports", programme_work(200)),
+    Row("POST", "/programme/imports", programme_work(422), EMPTY),
+    Row("GET", "/programme/imports/template.{fmt}", programme_work(200)),
+    # An upload is its uploader's own (here the staff member's): nobody else finds it.
+    Row("GET", "/programme/imports/{upload}", {**programme_work(200), "admin": 404}),
+    Row("POST", "/programme/imports/{upload}/save", {**programme_work(200), "admin": 404}),
 ]
 API = [
     Row("GET", "/api/openapi.json", everyone(200)),
@@ -293,7 +306,7 @@ def _cases(rows):
 
 @pytest.fixture
 def world(app, create_enterprise, create_user, tmp_path):
-    app.config["SCORE_UPLOAD_DIR"] = str(tmp_path)
+    app.config["SCORE_UPLOAD_DIR"] = app.config["SCORE_IMPORT_DIR"] = str(tmp_path)
     mine = create_enterprise(name="Mine", country="GH")
     other = create_enterprise(name="Other", country="ZA")
     users = {
@@ -313,6 +326,9 @@ def world(app, create_enterprise, create_user, tmp_path):
             "slug": "workplace-cooperation",
             **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
             **_plans_world(mine.id, other.id, tmp_path),
+            "kind": "measurements",
+            "fmt": "xlsx",
+            "upload": _upload_world(users["programme_staff"].id, tmp_path),
         }
     return users, ids
 
@@ -377,6 +393,16 @@ def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
         "measurement": measurements[0].id,
         "other_measurement": measurements[1].id,
     }
+
+
+def _upload_world(user_id, folder) -> str:
+    """A measurement file uploaded by `user_id`, with just its header row; its token."""
+    upload = MeasurementImport(token="0" * 32, user_id=user_id, filename="f.csv", file_format="csv")
+    header = "enterprise_id,indicator,phase,period_start,period_end,input_1_name,input_1,"
+    (folder / upload.stored_name).write_text(header + "input_2_name,input_2\r\n")
+    db.session.add(upload)
+    db.session.commit()
+    return upload.token
 
 
 def _plans_world(mine_id, other_id, upload_dir):
@@ -460,6 +486,9 @@ def _rule_of(path: str) -> str:
         "{other_action}": "<int:action_id>",
         "{photo}": "<int:photo_id>",
         "{other_photo}": "<int:photo_id>",
+        "{kind}": "<any(measurements, attendance, actions):kind>",
+        "{fmt}": "<any(csv, xlsx):fmt>",
+        "{upload}": "<token>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)

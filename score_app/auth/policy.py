@@ -29,6 +29,8 @@ MEASUREMENT_REOPEN = "measurement.reopen"
 PLAN_EDIT = "plan.edit"
 PROGRAMME_VIEW = "programme.view"
 ACTION_VERIFY = "action.verify"
+PROGRAMME_EXPORT = "programme.export"
+MEASUREMENT_IMPORT = "measurement.import"
 
 _ALL = frozenset(Role)
 _RULES: dict[str, frozenset[Role]] = {
@@ -54,6 +56,9 @@ _RULES: dict[str, frozenset[Role]] = {
     ACTION_VERIFY: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF, Role.TRAINER}),
     # Results across enterprises are for the programme: its staff (in their countries) and admins.
     PROGRAMME_VIEW: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
+    # Files across enterprises are the programme's work; within them, scope and consent apply.
+    PROGRAMME_EXPORT: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
+    MEASUREMENT_IMPORT: frozenset({Role.ADMIN, Role.PROGRAMME_STAFF}),
 }
 
 
@@ -88,6 +93,14 @@ def require_figures(user: User | None, enterprise: Enterprise) -> None:
                 "only its own people and its trainer see them."
             )
         )
+
+
+def figures_scope(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on Enterprise keeping those whose figures the user may read or write in
+    bulk: the rule of `require_figures`, for queries over many enterprises."""
+    if _is_live(user) and user.role == Role.PROGRAMME_STAFF:
+        return Enterprise.data_sharing_consent.is_(True)
+    return true()
 
 
 def require(user: User | None, action: str) -> None:

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
@@ -50,13 +51,18 @@ Group = tuple[int, str, str]  # (enterprise id, indicator code, phase)
 REPORTED = Measurement.status != Status.DRAFT
 
 
+GROUPS_PER_STATEMENT = 300  # 900 parameters: within every database's limit
+
+
 def refresh_latest(groups: set[Group]) -> None:
     """Mark the latest reported measurement of each group, in the caller's transaction.
 
     Reported means submitted or verified: a draft is still being typed and stays out of
     programme results. Every write of measurements, and every move between draft and
     submitted, calls this for the groups it touched, so results that read `is_latest` are right
-    the moment the write commits.
+    the moment the write commits. One statement serves a few hundred groups, so an import of
+    thousands of rows refreshes them in a few statements, and only the rows that change are
+    written.
     """
     db.session.flush()
     # Two writers of one enterprise take turns, so each sees the other's rows when it ranks
@@ -65,23 +71,33 @@ def refresh_latest(groups: set[Group]) -> None:
     db.session.execute(
         select(Enterprise.id).where(Enterprise.id.in_(enterprise_ids)).with_for_update()
     )
-    for enterprise_id, indicator, phase in groups:
-        in_group = (
-            Measurement.enterprise_id == enterprise_id,
-            Measurement.indicator == indicator,
-            Measurement.phase == phase,
+    other = aliased(Measurement)
+    latest = (
+        select(other.id)
+        .where(
+            other.enterprise_id == Measurement.enterprise_id,
+            other.indicator == Measurement.indicator,
+            other.phase == Measurement.phase,
+            other.status != Status.DRAFT,
         )
-        latest = (
-            select(Measurement.id)
-            .where(*in_group, REPORTED)
-            .order_by(Measurement.period_start.desc(), Measurement.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        is_latest = func.coalesce(Measurement.id == latest, False)
+        .order_by(other.period_start.desc(), other.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    is_latest = func.coalesce(Measurement.id == latest, False)
+    ordered = sorted(groups)
+    for first in range(0, len(ordered), GROUPS_PER_STATEMENT):
+        chunk = ordered[first : first + GROUPS_PER_STATEMENT]
         db.session.execute(
             update(Measurement)
-            .where(*in_group, Measurement.is_latest != is_latest)  # only the rows that change
+            .where(
+                # The enterprise ids let the database use their index before the exact groups.
+                Measurement.enterprise_id.in_({enterprise_id for enterprise_id, *_ in chunk}),
+                tuple_(Measurement.enterprise_id, Measurement.indicator, Measurement.phase).in_(
+                    chunk
+                ),
+                Measurement.is_latest != is_latest,
+            )
             .values(is_latest=is_latest, updated_at=Measurement.updated_at)
             .execution_options(synchronize_session=False)
         )
@@ -105,19 +121,17 @@ def _baseline(enterprise_id: int, indicator: str, exclude_id: int | None) -> Mea
     )
 
 
-def check_measurement(
-    enterprise: Enterprise,
+def check_fields(
     *,
     indicator: str,
     phase: str,
     period_start: date | None,
     period_end: date | None,
     inputs: dict,
-    comment: str,
     locale: str = "en",
-    existing: Measurement | None = None,
-) -> Checked:
-    """Every rule of DOMAIN.md section 4; raise InvalidInput naming each bad field."""
+) -> tuple[Indicator, dict[str, float]]:
+    """The hard rules of DOMAIN.md section 4 on one measurement's fields: (definition, inputs as
+    numbers), or InvalidInput naming each bad field."""
     errors = {}
     definition = BY_CODE.get(indicator)
     if definition is None:
@@ -131,32 +145,32 @@ def check_measurement(
             values = check_inputs(definition, inputs, locale)
         except ValueError as problem:
             errors.update({f"inputs.{name}": msg for name, msg in problem.args[0].items()})
-    if not errors:
-        clash = db.session.scalar(
-            select(Measurement.id).where(
-                Measurement.enterprise_id == enterprise.id,
-                Measurement.indicator == indicator,
-                Measurement.phase == phase,
-                Measurement.period_start == period_start,
-                Measurement.period_end == period_end,
-                Measurement.id != (existing.id if existing else 0),
-            )
-        )
-        if clash:
-            errors["period_start"] = _(
-                "This indicator already has a measurement for this phase and period."
-            )
     if errors:
         raise InvalidInput(errors)
-    value = compute(indicator, values)
-    baseline = _baseline(enterprise.id, indicator, existing.id if existing else None)
+    return definition, values
+
+
+def check_plausibility(
+    definition: Indicator,
+    values: dict[str, float],
+    *,
+    phase: str,
+    period_start: date,
+    period_end: date,
+    comment: str,
+    workers: int,
+    baseline,
+) -> Checked:
+    """The value and its plausibility warnings, against the enterprise's latest baseline (any
+    object with `value` and `period_days`, or None); a warning without a comment is refused."""
+    value = compute(definition.code, values)
     is_follow_up = phase == Phase.FOLLOW_UP and baseline is not None
     warnings = plausibility_warnings(
         definition,
         value,
         values,
         baseline_value=baseline.value if is_follow_up else None,
-        workers=enterprise.workers_total,
+        workers=workers,
         period_days=(period_end - period_start).days + 1,
         baseline_days=baseline.period_days if is_follow_up else None,
     )
@@ -167,7 +181,49 @@ def check_measurement(
     return Checked(definition, values, value, warnings)
 
 
-def _audit(
+def check_measurement(
+    enterprise: Enterprise,
+    *,
+    indicator: str,
+    phase: str,
+    period_start: date | None,
+    period_end: date | None,
+    inputs: dict,
+    comment: str,
+    locale: str = "en",
+    existing: Measurement | None = None,
+) -> Checked:
+    """Every rule of DOMAIN.md section 4; raise InvalidInput naming each bad field."""
+    definition, values = check_fields(
+        indicator=indicator, phase=phase, period_start=period_start, period_end=period_end,
+        inputs=inputs, locale=locale,
+    )  # fmt: skip
+    clash = db.session.scalar(
+        select(Measurement.id).where(
+            Measurement.enterprise_id == enterprise.id,
+            Measurement.indicator == indicator,
+            Measurement.phase == phase,
+            Measurement.period_start == period_start,
+            Measurement.period_end == period_end,
+            Measurement.id != (existing.id if existing else 0),
+        )
+    )
+    if clash:
+        raise InvalidInput(
+            {
+                "period_start": _(
+                    "This indicator already has a measurement for this phase and period."
+                )
+            }
+        )
+    return check_plausibility(
+        definition, values, phase=phase, period_start=period_start, period_end=period_end,
+        comment=comment, workers=enterprise.workers_total,
+        baseline=_baseline(enterprise.id, indicator, existing.id if existing else None),
+    )  # fmt: skip
+
+
+def audit_values(
     measurement: Measurement,
     action: AuditAction,
     user: User,
@@ -175,25 +231,29 @@ def _audit(
     old: tuple | None = None,
     old_status: Status | None = None,
     reason: str = "",
-) -> None:
+) -> dict:
+    """The columns of the audit row of one change (old is (inputs, value) before it)."""
     old_inputs, old_value = old or (None, None)
     deleted = action == AuditAction.DELETE
-    db.session.add(
-        MeasurementAudit(
-            measurement_id=measurement.id,
-            enterprise_id=measurement.enterprise_id,
-            indicator=measurement.indicator,
-            action=action,
-            user_id=user.id,
-            old_inputs=old_inputs,
-            old_value=old_value,
-            new_inputs=None if deleted else measurement.inputs,
-            new_value=None if deleted else measurement.value,
-            old_status=old_status.value if old_status else None,
-            new_status=None if deleted else measurement.status.value,
-            reason=reason,
-        )
-    )
+    return {
+        "measurement_id": measurement.id,
+        "enterprise_id": measurement.enterprise_id,
+        "indicator": measurement.indicator,
+        "action": action,
+        "user_id": user.id,
+        "old_inputs": old_inputs,
+        "old_value": old_value,
+        "new_inputs": None if deleted else measurement.inputs,
+        "new_value": None if deleted else measurement.value,
+        "old_status": old_status.value if old_status else None,
+        "new_status": None if deleted else measurement.status.value,
+        "reason": reason,
+    }
+
+
+def audit_change(measurement: Measurement, action: AuditAction, user: User, **change) -> None:
+    """Add the audit row of one change to the session (see audit_values)."""
+    db.session.add(MeasurementAudit(**audit_values(measurement, action, user, **change)))
 
 
 def _apply(measurement: Measurement, checked: Checked, comment: str, user: User) -> None:
@@ -206,10 +266,12 @@ def _apply(measurement: Measurement, checked: Checked, comment: str, user: User)
     measurement.entered_by_id = user.id
 
 
-def _add(user, enterprise, checked: Checked, phase, period_start, period_end, comment):
-    """A new draft measurement and its audit row, in the session."""
+def new_draft(
+    user: User, enterprise_id: int, checked: Checked, phase, period_start, period_end, comment
+) -> Measurement:
+    """A new draft measurement, not yet in the session (its audit row needs its id)."""
     measurement = Measurement(
-        enterprise_id=enterprise.id,
+        enterprise_id=enterprise_id,
         indicator=checked.indicator.code,
         phase=Phase(phase),
         period_start=period_start,
@@ -217,21 +279,30 @@ def _add(user, enterprise, checked: Checked, phase, period_start, period_end, co
         status=Status.DRAFT,
     )
     _apply(measurement, checked, comment, user)
-    db.session.add(measurement)
-    db.session.flush()
-    _audit(measurement, AuditAction.CREATE, user)
     return measurement
 
 
-def _revise(user: User, measurement: Measurement, checked: Checked, comment: str) -> None:
+def _add(user, enterprise, checked: Checked, phase, period_start, period_end, comment):
+    """A new draft measurement and its audit row, in the session."""
+    measurement = new_draft(user, enterprise.id, checked, phase, period_start, period_end, comment)
+    db.session.add(measurement)
+    db.session.flush()
+    audit_change(measurement, AuditAction.CREATE, user)
+    return measurement
+
+
+def revise_measurement(
+    user: User, measurement: Measurement, checked: Checked, comment: str, reason: str | None = None
+) -> None:
     """New figures for a measurement; changed figures must be submitted again before anyone
-    verifies them, so it goes back to draft."""
+    verifies them, so it goes back to draft. The audit row's reason is the comment unless given."""
     old, old_status = (measurement.inputs, measurement.value), measurement.status
     _apply(measurement, checked, comment, user)
     measurement.status = Status.DRAFT
-    _audit(
-        measurement, AuditAction.EDIT, user, old=old, old_status=old_status, reason=comment.strip()
-    )
+    audit_change(
+        measurement, AuditAction.EDIT, user, old=old, old_status=old_status,
+        reason=comment.strip() if reason is None else reason,
+    )  # fmt: skip
 
 
 def record_measurement(
@@ -248,7 +319,7 @@ def record_measurement(
     return measurement
 
 
-def _editable(measurement: Measurement) -> None:
+def check_editable(measurement: Measurement) -> None:
     if measurement.is_locked:
         raise InvalidInput(
             {"status": _("A verified measurement is locked; programme staff can reopen it.")}
@@ -258,7 +329,7 @@ def _editable(measurement: Measurement) -> None:
 def update_measurement(
     user: User, measurement: Measurement, inputs: dict, comment: str, locale: str = "en"
 ) -> Measurement:
-    _editable(measurement)
+    check_editable(measurement)
     checked = check_measurement(
         measurement.enterprise,
         indicator=measurement.indicator,
@@ -270,7 +341,7 @@ def update_measurement(
         locale=locale,
         existing=measurement,
     )
-    _revise(user, measurement, checked, comment)
+    revise_measurement(user, measurement, checked, comment)
     refresh_latest({_group(measurement)})
     db.session.commit()
     return measurement
@@ -302,7 +373,7 @@ def save_period(
         if existing is None:
             saved.append(_add(user, enterprise, checked, phase, period_start, period_end, comment))
         else:
-            _revise(user, existing, checked, comment)
+            revise_measurement(user, existing, checked, comment)
             saved.append(existing)
     refresh_latest({_group(m) for m in saved})
     db.session.commit()
@@ -339,7 +410,7 @@ def check_period_entries(
         )
         try:
             if existing is not None:
-                _editable(existing)
+                check_editable(existing)
             checked = check_measurement(
                 enterprise,
                 indicator=code,
@@ -366,7 +437,7 @@ def _period_key(code: str, key: str) -> str:
 def _change_status(user, measurement, new_status, action, reason="") -> None:
     old_status = measurement.status
     measurement.status = new_status
-    _audit(measurement, action, user, old_status=old_status, reason=reason)
+    audit_change(measurement, action, user, old_status=old_status, reason=reason)
     refresh_latest({_group(measurement)})
     db.session.commit()
 
@@ -399,11 +470,11 @@ def reopen_measurement(user: User, measurement: Measurement, reason: str) -> Non
 
 
 def delete_measurement(user: User, measurement: Measurement, reason: str) -> None:
-    _editable(measurement)
+    check_editable(measurement)
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the measurement is deleted.")})
     old = (measurement.inputs, measurement.value)
-    _audit(
+    audit_change(
         measurement,
         AuditAction.DELETE,
         user,

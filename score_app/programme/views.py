@@ -1,54 +1,184 @@
-"""Programme pages: results across enterprises with their filters, and the synthesis report."""
+"""Programme pages: results across enterprises with their filters, the synthesis report, exports
+of measurements, attendance, plans and the results table, and the measurement import (upload, a
+checked preview, saving), with the import's progress streamed onto the page."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from score_app.auth import policy
+from score_app.auth.models import Role
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import before_after_chart
-from score_app.enterprises.forms import sector_label
-from score_app.errors import InvalidInput
+from score_app.enterprises.forms import sector_choices, sector_label
+from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
-from score_app.i18n import SUPPORTED_LOCALES, country_name, current_locale_code, format_day
+from score_app.i18n import (
+    SUPPORTED_LOCALES,
+    country_choices,
+    country_name,
+    current_locale_code,
+    format_day,
+    format_number,
+)
+from score_app.kpis.definitions import INDICATORS
 from score_app.pdf import pdf_response
 from score_app.plans.forms import ACTION_STATUS_LABELS
-from score_app.programme import services
+from score_app.programme import imports, services
+from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import Filters, enterprises_in_view, parse_filters
+from score_app.programme.forms import FiltersForm, ImportForm
+from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
 
-bp = Blueprint("programme", __name__, url_prefix="/programme")
+bp = Blueprint("programme", __name__)
 
 
-def _filters() -> tuple[Filters, dict[str, str]]:
-    """The filters asked for, or none with the messages that say why."""
+def table_response(rows, columns: tuple[Column, ...], file_format: str, what: str) -> Response:
+    """A CSV or XLSX download written while it is sent; the file name says what and when."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
+    return Response(
+        stream_with_context(write_table(rows, columns, file_format, sheet=what)),
+        mimetype=MEDIA_TYPES[file_format],
+        headers={
+            "Content-Disposition": f'attachment; filename="score-{what}-{stamp}.{file_format}"'
+        },
+    )
+
+
+def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
+    countries = country_choices()
+    if current_user.role == Role.PROGRAMME_STAFF and current_user.country_codes:
+        countries = [pair for pair in countries if pair[0] in current_user.country_codes]
+    form = FiltersForm(request.args).fill_choices(
+        countries, sector_choices(), module_choices(current_locale_code())
+    )
+    if filters_error is not None:
+        show_on_form(form, filters_error.renamed(**{"from": "period_from", "to": "period_to"}))
+    return form
+
+
+@bp.get("/programme/exports")
+def exports_page():
+    policy.require(current_user, policy.PROGRAMME_EXPORT)
+    error, filters = None, Filters()
     try:
-        return parse_filters(request.args), {}
+        filters = parse_filters(request.args)
+    except InvalidInput as refused:
+        error = refused
+    return render_template(
+        "programme/exports.html",
+        form=_filters_form(error),
+        args=filters.as_args(),
+        exports=EXPORTS,
+        can_import=policy.can(current_user, policy.MEASUREMENT_IMPORT),
+    ), (422 if error else 200)
+
+
+@bp.get("/programme/exports/<any(measurements, attendance, actions):kind>.<any(csv, xlsx):fmt>")
+def download_export(kind: str, fmt: str):
+    policy.require(current_user, policy.PROGRAMME_EXPORT)
+    try:
+        filters = parse_filters(request.args)
+    except InvalidInput:
+        return redirect(url_for("programme.exports_page", **request.args))
+    export = EXPORTS[kind]
+    return table_response(export.rows(current_user, filters), export.columns, fmt, kind)
+
+
+def _import_folder() -> Path:
+    return Path(current_app.config["SCORE_IMPORT_DIR"])
+
+
+def _limit_mb() -> int:
+    return current_app.config["SCORE_MAX_IMPORT_MB"]
+
+
+@bp.route("/programme/imports", methods=["GET", "POST"])
+def upload_import():
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    form = ImportForm()
+    form.file.description = _(
+        "Up to %(mb)s MB, in the columns of the measurements export.", mb=format_number(_limit_mb())
+    )
+    if form.validate_on_submit():
+        try:
+            upload = imports.store_upload(
+                current_user, form.file.data, _import_folder(), _limit_mb() * 1_000_000
+            )
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            return redirect(url_for("programme.check_import", token=upload.token), code=303)
+    return render_template(
+        "programme/import.html",
+        form=form,
+        columns=MEASUREMENT_COLUMNS,
+        indicators=INDICATORS,
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/programme/imports/template.<any(csv, xlsx):fmt>")
+def import_template(fmt: str):
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    return table_response([], MEASUREMENT_COLUMNS, fmt, "measurements-template")
+
+
+def _upload(token: str) -> imports.MeasurementImport:
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    upload = imports.import_of(current_user, token)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _streamed(upload: imports.MeasurementImport, *, save: bool) -> Response:
+    """The page is sent as the file is read: progress first, then the report."""
+    importer = imports.MeasurementFile(current_user, upload, _import_folder(), save=save)
+    page = stream_template(
+        "programme/import_run.html", upload=upload, importer=importer, saving=save
+    )
+    # Proxies such as nginx would otherwise hold the progress back until the end.
+    return Response(page, headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
+
+
+@bp.get("/programme/imports/<token>")
+def check_import(token: str):
+    upload = _upload(token)
+    if upload.saved_at is not None:
+        return render_template("programme/import_saved.html", upload=upload)
+    return _streamed(upload, save=False)
+
+
+@bp.post("/programme/imports/<token>/save")
+def save_import(token: str):
+    upload = _upload(token)
+    if upload.saved_at is not None:
+        return redirect(url_for("programme.check_import", token=upload.token), code=303)
+    return _streamed(upload, save=True)
+
+
+def _filters() -> tuple[Filters, InvalidInput | None]:
+    """The filters asked for, or none with the refusal that says why."""
+    try:
+        return parse_filters(request.args), None
     except InvalidInput as error:
-        return Filters(), error.errors
-
-
-def _distinct(column) -> list[str]:
-    return [
-        value for value in db.session.scalars(select(column).distinct().order_by(column)) if value
-    ]
-
-
-def _choices() -> dict:
-    """What the filter menus offer: the countries, sectors and cohorts the user can see."""
-    in_view = enterprises_in_view(current_user, Filters()).subquery()
-    return {
-        "countries": sorted(
-            ((code, country_name(code)) for code in _distinct(in_view.c.country)),
-            key=lambda pair: pair[1],
-        ),
-        "sectors": [(code, sector_label(code)) for code in _distinct(in_view.c.sector)],
-        "cohorts": _distinct(in_view.c.cohort),
-        "modules": module_choices(current_locale_code()),
-    }
+        return Filters(), error
 
 
 def _charts(results) -> dict:
@@ -69,7 +199,7 @@ def _results(filters: Filters) -> dict:
     """Everything the dashboard and the synthesis report show for these filters."""
     results = services.indicator_results(current_user, filters)
     in_view = db.session.scalar(
-        select(db.func.count()).select_from(enterprises_in_view(current_user, filters).subquery())
+        select(func.count()).select_from(enterprises_in_view(current_user, filters).subquery())
     )
     return {
         "results": results,
@@ -85,26 +215,55 @@ def _results(filters: Filters) -> dict:
     }
 
 
-@bp.get("")
+@bp.get("/programme")
 def dashboard():
     policy.require(current_user, policy.PROGRAMME_VIEW)
-    filters, errors = _filters()
+    filters, error = _filters()
     return render_template(
         "programme/dashboard.html",
         **_results(filters),
         gaps=services.completeness(current_user, filters),
-        errors=errors,
-        values=request.args,
-        choices=_choices(),
+        form=_filters_form(error),
         locales=SUPPORTED_LOCALES,
-    ), (422 if errors else 200)
+        can_export=policy.can(current_user, policy.PROGRAMME_EXPORT),
+    ), (422 if error else 200)
 
 
-@bp.get("/report.pdf")
+RESULT_COLUMNS = tuple(
+    Column(name, width)
+    for name, width in (
+        ("indicator", 26), ("unit", 14), ("n", 8), ("n_baseline_only", 10),
+        ("n_follow_up_only", 10), ("baseline_mean", 14), ("follow_up_mean", 14),
+        ("pooled_baseline", 14), ("pooled_follow_up", 14), ("median_change", 14),
+        ("share_improved", 12), ("excluded_without_consent", 12),
+    )
+)  # fmt: skip
+
+
+@bp.get("/programme/results.<any(csv, xlsx):fmt>")
+def download_results(fmt: str):
+    """The dashboard's indicator table, for the same filters, as a spreadsheet."""
+    policy.require(current_user, policy.PROGRAMME_VIEW)
+    filters, error = _filters()
+    if error:
+        return redirect(url_for("programme.dashboard", **request.args))
+    excluded = services.excluded_without_consent(current_user, filters)
+    rows = [
+        (
+            r.indicator.code, str(r.indicator.unit), r.n, r.n_baseline_only, r.n_follow_up_only,
+            r.baseline_mean, r.follow_up_mean, r.pooled_baseline, r.pooled_follow_up,
+            r.median_change, r.share_improved, excluded,
+        )
+        for r in services.indicator_results(current_user, filters)
+    ]  # fmt: skip
+    return table_response(rows, RESULT_COLUMNS, fmt, "programme-results")
+
+
+@bp.get("/programme/report.pdf")
 def synthesis_report():
     policy.require(current_user, policy.PROGRAMME_VIEW)
-    filters, errors = _filters()
-    if errors:  # the dashboard explains them, with the filters as typed
+    filters, error = _filters()
+    if error:  # the dashboard explains it, with the filters as typed
         return redirect(url_for("programme.dashboard", **request.args))
     locale = request.args.get("lang")
     with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):

@@ -25,8 +25,8 @@ def _api(app, world, role="staff"):
     return client
 
 
-def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, programme_world):
-    page = _client(app, programme_world).get("/programme").get_data(True)
+def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, results_world):
+    page = _client(app, results_world).get("/programme").get_data(True)
     assert "Defect rate" in page and "Operating efficiency" in page
     table = page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
     for figure in ("<strong>3</strong>", "2.5", "2.2", "2.5 → 2.6", "0.0", "33 %"):
@@ -35,11 +35,11 @@ def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, programme_
     assert "1 have not agreed" in page
     assert "Missing a follow-up (1)" in page
     # Programme staff do not enter figures: the link opens the enterprise's measurements.
-    assert f'/enterprises/{programme_world["enterprises"][4].id}/measurements"' in page
+    assert f'/enterprises/{results_world["enterprises"][4].id}/measurements"' in page
 
 
-def test_filters_are_kept_and_bad_ones_are_explained(app, programme_world):
-    client = _client(app, programme_world)
+def test_filters_are_kept_and_bad_ones_are_explained(app, results_world):
+    client = _client(app, results_world)
     page = client.get("/programme?sector=textiles").get_data(True)
     assert '<option value="textiles" selected>' in page
     assert "<strong>1</strong>" in page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
@@ -51,14 +51,14 @@ def test_filters_are_kept_and_bad_ones_are_explained(app, programme_world):
     assert 'value="2025-09-01"' in page
 
 
-def test_only_programme_staff_and_admins_see_the_dashboard(app, programme_world, client_as):
-    assert _client(app, programme_world, "admin").get("/programme").status_code == 200
-    assert _client(app, programme_world, "owner").get("/programme").status_code == 403
+def test_only_programme_staff_and_admins_see_the_dashboard(app, results_world, client_as):
+    assert _client(app, results_world, "admin").get("/programme").status_code == 200
+    assert _client(app, results_world, "owner").get("/programme").status_code == 403
     assert client_as("trainer").get("/programme/report.pdf").status_code == 403
 
 
-def test_the_synthesis_report_prints_the_figures_in_the_chosen_language(app, programme_world):
-    response = _client(app, programme_world).get("/programme/report.pdf?sector=garments&lang=fr")
+def test_the_synthesis_report_prints_the_figures_in_the_chosen_language(app, results_world):
+    response = _client(app, results_world).get("/programme/report.pdf?sector=garments&lang=fr")
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
@@ -67,8 +67,8 @@ def test_the_synthesis_report_prints_the_figures_in_the_chosen_language(app, pro
     assert "Confection" in text or "Habillement" in text  # the sector filter, in French
 
 
-def test_the_summary_endpoint_gives_one_indicator_with_its_counts(app, programme_world):
-    response = _api(app, programme_world).get("/api/v1/programme/summary?indicator=defect_rate")
+def test_the_summary_endpoint_gives_one_indicator_with_its_counts(app, results_world):
+    response = _api(app, results_world).get("/api/v1/programme/summary?indicator=defect_rate")
     assert response.status_code == 200
     assert response.get_json() == {
         "indicator": "defect_rate",
@@ -85,21 +85,21 @@ def test_the_summary_endpoint_gives_one_indicator_with_its_counts(app, programme
     }
 
 
-def test_the_summary_endpoint_refuses_bad_input_and_other_roles(app, programme_world):
-    staff = _api(app, programme_world)
+def test_the_summary_endpoint_refuses_bad_input_and_other_roles(app, results_world):
+    staff = _api(app, results_world)
     response = staff.get("/api/v1/programme/summary?indicator=happiness&from=yesterday")
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"indicator", "from"}
     empty = staff.get("/api/v1/programme/summary?indicator=dhu").get_json()
     assert (empty["n"], empty["baseline_mean"]) == (0, None)
-    owner = _api(app, programme_world, "owner")
+    owner = _api(app, results_world, "owner")
     assert owner.get("/api/v1/programme/summary?indicator=dhu").status_code == 403
     assert app.test_client().get("/api/v1/programme/summary").status_code == 401
 
 
 def test_a_report_asked_with_bad_filters_goes_back_to_the_dashboard_that_explains(
-    app, programme_world
+    app, results_world
 ):
-    response = _client(app, programme_world).get("/programme/report.pdf?from=notadate")
+    response = _client(app, results_world).get("/programme/report.pdf?from=notadate")
     assert response.status_code == 302
     assert response.headers["Location"] == "/programme?from=notadate"

@@ -1,0 +1,217 @@
+"""CSV and XLSX files as tables: write rows as they come (`write_table`), read them one at a
+time (`read_table`), so no file is ever held whole in memory.
+
+CSV is UTF-8 with a BOM (so Excel shows Vietnamese names), comma-separated, dates ISO, numbers
+with a dot; read back with or without BOM, with commas or semicolons. XLSX has a frozen header
+row, set column widths, real dates and numbers. Headers are English codes in both, so a file
+round-trips across languages.
+"""
+
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+FORMATS = ("csv", "xlsx")
+MEDIA_TYPES = {
+    "csv": "text/csv",  # Flask adds the charset (UTF-8)
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CHUNK = 64 * 1024
+# Text starting with one of these is run as a formula by spreadsheet programs; written with a
+# leading apostrophe in CSV (and read back without it), stored as plain text in XLSX.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the header: an English code, the same in every language
+    width: int = 14  # in characters, for XLSX
+
+
+class UnreadableFile(Exception):
+    """The upload is not a CSV or XLSX file this app can read; the message says why."""
+
+
+def write_table(
+    rows: Iterable[Sequence], columns: Sequence[Column], file_format: str, sheet: str = "data"
+) -> Iterator[bytes]:
+    """The rows as a CSV or XLSX file, in chunks; values keep their type (date, number, text)."""
+    if file_format == "csv":
+        return _write_csv(rows, columns)
+    return _write_xlsx(rows, columns, sheet)
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int | Decimal):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _write_csv(rows: Iterable[Sequence], columns: Sequence[Column]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([column.name for column in columns])
+    for row in rows:
+        writer.writerow([_csv_value(value) for value in row])
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _xlsx_value(sheet, value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would store it as a formula
+        return cell
+    return value
+
+
+def _write_xlsx(rows: Iterable[Sequence], columns: Sequence[Column], title: str) -> Iterator[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.append([column.name for column in columns])
+    for row in rows:
+        sheet.append([_xlsx_value(sheet, value) for value in row])
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        while chunk := file.read(CHUNK):
+            yield chunk
+
+
+@dataclass
+class Table:
+    """An open file's header and a lazy iterator of (row number as a spreadsheet shows it,
+    values); `rows_about` estimates the data rows, for progress."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, tuple]]
+    rows_about: int | None
+
+
+def file_format_of(path: Path) -> str:
+    """'xlsx' for a zip file (as every XLSX is), else 'csv'."""
+    return "xlsx" if zipfile.is_zipfile(path) else "csv"
+
+
+@contextmanager
+def open_table(path: Path, file_format: str) -> Iterator[Table]:
+    """The file as a Table, closed when the block ends; UnreadableFile when it cannot be read.
+    Rows are decoded as they are read, so UnicodeDecodeError and csv.Error can come later.
+    `numbered` is a copy made by `copy_rows`."""
+    reader = {"xlsx": _read_xlsx, "csv": _read_csv, "numbered": _read_numbered}[file_format]
+    yield from reader(path)
+
+
+def _plain(value) -> str:
+    """A cell as text that reads back to the same value (no exponents, dates ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def copy_rows(table: Table, path: Path) -> Iterator[tuple[int, tuple]]:
+    """The table's rows, passed on while they are written with their numbers to a CSV at
+    `path`; the copy appears only once every row is read. Reading an XLSX file costs several
+    times reading this copy, so a second pass over the same upload reads the copy."""
+    partial = path.with_suffix(".part")
+    with partial.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["row", *table.header])
+        for number, values in table.rows:
+            writer.writerow([number, *(_plain(value) for value in values)])
+            yield number, values
+    partial.replace(path)
+
+
+def _read_numbered(path: Path) -> Iterator[Table]:
+    with path.open(encoding="utf-8", newline="") as file:
+        lines = sum(1 for _line in file) - 1
+        file.seek(0)
+        records = csv.reader(file)
+        header = next(records)[1:]
+        yield Table(header, ((int(r[0]), tuple(r[1:])) for r in records), lines)
+
+
+def _read_csv(path: Path) -> Iterator[Table]:
+    with path.open("rb") as raw:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(CHUNK), b""))
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        first = text.readline()
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        records = csv.reader(text, delimiter=delimiter)
+        yield Table(
+            [name.strip().lower() for name in header],
+            ((number, tuple(record)) for number, record in enumerate(records, start=2)),
+            max(lines - 1, 0),
+        )
+
+
+def _read_xlsx(path: Path) -> Iterator[Table]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise UnreadableFile("xlsx") from error
+    try:
+        sheet = workbook.worksheets[0]
+        total = sheet.max_row
+        # A wrong <dimension> in the file would cut rows off: read to the real end.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, ())
+        yield Table(
+            [str(name).strip().lower() if name is not None else "" for name in header],
+            enumerate(rows, start=2),
+            max(total - 1, 0) if total else None,
+        )
+    finally:
+        workbook.close()
+
+
+def strip_formula_guard(text: str) -> str:
+    """Text as typed before `write_table` guarded it against being run as a formula."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS):
+        return text[1:]
+    return text

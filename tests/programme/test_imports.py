@@ -1,0 +1,378 @@
+"""Importing measurements: preview, all-or-nothing saving, idempotent re-imports, scope and
+consent, the verified lock, messages in the user's language, and the files it reads."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from score_app.auth.models import User
+from score_app.extensions import db
+from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
+from score_app.programme import imports
+from score_app.programme.models import MeasurementImport
+from tests.conftest import sign_in
+from tests.programme.conftest import (
+    HEADER,
+    add_measurement,
+    check,
+    counts,
+    csv_bytes,
+    problems,
+    row,
+    save,
+    upload,
+    xlsx_bytes,
+)
+
+FEBRUARY = {"start": "2025-02-01", "end": "2025-02-28"}
+
+
+def measurement_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Measurement))
+
+
+def audit_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(MeasurementAudit))
+
+
+def test_new_rows_are_previewed_then_saved_as_drafts_with_audit_rows(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    before = measurement_count(app)
+    page, token = check(
+        client, csv_bytes([row(accra, **FEBRUARY), row(accra, inputs=("30", "1000"))])
+    )
+    assert counts(page) == {"New": 1, "Changed": 0, "Unchanged": 1, "Rows with problems": 0}
+    assert "Save 1 row" in page
+    assert measurement_count(app) == before, "the preview saves nothing"
+    saved = save(client, token)
+    assert "Saved: 1 new, 0 changed, 1 unchanged." in saved
+    with app.app_context():
+        new = db.session.scalar(
+            select(Measurement).where(Measurement.period_start == date(2025, 2, 1))
+        )
+        assert (new.status, new.value, new.input_1, new.is_latest) == (Status.DRAFT, 3.0, 30, True)
+        old = db.session.scalar(
+            select(Measurement).where(
+                Measurement.period_start == date(2025, 1, 1), Measurement.enterprise_id == accra
+            )
+        )
+        assert old.is_latest is False, "the later baseline is now the latest"
+        audit = db.session.scalar(
+            select(MeasurementAudit).where(MeasurementAudit.measurement_id == new.id)
+        )
+        assert audit.action == AuditAction.CREATE
+        assert audit.reason == "Imported from figures.csv, row 2."
+        stored = db.session.scalar(
+            select(MeasurementImport).where(MeasurementImport.token == token)
+        )
+        assert (stored.created_count, stored.unchanged_count) == (1, 1)
+    assert not (Path(app.config["SCORE_IMPORT_DIR"]) / f"{token}.csv").exists()
+    assert "Saved on" in client.get(f"/programme/imports/{token}").get_data(True)
+
+
+def test_export_then_import_the_same_file_changes_nothing(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    for fmt in ("csv", "xlsx"):
+        exported = client.get(f"/programme/exports/measurements.{fmt}").data
+        page, _token = check(client, exported, f"export.{fmt}")
+        assert counts(page) == {"New": 0, "Changed": 0, "Unchanged": 2, "Rows with problems": 0}
+        assert "Nothing to save" in page
+
+
+def test_re_importing_a_saved_file_creates_no_duplicates(app, programme_world):
+    client = programme_world["clients"]["admin"]
+    enterprises = programme_world["enterprises"]
+    rows = [row(enterprises[key].id, **FEBRUARY) for key in ("accra", "kumasi", "durban")]
+    _page, token = check(client, xlsx_bytes(rows), "figures.xlsx")
+    folder = Path(app.config["SCORE_IMPORT_DIR"])
+    assert (folder / f"{token}.rows.csv").exists(), "the save reads a numbered copy"
+    save(client, token)
+    assert not list(folder.glob(f"{token}*"))
+    measurements, audits = measurement_count(app), audit_count(app)
+    page, token = check(client, xlsx_bytes(rows), "figures.xlsx")
+    assert counts(page)["Unchanged"] == 3 and counts(page)["New"] == 0
+    assert (measurement_count(app), audit_count(app)) == (measurements, audits)
+
+
+def test_changed_inputs_update_the_measurement_like_an_edit(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    page, token = check(client, csv_bytes([row(accra, inputs=("20", "1000"), comment="Recounted")]))
+    assert counts(page)["Changed"] == 1
+    save(client, token)
+    with app.app_context():
+        measurement = db.session.scalar(
+            select(Measurement).where(
+                Measurement.enterprise_id == accra, Measurement.indicator == "defect_rate"
+            )
+        )
+        assert (measurement.input_1, measurement.value, measurement.status) == (
+            20,
+            2.0,
+            Status.DRAFT,
+        )
+        assert measurement.comment == "Recounted"
+        edit = db.session.scalar(
+            select(MeasurementAudit).where(MeasurementAudit.action == AuditAction.EDIT)
+        )
+        assert edit.old_inputs == {"defective_units": 30, "inspected_units": 1000}
+        assert edit.old_status == "submitted" and edit.new_status == "draft"
+
+
+def test_a_verified_measurement_is_not_changed_by_an_import(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id
+    with app.app_context():
+        add_measurement(kumasi, status=Status.VERIFIED)
+    page, _token = check(client, csv_bytes([row(kumasi, inputs=("29", "1000"))]))
+    assert problems(page) == [
+        (2, "status", "A verified measurement is locked; programme staff can reopen it.")
+    ]
+    # Unchanged, it is fine.
+    page, _token = check(client, csv_bytes([row(kumasi)]))
+    assert counts(page)["Unchanged"] == 1 and not problems(page)
+
+
+BAD_ROWS = [
+    row(None, **FEBRUARY),  # 2: no enterprise
+    row("{accra}", indicator="speed", **FEBRUARY),  # 3: unknown indicator
+    row("{accra}", phase="during", start="01/02/2025", end="2025-02-28"),  # 4: phase, date
+    row("{accra}", names=("defective_units", "hours_worked"), **FEBRUARY),  # 5: wrong input name
+    row("{accra}", inputs=("1,5", "1000"), **FEBRUARY),  # 6: not a plain number
+    row("{accra}", inputs=("50", "40"), **FEBRUARY),  # 7: more defective than inspected
+    row("{accra}", start="2025-03-01", end="2099-03-31"),  # 8: ends in the future
+    row("{accra}", indicator="operating_efficiency", names=("minutes_produced", "minutes_attended"),
+        inputs=("2000", "1000"), **FEBRUARY),  # 9: implausible without a comment
+    row("{durban}", **FEBRUARY),  # 10: outside the staff's countries
+    row("{private}", **FEBRUARY),  # 11: no consent
+    row("{accra}", **FEBRUARY),  # 12: fine
+    row("{accra}", **FEBRUARY),  # 13: repeats row 12
+]  # fmt: skip
+
+
+def _fill(rows, enterprises):
+    ids = {key: str(enterprise.id) for key, enterprise in enterprises.items()}
+    return [[cell.format(**ids) if isinstance(cell, str) else cell for cell in r] for r in rows]
+
+
+def test_every_bad_row_is_listed_with_row_column_and_message_and_nothing_is_saved(
+    app, programme_world
+):
+    client = programme_world["clients"]["staff"]
+    enterprises = programme_world["enterprises"]
+    before = measurement_count(app)
+    page, token = check(client, csv_bytes(_fill(BAD_ROWS, enterprises)))
+    found = problems(page)
+    assert [(number, column) for number, column, _message in found] == [
+        (2, "enterprise_id"),
+        (3, "indicator"),
+        (4, "phase"),
+        (4, "period_start"),
+        (5, "input_2_name"),
+        (6, "input_1"),
+        (7, "input_1"),
+        (8, "period_end"),
+        (9, "comment"),
+        (10, "enterprise_id"),
+        (11, "enterprise_id"),
+        (13, "period_start"),
+    ]
+    messages = dict(((n, c), m) for n, c, m in found)
+    assert messages[(5, "input_2_name")] == (
+        "defect_rate has the inputs defective_units and inspected_units."
+    )
+    assert messages[(6, "input_1")].startswith("Write a plain number with a dot")
+    assert messages[(7, "input_1")] == "Cannot be more than units inspected."
+    assert messages[(8, "period_end")] == "The period cannot end in the future."
+    assert messages[(9, "comment")].startswith("Add a comment that explains this")
+    assert messages[(10, "enterprise_id")] == (
+        f"There is no enterprise {enterprises['durban'].id} among those you can reach."
+    )
+    assert "has not agreed to share its figures" in messages[(11, "enterprise_id")]
+    assert messages[(13, "period_start")] == (
+        "Row 12 already has this enterprise, indicator, phase and period."
+    )
+    assert counts(page)["Rows with problems"] == 11
+    assert "Nothing was saved: 11 rows have problems." in page
+    assert "programme/imports/" + token + "/save" not in page, "no Save with bad rows"
+    saved = save(client, token)  # forced: it checks again and still saves nothing
+    assert "Nothing was saved" in saved
+    assert measurement_count(app) == before
+
+
+def test_a_bad_row_found_while_saving_rolls_back_every_row_before_it(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    good = [row(accra, start=f"2024-{m:02d}-01", end=f"2024-{m:02d}-28") for m in range(1, 13)]
+    _page, token = check(client, csv_bytes(good))
+    with app.app_context():  # someone verifies a figure the file changes, after the preview
+        add_measurement(accra, period=(date(2024, 12, 1), date(2024, 12, 28)), inputs=(1, 10),
+                        status=Status.VERIFIED)  # fmt: skip
+    before = measurement_count(app)
+    saved = save(client, token)
+    assert problems(saved) == [
+        (13, "status", "A verified measurement is locked; programme staff can reopen it.")
+    ]
+    assert measurement_count(app) == before
+
+
+def test_messages_are_in_the_user_language(programme_world):
+    client = programme_world["clients"]["staff_fr"]
+    accra = programme_world["enterprises"]["accra"].id
+    page, _token = check(client, csv_bytes([row(accra, inputs=("50", "40"), **FEBRUARY)]))
+    assert problems(page)[0][:2] == (2, "input_1")
+    assert "Ne peut pas" in problems(page)[0][2]
+    assert '<html lang="fr">' in page
+
+
+def test_semicolons_no_bom_and_xlsx_dates_are_read(app, programme_world):
+    client = programme_world["clients"]["admin"]
+    durban = programme_world["enterprises"]["durban"].id
+    page, _token = check(client, csv_bytes([row(durban, **FEBRUARY)], delimiter=";", bom=False))
+    assert counts(page)["New"] == 1 and not problems(page)
+    cells = row(durban, **FEBRUARY)
+    cells[4:6] = [date(2025, 2, 1), date(2025, 2, 28)]
+    cells[7:10:2] = [30, 1000.0]
+    page, _token = check(client, xlsx_bytes([cells]), "figures.xlsx")
+    assert counts(page)["New"] == 1 and not problems(page)
+
+
+def test_progress_is_streamed_while_the_rows_are_checked(app, programme_world, monkeypatch):
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    client = programme_world["clients"]["admin"]
+    accra = programme_world["enterprises"]["accra"].id
+    rows = [row(accra, start=f"2024-{m:02d}-01", end=f"2024-{m:02d}-28") for m in range(1, 6)]
+    response = upload(client, csv_bytes(rows))
+    checked = client.get(response.headers["Location"])
+    assert checked.is_streamed
+    assert checked.headers["X-Accel-Buffering"] == "no"
+    page = checked.get_data(True)
+    assert 'role="log"' in page
+    assert '<progress max="5" value="2"></progress>' in page
+    assert "4 of about 5 rows" in page
+    assert page.index("4 of about 5 rows") < page.index("Rows with problems")
+
+
+def test_wrong_unreadable_or_incomplete_files_are_refused_on_the_form(programme_world):
+    client = programme_world["clients"]["staff"]
+    cases = [
+        (b"%PDF-1.4", "figures.pdf", "Upload a CSV or XLSX file"),
+        (b"not a zip", "figures.xlsx", "content is not XLSX"),
+        (b"PK\x03\x04broken", "figures.xlsx", "content is not XLSX"),
+        (xlsx_bytes([]), "figures.csv", "content is not CSV"),
+        ("enterprise_id;indicator\n".encode("utf-16"), "figures.csv", "not UTF-8"),
+        (csv_bytes([], header=HEADER[:5]), "figures.csv", "input_1_name, input_1"),
+    ]
+    for data, name, message in cases:
+        response = upload(client, data, name)
+        assert response.status_code == 422, name
+        assert message in response.get_data(True), name
+    assert "Choose a CSV or XLSX file." in client.post("/programme/imports").get_data(True)
+
+
+def test_a_file_over_the_size_limit_is_refused(app, programme_world):
+    app.config["SCORE_MAX_IMPORT_MB"] = 1
+    big = csv_bytes([row(1, comment="x" * 1000)] * 1100)
+    response = upload(programme_world["clients"]["staff"], big)
+    assert response.status_code == 422
+    assert "larger than 1 MB" in response.get_data(True)
+    assert not any(Path(app.config["SCORE_IMPORT_DIR"]).iterdir())
+
+
+def test_an_upload_belongs_to_the_user_who_sent_it(app, programme_world, create_user):
+    accra = programme_world["enterprises"]["accra"].id
+    _page, token = check(programme_world["clients"]["staff"], csv_bytes([row(accra, **FEBRUARY)]))
+    colleague = sign_in(app.test_client(), create_user("programme_staff", countries=["GH"]))
+    assert colleague.get(f"/programme/imports/{token}").status_code == 404
+    assert colleague.post(f"/programme/imports/{token}/save").status_code == 404
+    assert colleague.get("/programme/imports/not-a-token").status_code == 404
+
+
+def test_uploads_left_unsaved_for_a_day_are_discarded(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    page, token = check(client, csv_bytes([]))
+    assert "The file has no rows to import." in page
+    with app.app_context():
+        stored = db.session.scalar(
+            select(MeasurementImport).where(MeasurementImport.token == token)
+        )
+        stored.uploaded_at = date(2020, 1, 1)
+        db.session.commit()
+    check(client, csv_bytes([]))
+    assert client.get(f"/programme/imports/{token}").status_code == 404
+    assert not (Path(app.config["SCORE_IMPORT_DIR"]) / f"{token}.csv").exists()
+
+
+def test_templates_have_the_contract_header_and_the_xlsx_is_ready_to_fill(programme_world):
+    client = programme_world["clients"]["staff"]
+    text = client.get("/programme/imports/template.csv").get_data(True)
+    assert text == "\ufeff" + ",".join(HEADER) + "\r\n"
+    response = client.get("/programme/imports/template.xlsx")
+    assert "measurements-template" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [cell.value for cell in sheet[1]] == HEADER
+    assert sheet.freeze_panes == "A2"
+
+
+def test_import_page_explains_the_columns(programme_world):
+    page = programme_world["clients"]["staff"].get("/programme/imports").get_data(True)
+    assert "with a dot for decimals" in page
+    assert "<code>minutes_attended</code>" in page
+    assert "Up to 10 MB" in page
+
+
+def test_a_baseline_in_the_file_is_the_one_its_follow_ups_are_compared_with(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id
+    efficiency = {
+        "indicator": "operating_efficiency",
+        "names": ("minutes_produced", "minutes_attended"),
+    }
+    rows = [
+        row(kumasi, **efficiency, inputs=("300", "1000")),
+        row(kumasi, **efficiency, phase="follow_up", start="2025-07-01", end="2025-07-31",
+            inputs=("900", "1000")),
+    ]  # fmt: skip
+    page, _token = check(client, csv_bytes(rows))
+    assert problems(page) == [(3, "comment", problems(page)[0][2])]
+    assert "differs from the baseline by more than half" in problems(page)[0][2]
+    rows[1][-1] = "New machines"
+    page, token = check(client, csv_bytes(rows))
+    assert counts(page)["New"] == 2 and not problems(page)
+    save(client, token)
+    with app.app_context():
+        follow_up = db.session.scalar(
+            select(Measurement).where(
+                Measurement.phase == Phase.FOLLOW_UP, Measurement.enterprise_id == kumasi
+            )
+        )
+        assert follow_up.warnings
+
+
+def test_a_second_save_of_the_same_upload_finds_it_saved(app, programme_world):
+    """A double click: the second request's view saw the file unsaved, the first then saved."""
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    _page, token = check(client, csv_bytes([row(accra, **FEBRUARY)]))
+    with app.test_request_context():
+        stored = db.session.scalar(
+            select(MeasurementImport).where(MeasurementImport.token == token)
+        )
+        user = db.session.get(User, stored.user_id)
+        first = imports.MeasurementFile(
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+        )
+        second = imports.MeasurementFile(
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+        )
+        list(first.run())
+        list(second.run())
+        assert first.report.saved and first.report.new == 1
+        assert second.report.saved_before and not second.report.saved
+    assert measurement_count(app) == 5
