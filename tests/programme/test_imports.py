@@ -56,13 +56,14 @@ def test_new_rows_are_previewed_then_saved_as_drafts_with_audit_rows(app, progra
         new = db.session.scalar(
             select(Measurement).where(Measurement.period_start == date(2025, 2, 1))
         )
-        assert (new.status, new.value, new.input_1, new.is_latest) == (Status.DRAFT, 3.0, 30, True)
+        # Imported figures are drafts: they enter programme results once submitted.
+        assert (new.status, new.value, new.input_1, new.is_latest) == (Status.DRAFT, 3.0, 30, False)
         old = db.session.scalar(
             select(Measurement).where(
                 Measurement.period_start == date(2025, 1, 1), Measurement.enterprise_id == accra
             )
         )
-        assert old.is_latest is False, "the later baseline is now the latest"
+        assert old.is_latest is True, "the submitted baseline still counts"
         audit = db.session.scalar(
             select(MeasurementAudit).where(MeasurementAudit.measurement_id == new.id)
         )
