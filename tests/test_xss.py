@@ -64,7 +64,7 @@ FIELDS = [
           (PLAN_PDF, SIGN_IN_PDF, CERTIFICATE_PDF)),
     Field("region", (("EnterpriseForm", "region"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
     Field("product", (("EnterpriseForm", "product"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
-    Field("cohort", (("EnterpriseForm", "cohort"),), (ENTERPRISE, "/programme"), payload=SHORT),
+    Field("cohort", (("EnterpriseForm", "cohort"),), (ENTERPRISE,), payload=SHORT),
     Field("person", (("PersonForm", "full_name"),),
           ("/enterprises/{enterprise}/people", "/enterprises/{enterprise}/eit", DAY, VERIFY),
           (SIGN_IN_PDF, CERTIFICATE_PDF, PLAN_PDF)),

@@ -109,3 +109,10 @@ def test_optional_filter_fields_are_not_marked_required(app, results_world):
     page = _client(app, results_world).get("/programme").get_data(True)
     sector = page.split('id="sector"', 1)[1].split(">", 1)[0]
     assert "required" not in sector and 'required="None"' not in page
+
+
+def test_a_typed_filter_comes_back_escaped(app, results_world):
+    page = (
+        _client(app, results_world).get('/programme?cohort="><script>x()</script>').get_data(True)
+    )
+    assert "<script>x()</script>" not in page and "&lt;script&gt;x()&lt;/script&gt;" in page
