@@ -1,5 +1,6 @@
 """Error pages in the user's language, JSON errors for the API, and nothing half-saved."""
 
+import html
 import sqlite3
 
 import sqlalchemy as sa
@@ -102,7 +103,7 @@ def test_an_unreachable_database_gives_a_503_in_the_users_language(
     visitor.set_cookie("session", client.get_cookie("session").value)
 
     response = visitor.get("/enterprises")
-    page = response.get_data(True)
+    page = html.unescape(response.get_data(True))  # "n'a" is written n&#39;a in the page
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert '<html lang="fr">' in page and "Aller au contenu" in page
