@@ -80,8 +80,9 @@ def _register_commands(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from score_app.auth.access import require_login
     from score_app.errors import register_error_handlers
-    from score_app.security import set_security_headers
+    from score_app.security import refuse_nul_characters, set_security_headers
 
+    app.before_request(refuse_nul_characters)
     app.before_request(require_login)
     app.after_request(set_security_headers)
     register_error_handlers(app)

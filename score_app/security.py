@@ -1,9 +1,10 @@
-"""The security headers of every response, and the per-request nonce that lets the inline SVG
-charts keep their own style sheet under a Content-Security-Policy without 'unsafe-inline'."""
+"""The security headers of every response, the per-request nonce that lets the inline SVG
+charts keep their own style sheet under a Content-Security-Policy without 'unsafe-inline', and
+the refusal of text no database column may hold."""
 
 import secrets
 
-from flask import current_app, g
+from flask import abort, current_app, g, request
 from markupsafe import Markup
 
 # Everything comes from this site; nothing may frame it, embed plugins, or post elsewhere.
@@ -34,3 +35,14 @@ def set_security_headers(response):
     if current_app.config["SCORE_HTTPS"]:
         response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
     return response
+
+
+def refuse_nul_characters() -> None:
+    """before_request: text with a NUL character is refused as not understood (400) before any
+    query sees it; PostgreSQL cannot store or even compare it. Uploaded files may hold any
+    bytes and are not looked at."""
+    fields = [*request.args.lists(), *request.form.lists()]
+    if any("\x00" in value for _name, values in fields for value in values):
+        abort(400)
+    if request.is_json and "\\u0000" in request.get_data(as_text=True):
+        abort(400)

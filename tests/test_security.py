@@ -114,3 +114,17 @@ def _page_templates() -> list:
 @pytest.mark.parametrize("path", _page_templates())
 def test_page_templates_have_no_inline_script_or_style(path):
     assert INLINE.findall(path.read_text()) == []
+
+
+def test_text_with_a_nul_character_is_refused_before_any_query(app, client_as):
+    api_client = client_as("admin")
+    page = api_client.get("/enterprises?q=%00")
+    assert page.status_code == 400
+    assert "could not be understood" in page.get_data(True)
+    form = api_client.post("/account", data={"full_name": "Ama\x00"})
+    assert form.status_code == 400
+    api = app.test_client().post(
+        "/api/v1/enterprises", data='{"name": "A\\u0000"}', content_type="application/json",
+        headers={"Authorization": "Bearer x"},
+    )  # fmt: skip
+    assert api.status_code == 400 and "error" in api.get_json()
