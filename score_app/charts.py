@@ -45,30 +45,37 @@ def _clean(svg: str, chart_id: str) -> Markup:
     return Markup(svg)
 
 
+def _settings(decimals: int) -> dict:
+    """What every chart shares: no script, a small size, values printed on it in the locale."""
+    return {
+        "style": _STYLE,
+        "js": (),
+        "disable_xml_declaration": True,
+        "width": 400,
+        "height": 200,
+        "show_legend": False,
+        "print_values": True,
+        "print_values_position": "top",
+        "show_y_labels": False,
+        "show_y_guides": False,
+        "margin_top": 28,
+        "margin_bottom": 8,
+        "value_formatter": lambda v: format_number(v, decimals),
+    }
+
+
 def trend_chart(labels: list[str], values: list[float], *, decimals: int, chart_id: str) -> Markup:
     """A line of an indicator's values over its periods, each point labelled with its value."""
     low, high = min(values), max(values)
     pad = (high - low) * 0.35 or abs(high) * 0.1 or 1
     chart = pygal.Line(
-        style=_STYLE,
-        js=(),
-        disable_xml_declaration=True,
-        width=400,
-        height=200,
-        show_legend=False,
-        print_values=True,
-        print_values_position="top",
-        show_y_labels=False,
-        show_y_guides=False,
+        **_settings(decimals),
         range=(low - pad, high + pad),
         dots_size=5,
-        margin_top=28,
-        margin_bottom=8,
         margin_left=40,
         margin_right=40,
         stroke_style={"width": 3},
         css=_css(chart_id),
-        value_formatter=lambda v: format_number(v, decimals),
         truncate_label=-1,
     )
     chart.x_labels = labels
@@ -100,21 +107,9 @@ def _before_after_svg(labels, values, decimals: int, chart_id: str, locale: str)
     """Drawn once for each set of values in each language: the key is everything the picture
     shows, so a new figure is a new drawing and nothing shown is ever out of date."""
     chart = pygal.Bar(
-        style=_STYLE,
-        js=(),
-        disable_xml_declaration=True,
-        width=400,
-        height=200,
-        show_legend=False,
-        print_values=True,
-        print_values_position="top",
-        show_y_labels=False,
-        show_y_guides=False,
+        **_settings(decimals),
         range=(0, max(values) * 1.25 or 1),
         css=_css(chart_id, colour_bars=True),
-        margin_top=28,
-        margin_bottom=8,
-        value_formatter=lambda v: format_number(v, decimals),
     )
     chart.x_labels = list(labels)
     chart.add("", list(values))
