@@ -622,12 +622,19 @@ def checklist_assessments(enterprise_id: int) -> list[ChecklistAssessment]:
     )
 
 
-def adopted_since_baseline(assessments: list[ChecklistAssessment]) -> list[str]:
-    """Items present at the latest follow-up that were assessed and absent at baseline."""
+def latest_assessments(
+    assessments: list[ChecklistAssessment],
+) -> tuple[ChecklistAssessment | None, ChecklistAssessment | None]:
+    """The latest baseline and the latest follow-up of assessments in date order."""
     baselines = [a for a in assessments if a.phase == Phase.BASELINE]
     follow_ups = [a for a in assessments if a.phase == Phase.FOLLOW_UP]
-    if not baselines or not follow_ups:
+    return (baselines[-1] if baselines else None, follow_ups[-1] if follow_ups else None)
+
+
+def adopted_since_baseline(assessments: list[ChecklistAssessment]) -> list[str]:
+    """Items present at the latest follow-up that were assessed and absent at baseline."""
+    before, after = latest_assessments(assessments)
+    if before is None or after is None:
         return []
-    before, after = baselines[-1], follow_ups[-1]
     absent_before = set(before.assessed_items) - set(before.present_items)
     return sorted(absent_before & set(after.present_items))

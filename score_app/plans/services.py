@@ -509,10 +509,7 @@ class ChecklistProgress:
 
 def checklist_progress(enterprise_id: int) -> ChecklistProgress:
     assessments = kpis.checklist_assessments(enterprise_id)
-    baselines = [a for a in assessments if a.phase == "baseline"]
-    follow_ups = [a for a in assessments if a.phase == "follow_up"]
-    before = baselines[-1] if baselines else None
-    after = follow_ups[-1] if follow_ups else None
+    before, after = kpis.latest_assessments(assessments)
     return ChecklistProgress(
         baseline_present=len(before.present_items) if before else None,
         baseline_assessed=len(before.assessed_items) if before else None,
