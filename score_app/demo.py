@@ -432,9 +432,13 @@ def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:
             figures = _core_inputs(index, enterprise.workers_total, step)
             for measurement in _save_month(enterer, enterprise, phase, period, figures):
                 if step < follow_ups:  # the latest follow-up stays a draft
-                    kpi_services.submit_measurement(enterer, measurement)
+                    kpi_services.submit_measurement(
+                        enterer, measurement, seen_version=measurement.version
+                    )
                 if step < follow_ups - 1 or (step == 0 and follow_ups == 1):
-                    kpi_services.verify_measurement(verifier, measurement)
+                    kpi_services.verify_measurement(
+                        verifier, measurement, seen_version=measurement.version
+                    )
         present = 2 + index % 4
         kpi_services.record_checklist(
             enterer, enterprise, phase=Phase.BASELINE, assessed_on=_month(year, month)[1],
@@ -600,4 +604,6 @@ def _load_plans(ids: dict[str, int], users: dict) -> None:
             }  # fmt: skip
             saved = plan_services.add_action(user, plan, fields, locale)
             if status == "verified":
-                plan_services.verify_action(users["trainer@example.org"], saved)
+                plan_services.verify_action(
+                    users["trainer@example.org"], saved, seen_version=saved.version
+                )

@@ -1,4 +1,7 @@
-"""Bad input raised by services, and the error pages and JSON errors the app answers with."""
+"""Bad input and edit conflicts raised by services, and the error pages and JSON errors the app
+answers with."""
+
+import functools
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -6,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, ServiceUnavailable
 
 from score_app.extensions import db, login_manager
@@ -24,6 +28,35 @@ class InvalidInput(Exception):
     def renamed(self, **names: str) -> "InvalidInput":
         """The same messages with some fields renamed, for a form that calls them otherwise."""
         return InvalidInput({names.get(field, field): msg for field, msg in self.errors.items()})
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this user opened it; nothing of this save is kept.
+
+    Versioned records (`version_id_col`) count their saves. A form carries the version its user
+    saw; a save from an older version is refused, so one user never silently overwrites
+    another, and the page shows both versions so the user can decide."""
+
+
+def check_version(record, seen_version: int | None) -> None:
+    """Refuse a change made on another version of the record than the stored one (or on none)."""
+    if seen_version != record.version:
+        raise EditConflict
+
+
+def first_save_wins(service):
+    """Two saves of one record at the same moment: the one whose UPDATE finds the version it
+    read changed (SQLAlchemy's StaleDataError) is refused like any other edit conflict."""
+
+    @functools.wraps(service)
+    def refusing_stale_saves(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except StaleDataError as error:
+            db.session.rollback()
+            raise EditConflict from error
+
+    return refusing_stale_saves
 
 
 class ExplainedRefusal(Forbidden):

@@ -1,9 +1,18 @@
-"""The base of every form: WTForms' built-in messages translated from the app's own catalogue."""
+"""The base of every form: WTForms' built-in messages translated from the app's own catalogue,
+and what a form shows when someone else saved the record first."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import request
 from flask_babel import get_translations, lazy_ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
+
+from score_app.i18n import format_day
 
 # WTForms' own messages that our forms can show, listed so every supported language has them.
 WTFORMS_MESSAGES = (
@@ -57,3 +66,60 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _CatalogueTranslations()
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One field of a record two users changed: the stored text and the user's own."""
+
+    label: str
+    theirs: str
+    yours: str
+
+    @property
+    def differs(self) -> bool:
+        return self.theirs.strip() != self.yours.strip()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A refused save (errors.EditConflict): who saved the stored version and when, and both
+    versions field by field. The form keeps what the user typed and now carries the stored
+    version, so saving again replaces it knowingly."""
+
+    saved_by: object  # the User, or None when the account is gone
+    saved_at: datetime
+    rows: list[ConflictRow]
+
+
+def _shown(field) -> str:
+    """A field's value as the user reads it: a choice's label, a date in their language."""
+    if isinstance(field, SelectField):
+        labels = {choice.value: str(choice.label) for choice in field.choices}
+        return labels.get(field.data, field.data or "")
+    if isinstance(field, DateField) and field.data:
+        return format_day(field.data)
+    return field._value()
+
+
+def conflict_rows(stored: FlaskForm, typed: FlaskForm) -> list[ConflictRow]:
+    """Every field of two copies of one form: the stored record's and the user's."""
+    return [
+        ConflictRow(str(field.label.text), _shown(field), _shown(typed[field.name]))
+        for field in stored
+        if field.name != "csrf_token"
+    ]
+
+
+def changed_elsewhere() -> str:
+    """The message of a button whose record someone else changed since the page was made."""
+    return _(
+        "Someone else changed this after you opened the page, so nothing was done. "
+        "Check what it says now and try again."
+    )
+
+
+def seen_version() -> int | None:
+    """The version of the record the user's page was made from: the `version` hidden field that
+    every form changing a versioned record carries (the `version_field` macro)."""
+    return request.form.get("version", type=int)

@@ -3,6 +3,7 @@ emptied after every test, a client per role, and factories for test data."""
 
 import itertools
 import os
+import re
 from datetime import date
 
 import flask_migrate
@@ -179,6 +180,24 @@ def sign_in(client, user, password=PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, "sign-in failed"
     return client
+
+
+VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')
+
+
+def seen_version(client, page: str) -> str:
+    """The version of a record that its page's forms send back, read off the page."""
+    response = client.get(page)
+    match = VERSION_FIELD.search(response.get_data(as_text=True))
+    assert match, f"{page} ({response.status_code}) has no version field"
+    return match.group(1)
+
+
+def post_seen(client, url: str, data: dict | None = None, **kwargs):
+    """Post a form of a versioned record as a browser does, with the version its page shows:
+    the edit page for `.../edit`, else the record's own page (`/actions/1/move` -> `/actions/1`)."""
+    page = url if url.endswith("/edit") else url.rsplit("/", 1)[0]
+    return client.post(url, data={"version": seen_version(client, page), **(data or {})}, **kwargs)
 
 
 @pytest.fixture

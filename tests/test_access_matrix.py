@@ -181,7 +181,8 @@ PAGES = [
     Row("GET", "/measurements/{measurement}", signed_in(200)),
     Row("GET", "/measurements/{other_measurement}", {**signed_in(404), "admin": 200}),
     Row("GET", "/measurements/{measurement}/edit", ENTERS_FIGURES),
-    Row("POST", "/measurements/{measurement}/edit", enters_figures(422), EMPTY),
+    # Without the version the form was made from, the save cannot rule out someone else's.
+    Row("POST", "/measurements/{measurement}/edit", enters_figures(409), EMPTY),
     Row("GET", "/measurements/{other_measurement}/edit", {**signed_in(404), "admin": 200}),
     Row("POST", "/measurements/{measurement}/submit", enters_figures(302)),
     Row(

@@ -27,7 +27,7 @@ from score_app.forms import Form
 from score_app.kpis.models import Measurement
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.training.models import Certificate, Visit, Workshop
-from tests.conftest import sign_in
+from tests.conftest import post_seen, sign_in
 from tests.plans.conftest import action_fields, png_bytes
 
 PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)><b>bold</b>'
@@ -226,7 +226,7 @@ def _measurement(app, client, enterprise) -> int:
             .where(Measurement.enterprise_id == enterprise)
             .order_by(Measurement.id)
         ).all()
-    _posted(client.post(f"/measurements/{ids[1]}/delete", data={"reason": _value("reason")}))
+    _posted(post_seen(client, f"/measurements/{ids[1]}/delete", data={"reason": _value("reason")}))
     return ids[0]
 
 

@@ -69,6 +69,9 @@ class Measurement(db.Model):
     verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts the saves; a save based on an older version is refused (see errors.EditConflict).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    __mapper_args__ = {"version_id_col": version}
 
     enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
     entered_by: Mapped["User | None"] = relationship(foreign_keys=[entered_by_id])  # noqa: F821

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_day
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
@@ -326,9 +326,18 @@ def check_editable(measurement: Measurement) -> None:
         )
 
 
+@first_save_wins
 def update_measurement(
-    user: User, measurement: Measurement, inputs: dict, comment: str, locale: str = "en"
+    user: User,
+    measurement: Measurement,
+    inputs: dict,
+    comment: str,
+    locale: str = "en",
+    *,
+    seen_version: int | None,
 ) -> Measurement:
+    """New inputs for one measurement, refused if someone saved it since `seen_version`."""
+    check_version(measurement, seen_version)
     check_editable(measurement)
     checked = check_measurement(
         measurement.enterprise,
@@ -347,6 +356,7 @@ def update_measurement(
     return measurement
 
 
+@first_save_wins
 def save_period(
     user: User,
     enterprise: Enterprise,
@@ -442,14 +452,19 @@ def _change_status(user, measurement, new_status, action, reason="") -> None:
     db.session.commit()
 
 
-def submit_measurement(user: User, measurement: Measurement) -> None:
+@first_save_wins
+def submit_measurement(user: User, measurement: Measurement, *, seen_version: int | None) -> None:
+    check_version(measurement, seen_version)
     if measurement.status != Status.DRAFT:
         raise InvalidInput({"status": _("Only a draft can be submitted.")})
     _change_status(user, measurement, Status.SUBMITTED, AuditAction.SUBMIT)
 
 
-def verify_measurement(user: User, measurement: Measurement) -> None:
-    """Lock a submitted figure; whoever last entered it cannot be the one who verifies it."""
+@first_save_wins
+def verify_measurement(user: User, measurement: Measurement, *, seen_version: int | None) -> None:
+    """Lock a submitted figure; whoever last entered it cannot be the one who verifies it, and
+    only the version the verifier saw is verified."""
+    check_version(measurement, seen_version)
     if measurement.status != Status.SUBMITTED:
         raise InvalidInput({"status": _("Only a submitted measurement can be verified.")})
     if measurement.entered_by_id == user.id:
@@ -460,7 +475,11 @@ def verify_measurement(user: User, measurement: Measurement) -> None:
     _change_status(user, measurement, Status.VERIFIED, AuditAction.VERIFY)
 
 
-def reopen_measurement(user: User, measurement: Measurement, reason: str) -> None:
+@first_save_wins
+def reopen_measurement(
+    user: User, measurement: Measurement, reason: str, *, seen_version: int | None
+) -> None:
+    check_version(measurement, seen_version)
     if measurement.status != Status.VERIFIED:
         raise InvalidInput({"status": _("Only a verified measurement can be reopened.")})
     if not reason.strip():
@@ -469,7 +488,11 @@ def reopen_measurement(user: User, measurement: Measurement, reason: str) -> Non
     _change_status(user, measurement, Status.DRAFT, AuditAction.REOPEN, reason.strip())
 
 
-def delete_measurement(user: User, measurement: Measurement, reason: str) -> None:
+@first_save_wins
+def delete_measurement(
+    user: User, measurement: Measurement, reason: str, *, seen_version: int | None
+) -> None:
+    check_version(measurement, seen_version)
     check_editable(measurement)
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the measurement is deleted.")})

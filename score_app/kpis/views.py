@@ -13,9 +13,10 @@ from score_app.auth import policy
 from score_app.catalog.services import get_catalogue
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, show_on_form
+from score_app.errors import EditConflict, InvalidInput, show_on_form
 from score_app.extensions import db
-from score_app.i18n import current_locale_code
+from score_app.forms import Conflict, ConflictRow, changed_elsewhere, seen_version
+from score_app.i18n import current_locale_code, format_exact
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.kpis.forms import (
@@ -98,6 +99,8 @@ def enter_period(enterprise_id: int):
                 saved = services.save_period(current_user, enterprise, **fields)
             except InvalidInput as error:
                 errors = error.errors
+            except EditConflict:  # another save of this period's figures at the same moment
+                errors = {"entries": changed_elsewhere()}
             else:
                 flash(
                     ngettext(
@@ -179,26 +182,46 @@ def edit_measurement(measurement_id: int):
     measurement = _measurement_or_404(measurement_id)
     policy.require(current_user, policy.MEASUREMENT_ENTER)
     form = CommentForm(data={"comment": measurement.comment})
-    errors = {}
+    errors, conflict = {}, None
     if form.validate_on_submit():
         inputs = {
             spec.name: request.form.get(spec.name, "") for spec in measurement.definition.inputs
         }
         try:
             services.update_measurement(
-                current_user, measurement, inputs, form.comment.data or "", current_locale_code()
-            )
+                current_user, measurement, inputs, form.comment.data or "", current_locale_code(),
+                seen_version=seen_version(),
+            )  # fmt: skip
         except InvalidInput as error:
             db.session.rollback()
             errors = error.errors
             show_on_form(form, InvalidInput({k: v for k, v in errors.items() if k == "comment"}))
+        except EditConflict:
+            conflict = _conflict(measurement, inputs, form.comment.data or "")
         else:
             flash(_("The measurement is saved."), "success")
             return redirect(url_for("kpis.view_measurement", measurement_id=measurement.id))
     values = request.form if request.method == "POST" else measurement.inputs
     return render_template(
-        "kpis/edit.html", measurement=measurement, form=form, values=values, errors=errors
-    ), (422 if errors else 200)
+        "kpis/edit.html",
+        measurement=measurement,
+        form=form,
+        values=values,
+        errors=errors,
+        conflict=conflict,
+    ), (409 if conflict else 422 if errors else 200)
+
+
+def _conflict(measurement: Measurement, inputs: dict, comment: str) -> Conflict:
+    """The stored measurement beside what the user typed, after a refused save."""
+    db.session.rollback()  # reloads the stored version
+    changes = services.history(measurement.id)
+    rows = [
+        ConflictRow(spec.label, format_exact(measurement.inputs[spec.name]), inputs[spec.name])
+        for spec in measurement.definition.inputs
+    ]
+    rows.append(ConflictRow(_("Comment"), measurement.comment, comment.strip()))
+    return Conflict(changes[-1].user if changes else None, measurement.updated_at, rows)
 
 
 def _workflow(measurement_id: int, action: str, permission: str, needs_reason: bool = False):
@@ -209,13 +232,14 @@ def _workflow(measurement_id: int, action: str, permission: str, needs_reason: b
         if needs_reason and not form.validate():
             raise InvalidInput({"reason": _("Give a reason.")})
         step = getattr(services, f"{action}_measurement")
-        if needs_reason:
-            step(current_user, measurement, form.reason.data)
-        else:
-            step(current_user, measurement)
+        reason = (form.reason.data,) if needs_reason else ()
+        step(current_user, measurement, *reason, seen_version=seen_version())
     except InvalidInput as error:
         db.session.rollback()
         flash(" ".join(error.errors.values()), "error")
+        return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
+    except EditConflict:
+        flash(changed_elsewhere(), "error")
         return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
     if action == "delete":
         flash(_("The measurement is deleted; its history is kept."), "success")

@@ -8,7 +8,7 @@ starts, so an amount never changes meaning.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import db, utcnow, value_enum
@@ -100,9 +100,14 @@ class PlanAction(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Counts the saves; a save based on an older version is refused (see errors.EditConflict).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    __mapper_args__ = {"version_id_col": version}
 
     plan: Mapped[ImprovementPlan] = relationship(back_populates="actions")
     verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])  # noqa: F821
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
     photos: Mapped[list["ActionPhoto"]] = relationship(
         back_populates="plan_action", cascade="all, delete-orphan", order_by="ActionPhoto.id"
     )

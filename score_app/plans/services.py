@@ -16,7 +16,7 @@ from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
 from score_app.kpis import services as kpis
@@ -103,7 +103,7 @@ def start_plan(
         db.session.execute(
             update(PlanAction)
             .where(PlanAction.plan_id == current.id, PlanAction.status.in_(OPEN_STATUSES))
-            .values(plan_id=plan.id)
+            .values(plan_id=plan.id, version=PlanAction.version + 1)
         )
     db.session.commit()
     return plan
@@ -246,6 +246,13 @@ def _apply(action: PlanAction, checked: ActionFields) -> None:
     _set_status(action, checked.status)
 
 
+def _changed_by(user: User, action: PlanAction, seen_version: int | None) -> None:
+    """A change to an action, refused when someone saved it after `seen_version`."""
+    check_version(action, seen_version)
+    _editable_plan(action.plan)
+    action.updated_by_id = user.id
+
+
 def _set_status(action: PlanAction, status: ActionStatus) -> None:
     """Move an action; the day it was done is kept while it stays done."""
     if status == ActionStatus.DONE and action.done_on is None:
@@ -260,17 +267,20 @@ def _set_status(action: PlanAction, status: ActionStatus) -> None:
 def add_action(user: User, plan: ImprovementPlan, fields: dict, locale: str = "en") -> PlanAction:
     _editable_plan(plan)
     checked = check_action(plan, fields, locale)
-    action = PlanAction(plan_id=plan.id, created_by_id=user.id, done_on=None)
+    action = PlanAction(plan_id=plan.id, created_by_id=user.id, updated_by_id=user.id, done_on=None)
     _apply(action, checked)
     db.session.add(action)
     db.session.commit()
     return action
 
 
-def update_action(user: User, action: PlanAction, fields: dict, locale: str = "en") -> PlanAction:
+@first_save_wins
+def update_action(
+    user: User, action: PlanAction, fields: dict, locale: str = "en", *, seen_version: int | None
+) -> PlanAction:
     """New content for an action. A verified action that changes must be verified again; saved
     unchanged, it stays verified."""
-    _editable_plan(action.plan)
+    _changed_by(user, action, seen_version)
     checked = check_action(action.plan, fields, locale)
     unchanged = all(
         getattr(action, name) == value for name, value in vars(checked).items() if name != "status"
@@ -281,9 +291,10 @@ def update_action(user: User, action: PlanAction, fields: dict, locale: str = "e
     return action
 
 
-def move_action(user: User, action: PlanAction, status: str) -> None:
+@first_save_wins
+def move_action(user: User, action: PlanAction, status: str, *, seen_version: int | None) -> None:
     """The quick buttons: start, mark done, or back to planned."""
-    _editable_plan(action.plan)
+    _changed_by(user, action, seen_version)
     try:
         new_status = ActionStatus(status)
     except ValueError:
@@ -294,9 +305,11 @@ def move_action(user: User, action: PlanAction, status: str) -> None:
     db.session.commit()
 
 
-def verify_action(user: User, action: PlanAction) -> None:
-    """A trainer, programme staff or an admin confirms on the shop floor that it was done."""
-    _editable_plan(action.plan)
+@first_save_wins
+def verify_action(user: User, action: PlanAction, *, seen_version: int | None) -> None:
+    """A trainer, programme staff or an admin confirms on the shop floor that it was done, as
+    they saw it."""
+    _changed_by(user, action, seen_version)
     if action.status != ActionStatus.DONE:
         raise InvalidInput({"status": _("Only an action that is done can be verified.")})
     action.status = ActionStatus.VERIFIED
@@ -304,7 +317,11 @@ def verify_action(user: User, action: PlanAction) -> None:
     db.session.commit()
 
 
-def delete_action(user: User, action: PlanAction, upload_dir: Path) -> None:
+@first_save_wins
+def delete_action(
+    user: User, action: PlanAction, upload_dir: Path, *, seen_version: int | None
+) -> None:
+    check_version(action, seen_version)
     _editable_plan(action.plan)
     names = [photo.stored_name for photo in action.photos]
     db.session.delete(action)

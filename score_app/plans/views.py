@@ -25,9 +25,15 @@ from score_app.auth.access import safe_next
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, show_on_form
+from score_app.errors import EditConflict, InvalidInput, show_on_form
 from score_app.extensions import db
-from score_app.forms import as_choices
+from score_app.forms import (
+    Conflict,
+    as_choices,
+    changed_elsewhere,
+    conflict_rows,
+    seen_version,
+)
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     current_locale_code,
@@ -185,26 +191,30 @@ def start_plan(enterprise_id: int):
     )
 
 
-def _action_form(plan: ImprovementPlan, action: PlanAction | None) -> ActionForm:
-    data = None
-    if action is not None:
-        data = {
-            "problem": action.problem,
-            "root_cause": action.root_cause,
-            "action": action.action,
-            "responsible": action.responsible,
-            "start_date": action.start_date,
-            "due_date": action.due_date,
-            "status": (
-                ActionStatus.DONE if action.status == ActionStatus.VERIFIED else action.status
-            ).value,
-            "module_slug": action.module_slug,
-            "indicator": action.indicator,
-            "target_value": format_exact(action.target_value),
-            "estimated_cost": money_exact(action.estimated_cost_minor, plan.currency),
-            "realised_savings": money_exact(action.realised_savings_minor, plan.currency),
-        }
-    form = ActionForm(data=data if request.method == "GET" else None)
+def _stored_fields(plan: ImprovementPlan, action: PlanAction) -> dict:
+    """An action as its form shows it."""
+    return {
+        "problem": action.problem,
+        "root_cause": action.root_cause,
+        "action": action.action,
+        "responsible": action.responsible,
+        "start_date": action.start_date,
+        "due_date": action.due_date,
+        "status": (
+            ActionStatus.DONE if action.status == ActionStatus.VERIFIED else action.status
+        ).value,
+        "module_slug": action.module_slug,
+        "indicator": action.indicator,
+        "target_value": format_exact(action.target_value),
+        "estimated_cost": money_exact(action.estimated_cost_minor, plan.currency),
+        "realised_savings": money_exact(action.realised_savings_minor, plan.currency),
+    }
+
+
+def _action_form(data: dict | None = None) -> ActionForm:
+    """The action form with its choices: showing `data` (a stored action) when given, else what
+    the request posted."""
+    form = ActionForm(formdata=None, data=data) if data is not None else ActionForm()
     form.status.choices = as_choices(
         (status.value, ACTION_STATUS_LABELS[status]) for status in services.EDITABLE_STATUSES
     )
@@ -222,8 +232,9 @@ def _action_fields(form: ActionForm) -> dict:
 
 
 def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanAction | None):
-    form = _action_form(plan, action)
-    status = 200
+    shows_stored = action is not None and request.method == "GET"
+    form = _action_form(_stored_fields(plan, action) if shows_stored else None)
+    conflict = None
     if form.validate_on_submit():
         try:
             if action is None:
@@ -233,27 +244,36 @@ def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanActi
             else:
                 was_verified = action.status == ActionStatus.VERIFIED
                 services.update_action(
-                    current_user, action, _action_fields(form), current_locale_code()
-                )
-                if was_verified:
+                    current_user, action, _action_fields(form), current_locale_code(),
+                    seen_version=seen_version(),
+                )  # fmt: skip
+                if was_verified and action.status != ActionStatus.VERIFIED:
                     flash(_("The action changed, so it needs to be verified again."), "info")
         except InvalidInput as error:
             db.session.rollback()
             show_on_form(form, error)
+        except EditConflict:
+            conflict = _conflict(plan, action, form)
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("plans.view_action", action_id=action.id))
-    if form.errors:
-        status = 422
     return render_template(
         "plans/action_form.html",
         enterprise=enterprise,
         plan=plan,
         action=action,
         form=form,
+        conflict=conflict,
         people=[p.full_name for p in enterprise.people],
         currency=plan.currency,
-    ), status
+    ), (409 if conflict else 422 if form.errors else 200)
+
+
+def _conflict(plan: ImprovementPlan, action: PlanAction, typed: ActionForm) -> Conflict:
+    """The stored action beside what the user typed, after a refused save."""
+    db.session.rollback()  # reloads the stored version
+    stored = _action_form(_stored_fields(plan, action))
+    return Conflict(action.updated_by, action.updated_at, conflict_rows(stored, typed))
 
 
 @bp.route("/enterprises/<int:enterprise_id>/plan/actions/new", methods=["GET", "POST"])
@@ -313,12 +333,14 @@ def edit_action(action_id: int):
     return _save_action(action.plan.enterprise, action.plan, action)
 
 
-def _after_step(action_id: int, step, *args, message: str):
+def _after_step(action_id: int, step, *args, message: str, **options):
     try:
-        step(*args)
+        step(*args, **options)
     except InvalidInput as error:
         db.session.rollback()
         flash(" ".join(error.errors.values()), "error")
+    except EditConflict:
+        flash(changed_elsewhere(), "error")
     else:
         flash(message, "success")
     back = safe_next(request.form.get("next"))
@@ -337,6 +359,7 @@ def move_action(action_id: int):
         current_user,
         action,
         status,
+        seen_version=seen_version(),
         message=_("The action is now %(status)s.", status=label),
     )
 
@@ -350,6 +373,7 @@ def verify_action(action_id: int):
         services.verify_action,
         current_user,
         action,
+        seen_version=seen_version(),
         message=_("The action is verified."),
     )
 
@@ -360,10 +384,13 @@ def delete_action(action_id: int):
     policy.require(current_user, policy.PLAN_EDIT)
     enterprise_id = action.plan.enterprise_id
     try:
-        services.delete_action(current_user, action, _upload_dir())
+        services.delete_action(current_user, action, _upload_dir(), seen_version=seen_version())
     except InvalidInput as error:
         db.session.rollback()
         flash(" ".join(error.errors.values()), "error")
+        return redirect(url_for("plans.view_action", action_id=action_id))
+    except EditConflict:
+        flash(changed_elsewhere(), "error")
         return redirect(url_for("plans.view_action", action_id=action_id))
     flash(_("The action is deleted."), "success")
     return redirect(url_for("plans.view_plan", enterprise_id=enterprise_id))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from score_app.auth import policy
@@ -98,6 +99,7 @@ class Report:
     sample: list[SampleRow] = field(default_factory=list)
     saved: bool = False
     saved_before: bool = False  # another request saved this upload first
+    changed_meanwhile: bool = False  # someone saved one of its figures during the save
 
     @property
     def bad(self) -> int:
@@ -350,6 +352,10 @@ class MeasurementFile:
             yield from self._read()
             if self.save:
                 self._finish()
+        except StaleDataError:
+            # A figure the file changes was saved by someone else after this pass read it.
+            db.session.rollback()
+            self.report.changed_meanwhile = True
         except BaseException:
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
             db.session.rollback()

@@ -4,9 +4,14 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from score_app.auth.models import User
+from score_app.errors import EditConflict
 from score_app.extensions import db
+from score_app.kpis import services
 from score_app.kpis.models import Measurement, MeasurementAudit
+from tests.conftest import VERSION_FIELD, post_seen, seen_version
 from tests.kpis.conftest import period_form
 
 
@@ -42,8 +47,8 @@ def _audit(app, measurement_id):
 
 def test_owner_submits_and_trainer_verifies(app, figures_world, draft):
     clients = figures_world["clients"]
-    clients["owner"].post(f"/measurements/{draft}/submit")
-    clients["trainer"].post(f"/measurements/{draft}/verify")
+    post_seen(clients["owner"], f"/measurements/{draft}/submit")
+    post_seen(clients["trainer"], f"/measurements/{draft}/verify")
     assert _state(app, draft) == ("verified", 3.0)
 
 
@@ -55,56 +60,62 @@ def test_nobody_verifies_their_own_figures(app, figures_world):
     )
     with app.app_context():
         measurement_id = db.session.scalar(select(Measurement.id))
-    trainer.post(f"/measurements/{measurement_id}/submit")
-    page = trainer.post(f"/measurements/{measurement_id}/verify", follow_redirects=True).get_data(
-        True
-    )
+    post_seen(trainer, f"/measurements/{measurement_id}/submit")
+    page = post_seen(
+        trainer, f"/measurements/{measurement_id}/verify", follow_redirects=True
+    ).get_data(True)
     assert "Someone other than the person who entered the figures must verify them." in page
     assert _state(app, measurement_id)[0] == "submitted"
 
 
 def test_a_draft_cannot_be_verified_and_owners_cannot_verify(app, figures_world, draft):
-    figures_world["clients"]["trainer"].post(f"/measurements/{draft}/verify")
+    post_seen(figures_world["clients"]["trainer"], f"/measurements/{draft}/verify")
     assert _state(app, draft)[0] == "draft"
-    figures_world["clients"]["owner"].post(f"/measurements/{draft}/submit")
+    post_seen(figures_world["clients"]["owner"], f"/measurements/{draft}/submit")
     assert (
-        figures_world["clients"]["owner"].post(f"/measurements/{draft}/verify").status_code == 403
+        post_seen(figures_world["clients"]["owner"], f"/measurements/{draft}/verify").status_code
+        == 403
     )
 
 
 def test_verified_is_locked_until_staff_reopen_with_a_reason(app, figures_world, draft):
     clients = figures_world["clients"]
-    clients["owner"].post(f"/measurements/{draft}/submit")
-    clients["staff"].post(f"/measurements/{draft}/verify")
-    edit = clients["owner"].post(
-        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    post_seen(clients["owner"], f"/measurements/{draft}/submit")
+    post_seen(clients["staff"], f"/measurements/{draft}/verify")
+    edit = post_seen(
+        clients["owner"],
+        f"/measurements/{draft}/edit",
+        data={"defective_units": "30", "inspected_units": "1500"},
     )
     assert "A verified measurement is locked" in edit.get_data(True)
     assert _state(app, draft) == ("verified", 3.0)
-    assert (
-        clients["trainer"].post(f"/measurements/{draft}/reopen", data={"reason": "x"}).status_code
-        == 403
-    )
-    clients["staff"].post(f"/measurements/{draft}/reopen", data={"reason": ""})
+    refused = clients["trainer"].post(f"/measurements/{draft}/reopen", data={"reason": "x"})
+    assert refused.status_code == 403
+    post_seen(clients["staff"], f"/measurements/{draft}/reopen", data={"reason": ""})
     assert _state(app, draft)[0] == "verified"
-    clients["staff"].post(
-        f"/measurements/{draft}/reopen", data={"reason": "Inspection count was wrong"}
+    post_seen(
+        clients["staff"],
+        f"/measurements/{draft}/reopen",
+        data={"reason": "Inspection count was wrong"},
     )
     assert _state(app, draft)[0] == "draft"
-    clients["owner"].post(
-        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    post_seen(
+        clients["owner"],
+        f"/measurements/{draft}/edit",
+        data={"defective_units": "30", "inspected_units": "1500"},
     )
     assert _state(app, draft) == ("draft", 2.0)
 
 
 def test_every_change_is_in_the_audit_trail_and_the_history_page(app, figures_world, draft):
     clients = figures_world["clients"]
-    clients["owner"].post(
+    post_seen(
+        clients["owner"],
         f"/measurements/{draft}/edit",
         data={"defective_units": "30", "inspected_units": "1500", "comment": "Recounted"},
     )
-    clients["owner"].post(f"/measurements/{draft}/submit")
-    clients["trainer"].post(f"/measurements/{draft}/verify")
+    post_seen(clients["owner"], f"/measurements/{draft}/submit")
+    post_seen(clients["trainer"], f"/measurements/{draft}/verify")
     assert _audit(app, draft) == [
         ("create", None, 3.0, None, "draft", ""),
         ("edit", 3.0, 2.0, "draft", "draft", "Recounted"),
@@ -117,9 +128,9 @@ def test_every_change_is_in_the_audit_trail_and_the_history_page(app, figures_wo
 
 def test_deleting_needs_a_reason_and_keeps_the_history(app, figures_world, draft):
     owner = figures_world["clients"]["owner"]
-    owner.post(f"/measurements/{draft}/delete", data={"reason": ""})
+    post_seen(owner, f"/measurements/{draft}/delete", data={"reason": ""})
     assert _state(app, draft) is not None
-    owner.post(f"/measurements/{draft}/delete", data={"reason": "Entered twice"})
+    post_seen(owner, f"/measurements/{draft}/delete", data={"reason": "Entered twice"})
     assert _state(app, draft) is None
     assert _audit(app, draft)[-1] == ("delete", 3.0, None, "draft", None, "Entered twice")
     page = figures_world["clients"]["staff"].get(
@@ -176,9 +187,11 @@ def test_programme_staff_do_not_see_figures_without_the_enterprises_consent(
 
 def test_editing_a_submitted_figure_sends_it_back_to_draft(app, figures_world, draft):
     owner = figures_world["clients"]["owner"]
-    owner.post(f"/measurements/{draft}/submit")
-    owner.post(
-        f"/measurements/{draft}/edit", data={"defective_units": "30", "inspected_units": "1500"}
+    post_seen(owner, f"/measurements/{draft}/submit")
+    post_seen(
+        owner,
+        f"/measurements/{draft}/edit",
+        data={"defective_units": "30", "inspected_units": "1500"},
     )
     assert _state(app, draft) == ("draft", 2.0)
 
@@ -213,7 +226,7 @@ def test_new_figures_through_the_period_form_also_send_a_submitted_one_back_to_d
     app, figures_world, draft
 ):
     owner = figures_world["clients"]["owner"]
-    owner.post(f"/measurements/{draft}/submit")
+    post_seen(owner, f"/measurements/{draft}/submit")
     owner.post(
         f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
         data=period_form(defect_rate={"defective_units": "30", "inspected_units": "1500"}),
@@ -247,18 +260,82 @@ def test_every_write_keeps_the_latest_reported_measurement_of_each_phase_marked(
     assert [latest for *_r, latest in _latest(app)] == [False, False, False]
     jan, apr, jul = (_id_of(app, date(2025, month, 1)) for month in (1, 4, 7))
     for measurement_id in (jan, apr):
-        owner.post(f"/measurements/{measurement_id}/submit")
+        post_seen(owner, f"/measurements/{measurement_id}/submit")
     assert _latest(app) == [
         ("baseline", "2025-01-01", True),
         ("follow_up", "2025-04-01", True),
         ("follow_up", "2025-07-01", False),
     ]
-    owner.post(f"/measurements/{jul}/submit")
+    post_seen(owner, f"/measurements/{jul}/submit")
     assert [latest for *_r, latest in _latest(app)] == [True, False, True]
-    owner.post(
+    post_seen(
+        owner,
         f"/measurements/{jul}/edit",
         data={"defective_units": "30", "inspected_units": "1500", "comment": "Recounted"},
     )  # an edit sends it back to draft
     assert [latest for *_r, latest in _latest(app)] == [True, True, False]
-    owner.post(f"/measurements/{apr}/delete", data={"reason": "Entered twice"})
+    post_seen(owner, f"/measurements/{apr}/delete", data={"reason": "Entered twice"})
     assert _latest(app) == [("baseline", "2025-01-01", True), ("follow_up", "2025-07-01", False)]
+
+
+def _edit(client, measurement_id, version, defective, comment=""):
+    return client.post(
+        f"/measurements/{measurement_id}/edit",
+        data={"version": version, "defective_units": defective, "inspected_units": "1500",
+              "comment": comment},
+    )  # fmt: skip
+
+
+def test_a_save_from_an_older_page_is_refused_showing_both_versions(app, figures_world, draft):
+    owner, trainer = figures_world["clients"]["owner"], figures_world["clients"]["trainer"]
+    page = f"/measurements/{draft}/edit"
+    owners_version = seen_version(owner, page)
+    assert _edit(trainer, draft, seen_version(trainer, page), "30", "Recounted").status_code == 302
+
+    refused = _edit(owner, draft, owners_version, "60", "Night shift included")
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Someone else changed this while you were editing it" in html
+    assert figures_world["users"]["trainer"].full_name in html
+    assert "Recounted" in html and "Night shift included" in html  # theirs and mine
+    assert 'name="defective_units" value="60"' in html  # what the owner typed is kept
+    assert _state(app, draft) == ("draft", 2.0)  # the trainer's figures stand
+
+    # Saving again from the conflict page replaces them knowingly.
+    again = _edit(owner, draft, VERSION_FIELD.search(html).group(1), "60", "Night shift included")
+    assert again.status_code == 302
+    assert _state(app, draft) == ("draft", 4.0)
+    assert [row[0] for row in _audit(app, draft)] == ["create", "edit", "edit"]
+
+
+def test_verifying_figures_changed_since_the_page_was_opened_is_refused(app, figures_world, draft):
+    owner, trainer = figures_world["clients"]["owner"], figures_world["clients"]["trainer"]
+    post_seen(owner, f"/measurements/{draft}/submit")
+    verifiers_version = seen_version(trainer, f"/measurements/{draft}")
+    post_seen(owner, f"/measurements/{draft}/edit", data={"defective_units": "90",
+                                                          "inspected_units": "1500"})  # fmt: skip
+    post_seen(owner, f"/measurements/{draft}/submit")
+
+    refused = trainer.post(
+        f"/measurements/{draft}/verify", data={"version": verifiers_version}, follow_redirects=True
+    )
+    assert "Someone else changed this after you opened the page" in refused.get_data(True)
+    assert _state(app, draft) == ("submitted", 6.0)  # not verified unseen
+
+
+def test_two_saves_at_the_same_moment_keep_the_first(app, figures_world, draft):
+    """Both read version 1; the later UPDATE finds the version changed and is refused whole."""
+    with app.app_context():
+        mine = db.session.get(Measurement, draft)  # read before the other save commits
+        with Session(db.engine) as other:
+            theirs = other.get(Measurement, draft)
+            theirs.input_1, theirs.value = 30, 2.0
+            other.commit()
+        owner = db.session.get(User, figures_world["users"]["owner"].id)
+        with pytest.raises(EditConflict):
+            services.update_measurement(
+                owner, mine, {"defective_units": "60", "inspected_units": "1500"}, "",
+                seen_version=1,
+            )  # fmt: skip
+    assert _state(app, draft) == ("draft", 2.0)
+    assert [row[0] for row in _audit(app, draft)] == ["create"]  # no audit row of the refusal

@@ -2,6 +2,7 @@
 overdue actions on the plan and the home page, evidence photos, visits, and who may do what."""
 
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
 from score_app.training.models import Visit
+from tests.conftest import VERSION_FIELD, post_seen, seen_version
 from tests.plans.conftest import action_fields, action_state, add_action, jpeg_bytes, png_bytes
 
 STATIC = Path(__file__).resolve().parents[2] / "score_app" / "static"
@@ -122,13 +124,15 @@ def test_moving_and_verifying_an_action_from_the_plan(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
     plan_url = f"/enterprises/{plan_world['enterprise'].id}/plan"
-    response = owner.post(f"/actions/{action_id}/move", data={"status": "done", "next": plan_url})
+    response = post_seen(
+        owner, f"/actions/{action_id}/move", data={"status": "done", "next": plan_url}
+    )
     assert response.headers["Location"] == plan_url
     assert "Verify" not in owner.get(plan_url).get_data(True)  # owners do not verify
-    trainer.post(f"/actions/{action_id}/verify")
+    post_seen(trainer, f"/actions/{action_id}/verify")
     state = action_state(app, action_id)
     assert state.status == ActionStatus.VERIFIED and state.done_on == date.today()
-    refused = owner.post(f"/actions/{action_id}/move", data={"status": "verified"})
+    refused = post_seen(owner, f"/actions/{action_id}/move", data={"status": "verified"})
     assert refused.status_code == 302
     assert action_state(app, action_id).status == ActionStatus.VERIFIED
     follow = owner.get(refused.headers["Location"]).get_data(True)
@@ -137,8 +141,10 @@ def test_moving_and_verifying_an_action_from_the_plan(app, plan_world):
 
 def test_a_next_address_off_the_site_is_ignored(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
-    response = plan_world["clients"]["owner"].post(
-        f"/actions/{action_id}/move", data={"status": "done", "next": "https://evil.example/"}
+    response = post_seen(
+        plan_world["clients"]["owner"],
+        f"/actions/{action_id}/move",
+        data={"status": "done", "next": "https://evil.example/"},
     )
     assert response.headers["Location"] == f"/actions/{action_id}"
 
@@ -214,7 +220,7 @@ def test_deleting_an_action_removes_its_photos(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     owner = plan_world["clients"]["owner"]
     _upload(owner, action_id, png_bytes())
-    response = owner.post(f"/actions/{action_id}/delete")
+    response = post_seen(owner, f"/actions/{action_id}/delete")
     assert response.headers["Location"].endswith(f"/enterprises/{plan_world['enterprise'].id}/plan")
     assert action_state(app, action_id) is None and _count(app, ActionPhoto) == 0
     assert not any(Path(app.config["SCORE_UPLOAD_DIR"]).glob("*"))
@@ -322,13 +328,15 @@ def test_a_phone_jpeg_with_a_second_picture_inside_is_accepted(app, plan_world):
 def test_saving_a_verified_action_unchanged_keeps_it_verified(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
-    owner.post(f"/actions/{action_id}/move", data={"status": "done"})
-    trainer.post(f"/actions/{action_id}/verify")
+    post_seen(owner, f"/actions/{action_id}/move", data={"status": "done"})
+    post_seen(trainer, f"/actions/{action_id}/verify")
     form = owner.get(f"/actions/{action_id}/edit").get_data(True)
     assert 'value="1200.5"' in form
-    owner.post(f"/actions/{action_id}/edit", data=action_fields(status="done"))
+    post_seen(owner, f"/actions/{action_id}/edit", data=action_fields(status="done"))
     assert action_state(app, action_id).status == ActionStatus.VERIFIED
-    owner.post(f"/actions/{action_id}/edit", data=action_fields(status="done", responsible="Ama"))
+    post_seen(
+        owner, f"/actions/{action_id}/edit", data=action_fields(status="done", responsible="Ama")
+    )
     assert action_state(app, action_id).status == ActionStatus.DONE
 
 
@@ -351,3 +359,47 @@ def test_staff_see_no_plan_actions_on_a_visit_without_consent(app, plan_world):
     assert "Confidential buyer audit fix" not in staff_page.get_data(True)
     trainer_page = plan_world["clients"]["trainer"].get(f"/training/visits/{visit_id}")
     assert "Confidential buyer audit fix" in trainer_page.get_data(True)
+
+
+def test_an_action_saved_by_someone_else_meanwhile_shows_both_versions(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
+    edit = f"/actions/{action_id}/edit"
+    owners_version = seen_version(owner, edit)
+    post_seen(trainer, edit, data=action_fields(responsible="Ama Owusu", status="in_progress"))
+
+    # The owner changes the due date and leaves the rest as the form showed it.
+    mine = action_fields(due_date="2099-04-30", estimated_cost="1200.5")
+    refused = owner.post(edit, data={"version": owners_version, **mine})
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Someone else changed this while you were editing it" in html
+    assert plan_world["users"]["trainer"].full_name in html
+    changed = re.findall(r'<tr class="differs"><th scope="row">([^<]+)', html)
+    assert [label.strip() for label in changed] == ["Responsible person", "Due date", "Status"]
+    assert "Ama Owusu" in html and "in progress" in html  # their version beside mine
+    assert 'value="2099-04-30"' in html  # what the owner typed is kept
+    stored = action_state(app, action_id)
+    assert (stored.responsible, stored.due_date) == ("Ama Owusu", date(2099, 3, 31))
+
+    again = owner.post(edit, data={"version": VERSION_FIELD.search(html).group(1), **mine})
+    assert again.status_code == 302
+    stored = action_state(app, action_id)
+    assert (stored.responsible, stored.due_date) == ("Kofi Mensah", date(2099, 4, 30))
+
+
+def test_a_quick_button_on_an_older_page_does_nothing_and_says_why(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
+    plan_url = f"/enterprises/{plan_world['enterprise'].id}/plan"
+    post_seen(owner, f"/actions/{action_id}/move", data={"status": "done"})
+    trainers_version = seen_version(trainer, f"/actions/{action_id}")
+    savings = action_fields(status="done", realised_savings="900")
+    post_seen(owner, f"/actions/{action_id}/edit", data=savings)
+    refused = trainer.post(
+        f"/actions/{action_id}/verify",
+        data={"version": trainers_version, "next": plan_url},
+        follow_redirects=True,
+    )
+    assert "Someone else changed this after you opened the page" in refused.get_data(True)
+    assert action_state(app, action_id).status == ActionStatus.DONE  # not verified unseen

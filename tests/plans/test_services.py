@@ -135,20 +135,27 @@ def test_done_is_dated_verify_needs_done_and_a_change_undoes_verification(app, p
     with app.app_context():
         action = db.session.get(PlanAction, action_id)
         with pytest.raises(InvalidInput):
-            services.verify_action(_user(plan_world, "trainer"), action)
-        services.move_action(_user(plan_world, "owner"), action, "done")
+            services.verify_action(
+                _user(plan_world, "trainer"), action, seen_version=action.version
+            )
+        services.move_action(
+            _user(plan_world, "owner"), action, "done", seen_version=action.version
+        )
         assert action.done_on == date.today()
-        services.verify_action(_user(plan_world, "trainer"), action)
+        services.verify_action(_user(plan_world, "trainer"), action, seen_version=action.version)
         assert action.status == ActionStatus.VERIFIED
         assert action.verified_by_id == plan_world["users"]["trainer"].id
         services.update_action(
             _user(plan_world, "owner"),
             action,
             service_fields(action_fields(status="done", realised_savings="300")),
+            seen_version=action.version,
         )
         assert action.status == ActionStatus.DONE
         assert action.verified_by_id is None and action.realised_savings_minor == 30000
-        services.move_action(_user(plan_world, "owner"), action, "in_progress")
+        services.move_action(
+            _user(plan_world, "owner"), action, "in_progress", seen_version=action.version
+        )
         assert action.done_on is None
 
 
@@ -162,9 +169,14 @@ def test_an_archived_plan_is_read_only(app, plan_world):
         )  # fmt: skip
         action = db.session.get(PlanAction, action_id)
         for step in (
-            lambda: services.move_action(_user(plan_world, "owner"), action, "done"),
+            lambda: services.move_action(
+                _user(plan_world, "owner"), action, "done", seen_version=action.version
+            ),
             lambda: services.update_action(
-                _user(plan_world, "owner"), action, service_fields(action_fields())
+                _user(plan_world, "owner"),
+                action,
+                service_fields(action_fields()),
+                seen_version=action.version,
             ),
             lambda: services.add_action(
                 _user(plan_world, "owner"), action.plan, service_fields(action_fields())

@@ -2,11 +2,14 @@
 consent, the verified lock, messages in the user's language, and the files it reads."""
 
 import io
+import os
 from datetime import date
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from score_app.auth.models import User
 from score_app.extensions import db
@@ -377,3 +380,48 @@ def test_a_second_save_of_the_same_upload_finds_it_saved(app, programme_world):
         assert first.report.saved and first.report.new == 1
         assert second.report.saved_before and not second.report.saved
     assert measurement_count(app) == 5
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SCORE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="on SQLite the save's first write locks the database, so no other save can come "
+    "between its reading a figure and changing it; the PostgreSQL run covers this",
+)
+def test_a_figure_saved_by_someone_else_during_the_save_stops_it_whole(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    _page, token = check(client, csv_bytes([row(accra, inputs=("20", "1000")),
+                                            row(accra, **FEBRUARY)]))  # fmt: skip
+    with app.app_context():
+        stored_id = db.session.scalar(
+            select(Measurement.id).where(Measurement.enterprise_id == accra)
+        )
+    before = (measurement_count(app), audit_count(app))
+
+    saved_first = []
+
+    def someone_saves_first(session, _context, _instances):
+        if not saved_first and any(isinstance(obj, Measurement) for obj in session.dirty):
+            saved_first.append(stored_id)
+            with db.engine.begin() as other:
+                other.execute(
+                    update(Measurement)
+                    .where(Measurement.id == stored_id)
+                    .values(input_1=25, value=2.5, version=Measurement.version + 1)
+                )
+
+    event.listen(Session, "before_flush", someone_saves_first)
+    try:
+        page = save(client, token)
+    finally:
+        event.remove(Session, "before_flush", someone_saves_first)
+    assert "someone changed some of these figures while the file was being saved" in page
+    assert (measurement_count(app), audit_count(app)) == before  # nothing, not even the new row
+    with app.app_context():
+        assert db.session.get(Measurement, stored_id).value == 2.5  # their save stands
+        assert (
+            db.session.scalar(
+                select(MeasurementImport.saved_at).where(MeasurementImport.token == token)
+            )
+            is None
+        )  # the file can be checked and saved again

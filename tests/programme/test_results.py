@@ -73,8 +73,10 @@ def test_new_figures_count_the_moment_they_are_saved(app, results_world):
         e1 = results_world["enterprises"][1].id
         july = next(m for m in kpis.measurements_of(e1, "defect_rate") if m.period_start == JUL[0])
         july.status = Status.DRAFT  # an unverified figure can be deleted
-        kpis.delete_measurement(db.session.get(User, results_world["users"]["admin"].id),
-                                july, "Entered for the wrong month")  # fmt: skip
+        admin = db.session.get(User, results_world["users"]["admin"].id)
+        kpis.delete_measurement(
+            admin, july, "Entered for the wrong month", seen_version=july.version
+        )
     defects = _results(app, results_world)["defect_rate"]
     assert defects.follow_up_mean == pytest.approx((2.0 + 3.0 + 2.0 + 1.0) / 4)  # April again
 
