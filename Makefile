@@ -11,6 +11,9 @@ WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_
 # Debian packages the app needs: Pango for WeasyPrint's PDFs, fonts that cover Latin,
 # Vietnamese and Arabic names, embedded in every PDF, and pg_dump/pg_restore for backups.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils postgresql-client
+# Debian's Chromium, which Playwright drives in tests/e2e/ and the benchmarks (its own browser
+# download cannot work here); system-packages installs it too when it runs for those targets.
+test bench: DEB_PACKAGES += chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install lint format i18n-update system-packages bench
@@ -38,7 +41,7 @@ system-packages:
 			echo "Installing Debian packages:" $$missing; \
 			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 		else \
-			echo "Install these system packages (or their equivalents) for PDFs and backups:" $$missing; \
+			echo "Install these system packages (or their equivalents) for PDFs, backups and the browser tests:" $$missing; \
 		fi; \
 	fi
 
@@ -62,10 +65,7 @@ test: system-packages $(VENV)/.installed-test instance/secret_key
 		test -z "$$CI" || { echo "CI needs PostgreSQL: failing."; exit 1; }; \
 	fi
 
-# Benchmarks drive Debian's Chromium through Playwright (its own browser download cannot run here).
-bench: $(VENV)/.installed-test
-	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) chromium"
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+bench: system-packages $(VENV)/.installed-test
 	$(BIN)/python -m bench.attendance
 	$(BIN)/python -m bench.plan_pdf
 	$(BIN)/python -m bench.programme

@@ -6,10 +6,8 @@ JavaScript off: the boxes change but nothing is sent. Results: bench/results/att
 Run from the project root: python -m bench.attendance (or make bench).
 """
 
-import logging
 import statistics
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -17,7 +15,6 @@ from pathlib import Path
 import flask_migrate
 from playwright.sync_api import sync_playwright
 from sqlalchemy import delete
-from werkzeug.serving import make_server
 
 from bench.machine import describe
 from score_app import create_app
@@ -26,17 +23,13 @@ from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.testing import TABLET, open_chromium, serve
 from score_app.training import services as training_services
 from score_app.training.models import Attendance
 
 PEOPLE = 40
 RUNS = 5
 PASSWORD = "bench-password-1"
-TABLET = {"width": 1024, "height": 1366}
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "attendance.md"
 
 
@@ -87,9 +80,9 @@ def _clear(app) -> None:
         db.session.commit()
 
 
-def _measure(app, browser, base: str, url: str, javascript: bool) -> list[float]:
-    context = browser.new_context(viewport=TABLET, java_script_enabled=javascript)
-    page = context.new_page()
+def _measure(app, playwright, profile: Path, base: str, url: str, javascript: bool) -> list[float]:
+    context = open_chromium(playwright, profile, java_script_enabled=javascript, **TABLET)
+    page = context.pages[0]
     page.goto(base + "/login")
     page.fill("#email", "trainer@example.org")
     page.fill("#password", PASSWORD)
@@ -109,23 +102,16 @@ def main() -> None:
             {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db"}
         )
         url = _prepare(app)
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
-            saved = _measure(app, browser, base, url, javascript=True)
-            baseline = _measure(app, browser, base, url, javascript=False)
-            browser.close()
-        server.shutdown()
+        profiles = Path(folder)
+        with serve(app) as base, sync_playwright() as playwright:
+            saved = _measure(app, playwright, profiles / "js", base, url, javascript=True)
+            baseline = _measure(app, playwright, profiles / "no-js", base, url, javascript=False)
     median_saved, median_baseline = statistics.median(saved), statistics.median(baseline)
     report = (
         "# Attendance: 40 one-tap marks on a tablet\n\n"
         f"{describe()}"
-        f"- browser: Chromium (headless), viewport {TABLET['width']}x{TABLET['height']}\n"
+        f"- browser: Chromium (headless), viewport {TABLET['viewport']['width']}x"
+        f"{TABLET['viewport']['height']}\n"
         f"- server: Werkzeug, SQLite, same machine\n\n"
         f"| measure | median of {RUNS} runs | all runs (s) |\n|---|---|---|\n"
         f"| 40 taps, each saved and its count shown | {median_saved:.2f} s "

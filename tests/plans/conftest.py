@@ -88,7 +88,9 @@ def jpeg_bytes() -> bytes:
 
 
 @pytest.fixture
-def plan_world(app, create_enterprise, create_user, create_person, tmp_path):
+def plan_data(app, create_enterprise, create_user, create_person, tmp_path):
+    """The enterprise, its people and users, figures, checklists and active plan; no one signed
+    in (the browser tests sign in through the page)."""
     app.config["SCORE_UPLOAD_DIR"] = str(tmp_path / "uploads")
     enterprise = create_enterprise(
         name="Accra Works", country="GH", workers_women=60, workers_men=40, product="Shirts"
@@ -128,8 +130,14 @@ def plan_world(app, create_enterprise, create_user, create_person, tmp_path):
             owner, ent, title="Plan 2025", started_on=date(2025, 2, 1), carry_over=False
         )
         plan_id = plan.id
-    clients = {role: sign_in(app.test_client(), user) for role, user in users.items()}
-    return {"enterprise": enterprise, "users": users, "clients": clients, "plan": plan_id}
+    return {"enterprise": enterprise, "users": users, "plan": plan_id}
+
+
+@pytest.fixture
+def plan_world(app, plan_data):
+    """The plan's world with a signed-in client per user."""
+    clients = {role: sign_in(app.test_client(), user) for role, user in plan_data["users"].items()}
+    return {**plan_data, "clients": clients}
 
 
 def add_action(app, plan_id: int, user_id: int, **overrides) -> int:

@@ -1,0 +1,89 @@
+"""Programme staff at a laptop: filter the results by country, export them as XLSX, then import a
+measurement file with one bad row and read the report of what is wrong, with nothing saved."""
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from score_app.extensions import db
+from score_app.kpis.models import Measurement
+from tests.e2e.conftest import log_in
+from tests.programme.conftest import row, xlsx_bytes
+
+FEBRUARY = {"phase": "follow_up", "start": "2025-02-01", "end": "2025-02-28"}
+
+
+def n_shown(page: Page, indicator: str):
+    """The n of an indicator's row in the results table."""
+    name = page.get_by_role("rowheader", name=indicator)
+    return page.get_by_role("row").filter(has=name).locator("td strong")
+
+
+def download_results(page: Page, folder: Path) -> list[dict]:
+    """Download the results as XLSX, save the file and read its rows."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download XLSX").click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".xlsx"
+    header, *rows = load_workbook(path).active.iter_rows(values_only=True)
+    return [dict(zip(header, values, strict=True)) for values in rows]
+
+
+def upload(page: Page, path: Path) -> None:
+    page.get_by_role("link", name="Import measurements").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_label("Measurement file (CSV or XLSX)").click()
+    chooser.value.set_files(path)
+    page.get_by_role("button", name="Check the file").click()
+
+
+def measurement_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Measurement))
+
+
+def test_staff_filter_by_country_export_the_results_and_read_why_an_import_is_refused(
+    app, laptop, results_world, create_user, tmp_path
+):
+    page = laptop
+    log_in(page, create_user("programme_staff", countries=["GH", "ZA"], full_name="Adjoa Staff"))
+    page.get_by_role("link", name="Programme").click()
+    expect(n_shown(page, "Defect rate")).to_have_text("4")
+    page.get_by_label("Country").select_option(label="Ghana")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_label("Country")).to_have_value("GH")
+    expect(n_shown(page, "Defect rate")).to_have_text("3")
+    expect(n_shown(page, "Operating efficiency")).to_have_text("2")
+
+    results = download_results(page, tmp_path)
+    assert [(r["indicator"], r["n"]) for r in results] == [
+        ("operating_efficiency", 2),
+        ("defect_rate", 3),
+    ]
+
+    ids = {n: enterprise.id for n, enterprise in results_world["enterprises"].items()}
+    february = tmp_path / "february.xlsx"
+    february.write_bytes(
+        xlsx_bytes(
+            [
+                row(ids[1], **FEBRUARY, inputs=("20", "1000")),
+                row(ids[2], **FEBRUARY, inputs=("1200", "1000")),
+                row(ids[3], **FEBRUARY, inputs=("5", "500")),
+            ]
+        )
+    )
+    before = measurement_count(app)
+    upload(page, february)
+    expect(page.get_by_role("alert")).to_have_text(
+        "Nothing was saved: 1 row has problems. Correct it in your file and upload it again."
+    )
+    problems = page.locator("table.problems tbody tr")
+    expect(problems).to_have_count(1)
+    expect(problems.locator("td")).to_have_text(
+        ["3", "input_1", "Cannot be more than units inspected."]
+    )
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)  # "Save 2 rows" neither
+    assert measurement_count(app) == before
