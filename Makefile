@@ -16,7 +16,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 test bench: DEB_PACKAGES += chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install lint format i18n-update system-packages bench
+.PHONY: demo test install lint format i18n-update system-packages bench load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ bench: system-packages $(VENV)/.installed-test
 	$(BIN)/python -m bench.plan_pdf
 	$(BIN)/python -m bench.programme
 	$(BIN)/python -m bench.imports
+
+# The site under load: gunicorn on PostgreSQL (LOAD_PG_URL), driven by Debian's wrk for
+# LOAD_DURATION seconds over LOAD_CONNECTIONS connections (60 and 32; fewer for a quick try).
+load: install
+	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) wrk"
+	$(WITH_KEY) $(BIN)/flask score i18n compile
+	$(BIN)/python -m bench.load
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
