@@ -8,9 +8,15 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    Conflict,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    ServiceUnavailable,
+)
 
 from score_app.extensions import db, login_manager
 
@@ -46,17 +52,26 @@ def check_version(record, seen_version: int | None) -> None:
 
 def first_save_wins(service):
     """Two saves of one record at the same moment: the one whose UPDATE finds the version it
-    read changed (SQLAlchemy's StaleDataError) is refused like any other edit conflict."""
+    read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made meanwhile
+    (a unique constraint's IntegrityError), is refused like any other edit conflict."""
 
     @functools.wraps(service)
     def refusing_stale_saves(*args, **kwargs):
         try:
             return service(*args, **kwargs)
-        except StaleDataError as error:
+        except (StaleDataError, IntegrityError) as error:
             db.session.rollback()
             raise EditConflict from error
 
     return refusing_stale_saves
+
+
+def changed_elsewhere() -> str:
+    """What a user reads when their save met someone else's (EditConflict)."""
+    return _(
+        "Someone else changed this after you opened the page, so nothing was done. "
+        "Check what it says now and try again."
+    )
 
 
 class ExplainedRefusal(Forbidden):
@@ -74,6 +89,7 @@ def _messages() -> dict[int, str]:
         403: _("You do not have permission to do this."),
         404: _("This page does not exist, or you do not have access to it."),
         405: _("This method is not allowed here."),
+        409: changed_elsewhere(),
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your last change was not saved."),
@@ -96,6 +112,12 @@ def _http_error(error: HTTPException):
         return jsonify(error=message), code, headers
     template = f"errors/{code}.html" if code in (403, 404, 500, 503) else "errors/generic.html"
     return render_template(template, code=code, message=message), code, headers
+
+
+def _edit_conflict(_error: EditConflict):
+    """A conflict no page handles itself (as the edit pages do) is still a clear 409."""
+    db.session.rollback()
+    return _http_error(Conflict())
 
 
 def _server_error(error: InternalServerError):
@@ -153,6 +175,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(DBAPIError, _database_unavailable)
+    app.register_error_handler(EditConflict, _edit_conflict)
 
 
 def show_on_form(form, error: InvalidInput) -> None:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import request
 from flask_babel import get_translations, lazy_ngettext
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
@@ -109,14 +108,6 @@ def conflict_rows(stored: FlaskForm, typed: FlaskForm) -> list[ConflictRow]:
         for field in stored
         if field.name != "csrf_token"
     ]
-
-
-def changed_elsewhere() -> str:
-    """The message of a button whose record someone else changed since the page was made."""
-    return _(
-        "Someone else changed this after you opened the page, so nothing was done. "
-        "Check what it says now and try again."
-    )
 
 
 def seen_version() -> int | None:

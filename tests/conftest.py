@@ -4,11 +4,14 @@ emptied after every test, a client per role, and factories for test data."""
 import itertools
 import os
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from score_app import create_app
 from score_app.auth import services as auth_services
@@ -180,6 +183,26 @@ def sign_in(client, user, password=PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, "sign-in failed"
     return client
+
+
+@contextmanager
+def saved_meanwhile(statement, when=lambda session: True):
+    """Another user's save landing between this request's reading and its writing: `statement`
+    runs, committed, in a connection of its own just before the first flush `when` accepts."""
+    done = []
+
+    def before_flush(session, _context, _instances):
+        if not done and when(session):
+            done.append(statement)
+            with db.engine.begin() as other:
+                other.execute(statement)
+
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        yield done
+    finally:
+        event.remove(Session, "before_flush", before_flush)
+    assert done, "the other save never ran"
 
 
 VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')

@@ -335,11 +335,21 @@ def _responses() -> dict:
         "Invalid": _json(
             _ref("ValidationErrors"), "Refused input, named field by field; nothing changed."
         ),
+        "Conflict": _json(
+            _ref("Error"),
+            "Someone else saved the same measurement at the same moment; nothing changed.",
+        ),
     }
 
 
 def _refused(*codes: int) -> dict:
-    names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 422: "Invalid"}
+    names = {
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "NotFound",
+        409: "Conflict",
+        422: "Invalid",
+    }
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
 
 
@@ -475,7 +485,7 @@ def _paths() -> dict:
                 "Record a measurement (the enterprise's own people, its trainer, admins).",
                 {
                     "201": _json(_ref("Measurement"), "The measurement as stored."),
-                    **_refused(401, 403, 404, 422),
+                    **_refused(401, 403, 404, 409, 422),
                 },
                 body="MeasurementInput",
             ),

@@ -305,6 +305,7 @@ def revise_measurement(
     )  # fmt: skip
 
 
+@first_save_wins
 def record_measurement(
     user: User, enterprise: Enterprise, *, comment: str = "", **fields
 ) -> Measurement:

@@ -13,9 +13,9 @@ from score_app.auth import policy
 from score_app.catalog.services import get_catalogue
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, show_on_form
+from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
 from score_app.extensions import db
-from score_app.forms import Conflict, ConflictRow, changed_elsewhere, seen_version
+from score_app.forms import Conflict, ConflictRow, seen_version
 from score_app.i18n import current_locale_code, format_exact
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS

@@ -25,12 +25,11 @@ from score_app.auth.access import safe_next
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, show_on_form
+from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
 from score_app.extensions import db
 from score_app.forms import (
     Conflict,
     as_choices,
-    changed_elsewhere,
     conflict_rows,
     seen_version,
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
@@ -352,8 +353,8 @@ class MeasurementFile:
             yield from self._read()
             if self.save:
                 self._finish()
-        except StaleDataError:
-            # A figure the file changes was saved by someone else after this pass read it.
+        except (StaleDataError, IntegrityError):
+            # Someone else saved a figure of the file after this pass read it (or made it).
             db.session.rollback()
             self.report.changed_meanwhile = True
         except BaseException:

@@ -200,6 +200,13 @@ def test_every_documented_operation_is_a_route(app):
     assert _documented_operations() - _api_operations(app) == set()
 
 
+# Responses a single request cannot provoke, checked against the document by their own test.
+CHECKED_ELSEWHERE = {
+    # test_measurements_api.py: the same period saved by someone else at the same moment
+    ("/enterprises/{enterprise_id}/measurements", "POST", 409),
+}
+
+
 def test_every_documented_response_has_a_case():
     documented = {
         (path, method.upper(), int(status))
@@ -209,7 +216,7 @@ def test_every_documented_response_has_a_case():
         for status in operation["responses"]
     }
     cases = {(c.template, c.method, c.status) for c in CASES + SUMMARY_CASES}
-    assert documented == cases
+    assert documented == cases | CHECKED_ELSEWHERE
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -1,9 +1,12 @@
 """Entering a period's figures: all indicators at once, errors on fields, warnings need comments."""
 
-from sqlalchemy import func, select
+from datetime import date
+
+from sqlalchemy import func, insert, select
 
 from score_app.extensions import db
-from score_app.kpis.models import Measurement, MeasurementAudit
+from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status
+from tests.conftest import saved_meanwhile
 from tests.kpis.conftest import period_form
 
 
@@ -109,3 +112,27 @@ def test_an_empty_form_says_what_to_fill_in(figures_world):
 def test_programme_staff_cannot_enter_figures(figures_world):
     staff = figures_world["clients"]["staff"]
     assert staff.post(_url(figures_world), data=period_form(defect_rate=DEFECTS)).status_code == 403
+
+
+def test_a_period_saved_by_someone_else_at_the_same_moment_saves_nothing(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    theirs = insert(Measurement).values(
+        enterprise_id=enterprise_id, indicator="defect_rate", phase=Phase.BASELINE,
+        period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), input_1=30, input_2=1500,
+        value=2.0, status=Status.DRAFT,
+    )  # fmt: skip
+    with saved_meanwhile(theirs, when=lambda session: any(
+        isinstance(obj, Measurement) for obj in session.new
+    )):  # fmt: skip
+        page = figures_world["clients"]["owner"].post(
+            f"/enterprises/{enterprise_id}/measurements/new",
+            data=period_form(
+                defect_rate={"defective_units": "45", "inspected_units": "1500"},
+                absenteeism_rate={"absent_person_days": "40", "scheduled_person_days": "1000"},
+            ),
+        )
+    assert "Someone else changed this after you opened the page" in page.get_data(True)
+    assert 'value="45"' in page.get_data(True)  # what the owner typed is kept
+    with app.app_context():
+        stored = db.session.execute(select(Measurement.indicator, Measurement.value)).all()
+    assert stored == [("defect_rate", 2.0)]  # theirs alone: not even the absenteeism row

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
 from score_app.auth.models import User
 from score_app.extensions import db
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
 from score_app.programme import imports
 from score_app.programme.models import MeasurementImport
-from tests.conftest import sign_in
+from tests.conftest import saved_meanwhile, sign_in
 from tests.programme.conftest import (
     HEADER,
     add_measurement,
@@ -397,24 +396,15 @@ def test_a_figure_saved_by_someone_else_during_the_save_stops_it_whole(app, prog
             select(Measurement.id).where(Measurement.enterprise_id == accra)
         )
     before = (measurement_count(app), audit_count(app))
-
-    saved_first = []
-
-    def someone_saves_first(session, _context, _instances):
-        if not saved_first and any(isinstance(obj, Measurement) for obj in session.dirty):
-            saved_first.append(stored_id)
-            with db.engine.begin() as other:
-                other.execute(
-                    update(Measurement)
-                    .where(Measurement.id == stored_id)
-                    .values(input_1=25, value=2.5, version=Measurement.version + 1)
-                )
-
-    event.listen(Session, "before_flush", someone_saves_first)
-    try:
+    theirs = (
+        update(Measurement)
+        .where(Measurement.id == stored_id)
+        .values(input_1=25, value=2.5, version=Measurement.version + 1)
+    )
+    with saved_meanwhile(theirs, when=lambda session: any(
+        isinstance(obj, Measurement) for obj in session.dirty
+    )):  # fmt: skip
         page = save(client, token)
-    finally:
-        event.remove(Session, "before_flush", someone_saves_first)
     assert "someone changed some of these figures while the file was being saved" in page
     assert (measurement_count(app), audit_count(app)) == before  # nothing, not even the new row
     with app.app_context():
