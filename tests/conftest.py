@@ -20,6 +20,7 @@ from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.i18n import fold
+from score_app.kpis.models import Measurement, Phase
 
 PASSWORD = "correct-horse-battery"
 BASE_CONFIG = {
@@ -203,6 +204,19 @@ def saved_meanwhile(statement, when=lambda session: True):
     finally:
         event.remove(Session, "before_flush", before_flush)
     assert done, "the other save never ran"
+
+
+def january_baseline_meanwhile(enterprise_id: int, indicator: str, inputs: tuple, value: float):
+    """Someone else's January 2025 baseline of an indicator, saved just before this request
+    inserts its own: the two saves of one period at the same moment."""
+    theirs = sa.insert(Measurement).values(
+        enterprise_id=enterprise_id, indicator=indicator, phase=Phase.BASELINE,
+        period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), input_1=inputs[0],
+        input_2=inputs[1], value=value,
+    )  # fmt: skip
+    return saved_meanwhile(
+        theirs, when=lambda session: any(isinstance(obj, Measurement) for obj in session.new)
+    )
 
 
 VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')

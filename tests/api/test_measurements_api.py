@@ -2,20 +2,19 @@
 
 import itertools
 import math
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis.definitions import BY_CODE
 from score_app.kpis.formulas import compute
-from score_app.kpis.models import Measurement, Phase, Status
+from score_app.kpis.models import Measurement
 from tests.api.conftest import assert_documented
-from tests.conftest import saved_meanwhile
+from tests.conftest import january_baseline_meanwhile
 
 BASELINE = {
     "indicator": "absenteeism_rate",
@@ -148,14 +147,7 @@ def test_the_same_period_twice_is_refused(app, api):
 def test_the_same_period_saved_by_someone_else_at_the_same_moment_is_a_409(app, api):
     with app.app_context():
         enterprise_id = db.session.scalar(select(Enterprise.id))
-    theirs = insert(Measurement).values(
-        enterprise_id=enterprise_id, indicator="absenteeism_rate", phase=Phase.BASELINE,
-        period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), input_1=50, input_2=1000,
-        value=5.0, status=Status.SUBMITTED,
-    )  # fmt: skip
-    with saved_meanwhile(theirs, when=lambda session: any(
-        isinstance(obj, Measurement) for obj in session.new
-    )):  # fmt: skip
+    with january_baseline_meanwhile(enterprise_id, "absenteeism_rate", (50, 1000), 5.0):
         refused = api("POST", "/api/v1/enterprises/{id}/measurements", json=BASELINE)
     assert refused.status_code == 409
     assert "Someone else changed this" in refused.get_json()["error"]

@@ -1,12 +1,10 @@
 """Entering a period's figures: all indicators at once, errors on fields, warnings need comments."""
 
-from datetime import date
-
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from score_app.extensions import db
-from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status
-from tests.conftest import saved_meanwhile
+from score_app.kpis.models import Measurement, MeasurementAudit
+from tests.conftest import january_baseline_meanwhile
 from tests.kpis.conftest import period_form
 
 
@@ -116,14 +114,7 @@ def test_programme_staff_cannot_enter_figures(figures_world):
 
 def test_a_period_saved_by_someone_else_at_the_same_moment_saves_nothing(app, figures_world):
     enterprise_id = figures_world["enterprise"].id
-    theirs = insert(Measurement).values(
-        enterprise_id=enterprise_id, indicator="defect_rate", phase=Phase.BASELINE,
-        period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), input_1=30, input_2=1500,
-        value=2.0, status=Status.DRAFT,
-    )  # fmt: skip
-    with saved_meanwhile(theirs, when=lambda session: any(
-        isinstance(obj, Measurement) for obj in session.new
-    )):  # fmt: skip
+    with january_baseline_meanwhile(enterprise_id, "defect_rate", (30, 1500), 2.0):
         page = figures_world["clients"]["owner"].post(
             f"/enterprises/{enterprise_id}/measurements/new",
             data=period_form(
