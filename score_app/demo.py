@@ -394,22 +394,20 @@ def _core_inputs(index: int, workers: int, step: int) -> dict[str, dict[str, flo
 
 
 def _save_month(user, enterprise, phase, period, figures):
-    """Save a month's figures, adding the explanation when a check asks for one."""
+    """Save a new month's figures (nothing stored to replace), adding the explanation when a
+    check asks for one."""
     entries = {code: (inputs, "") for code, inputs in figures.items()}
     start, end = period
+    month = {"phase": phase, "period_start": start, "period_end": end, "seen_versions": {}}
     try:
-        return kpi_services.save_period(
-            user, enterprise, phase=phase, period_start=start, period_end=end, entries=entries
-        )
+        return kpi_services.save_period(user, enterprise, **month, entries=entries)
     except InvalidInput as error:
         needs_comment = {key.split(".")[0] for key in error.errors if key.endswith(".comment")}
         entries = {
             code: (inputs, WARNING_COMMENT if code in needs_comment else "")
             for code, (inputs, _c) in entries.items()
         }
-        return kpi_services.save_period(
-            user, enterprise, phase=phase, period_start=start, period_end=end, entries=entries
-        )
+        return kpi_services.save_period(user, enterprise, **month, entries=entries)
 
 
 def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:

@@ -50,17 +50,29 @@ def check_version(record, seen_version: int | None) -> None:
         raise EditConflict
 
 
+def is_duplicate(error: IntegrityError) -> bool:
+    """True when a unique constraint refused the row (PostgreSQL's 23505, SQLite's message)."""
+    return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        error.orig
+    )
+
+
 def first_save_wins(service):
     """Two saves of one record at the same moment: the one whose UPDATE finds the version it
     read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made meanwhile
-    (a unique constraint's IntegrityError), is refused like any other edit conflict."""
+    (a unique constraint), is refused like any other edit conflict."""
 
     @functools.wraps(service)
     def refusing_stale_saves(*args, **kwargs):
         try:
             return service(*args, **kwargs)
-        except (StaleDataError, IntegrityError) as error:
+        except StaleDataError as error:
             db.session.rollback()
+            raise EditConflict from error
+        except IntegrityError as error:
+            db.session.rollback()
+            if not is_duplicate(error):
+                raise
             raise EditConflict from error
 
     return refusing_stale_saves

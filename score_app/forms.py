@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from score_app.i18n import format_day
+from score_app.i18n import current_locale_code, format_day, parse_number
 
 # WTForms' own messages that our forms can show, listed so every supported language has them.
 WTFORMS_MESSAGES = (
@@ -77,6 +77,14 @@ class ConflictRow:
 
     @property
     def differs(self) -> bool:
+        """Numbers are compared as numbers in the user's language ('1200.50' is 1200.5)."""
+        locale = current_locale_code()
+        numbers = (
+            parse_number(self.theirs.strip(), locale),
+            parse_number(self.yours.strip(), locale),
+        )
+        if None not in numbers:
+            return numbers[0] != numbers[1]
         return self.theirs.strip() != self.yours.strip()
 
 

@@ -219,6 +219,20 @@ def january_baseline_meanwhile(enterprise_id: int, indicator: str, inputs: tuple
     )
 
 
+CONFLICT_ROW = re.compile(
+    r'<tr( class="differs")?><th scope="row">([^<]+?)(?: <span[^>]*>[^<]*</span>)?</th>'
+    r'<td class="prewrap">([^<]*)</td><td class="prewrap">([^<]*)</td></tr>'
+)
+
+
+def conflict_table(html: str) -> dict[str, tuple[str, str, bool]]:
+    """The both-versions table of a conflict: label -> (theirs, yours, marked different)."""
+    return {
+        label.strip(): (theirs, yours, bool(differs))
+        for differs, label, theirs, yours in CONFLICT_ROW.findall(html)
+    }
+
+
 VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')
 
 

@@ -1,4 +1,5 @@
-"""versions of measurements and actions, so a save based on an old version is refused
+"""versions of measurements and actions, so a save based on an old version is refused, and
+when an import's preview began, so a file saves only over figures its preview showed
 
 Revision ID: 0007_versions
 Revises: 0006_imports
@@ -23,6 +24,9 @@ def upgrade():
             sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False)
         )
 
+    with op.batch_alter_table("measurement_imports", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("checked_at", sa.DateTime(), nullable=True))
+
     with op.batch_alter_table("plan_actions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("updated_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(
@@ -44,6 +48,9 @@ def downgrade():
         )
         batch_op.drop_column("version")
         batch_op.drop_column("updated_by_id")
+
+    with op.batch_alter_table("measurement_imports", schema=None) as batch_op:
+        batch_op.drop_column("checked_at")
 
     with op.batch_alter_table("measurements", schema=None) as batch_op:
         batch_op.drop_column("version")

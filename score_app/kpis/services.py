@@ -367,11 +367,14 @@ def save_period(
     period_end: date | None,
     entries: dict[str, tuple[dict, str]],
     locale: str = "en",
+    seen_versions: dict[str, int | None],
 ) -> list[Measurement]:
     """Save every filled indicator of one period at once, or nothing if any is wrong.
 
     `entries` maps an indicator code to (raw inputs, comment); an indicator left blank is
-    skipped; one already measured for this period is updated unless it is verified.
+    skipped; one already measured for this period is updated unless it is verified, and only
+    if the user saw its stored version (`seen_versions` by code): figures already there are
+    never replaced unseen.
     """
     ready, errors = check_period_entries(
         enterprise, phase=phase, period_start=period_start, period_end=period_end,
@@ -379,6 +382,9 @@ def save_period(
     )  # fmt: skip
     if errors:
         raise InvalidInput(errors)
+    for existing, checked, _comment in ready:
+        if existing is not None:
+            check_version(existing, seen_versions.get(checked.indicator.code))
     saved = []
     for existing, checked, comment in ready:
         if existing is None:

@@ -27,7 +27,7 @@ from score_app.kpis.forms import (
     ReasonForm,
     status_label,
 )
-from score_app.kpis.models import AuditAction, Measurement, Phase
+from score_app.kpis.models import AuditAction, Measurement, Phase, Status
 from score_app.pages import db_id
 from score_app.training.models import Workshop, workshop_enterprises
 
@@ -85,7 +85,7 @@ def enter_period(enterprise_id: int):
     policy.require(current_user, policy.MEASUREMENT_ENTER)
     indicators = _chosen_indicators()
     form = PeriodForm(data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)})
-    previews, errors = {}, {}
+    previews, errors, stored, conflict = {}, {}, {}, False
     if form.validate_on_submit():
         fields = {
             "phase": form.phase.data,
@@ -94,13 +94,16 @@ def enter_period(enterprise_id: int):
             "entries": _entries(indicators),
             "locale": current_locale_code(),
         }
-        if request.form.get("action") == "save":
+        saving = request.form.get("action") == "save"
+        if saving:
             try:
-                saved = services.save_period(current_user, enterprise, **fields)
+                saved = services.save_period(
+                    current_user, enterprise, **fields, seen_versions=_seen_versions(indicators)
+                )
             except InvalidInput as error:
                 errors = error.errors
-            except EditConflict:  # another save of this period's figures at the same moment
-                errors = {"entries": changed_elsewhere()}
+            except EditConflict:  # figures of this period saved by someone else first
+                conflict = True
             else:
                 flash(
                     ngettext(
@@ -111,9 +114,17 @@ def enter_period(enterprise_id: int):
                     "success",
                 )
                 return redirect(url_for("kpis.list_measurements", enterprise_id=enterprise.id))
-        else:
+        if conflict or not saving:
             ready, errors = services.check_period_entries(enterprise, **fields)
             previews = {checked.indicator.code: checked for _existing, checked, _c in ready}
+            stored = {
+                checked.indicator.code: (
+                    existing.version,
+                    stored_beside_typed(existing, *fields["entries"][checked.indicator.code]),
+                )
+                for existing, checked, _comment in ready
+                if existing is not None
+            }
         show_on_form(form, InvalidInput({k: v for k, v in errors.items() if "." not in k}))
     return render_template(
         "kpis/enter.html",
@@ -123,7 +134,13 @@ def enter_period(enterprise_id: int):
         values=request.form,
         previews=previews,
         errors=errors,
-    ), (422 if errors else 200)
+        stored=stored,
+    ), (409 if conflict else 422 if errors else 200)
+
+
+def _seen_versions(indicators) -> dict[str, int | None]:
+    """The versions of the figures already stored for the period that the page showed."""
+    return {ind.code: request.form.get(f"{ind.code}-version", type=int) for ind in indicators}
 
 
 @bp.get("/enterprises/<int:enterprise_id>/history")
@@ -181,6 +198,7 @@ def view_measurement(measurement_id: int):
 def edit_measurement(measurement_id: int):
     measurement = _measurement_or_404(measurement_id)
     policy.require(current_user, policy.MEASUREMENT_ENTER)
+    enterprise_id = measurement.enterprise_id
     form = CommentForm(data={"comment": measurement.comment})
     errors, conflict = {}, None
     if form.validate_on_submit():
@@ -197,7 +215,10 @@ def edit_measurement(measurement_id: int):
             errors = error.errors
             show_on_form(form, InvalidInput({k: v for k, v in errors.items() if k == "comment"}))
         except EditConflict:
-            conflict = _conflict(measurement, inputs, form.comment.data or "")
+            db.session.rollback()  # the stored version, or none if it was deleted meanwhile
+            if db.session.get(Measurement, measurement_id) is None:
+                return _deleted_meanwhile(enterprise_id)
+            conflict = stored_beside_typed(measurement, inputs, form.comment.data or "")
         else:
             flash(_("The measurement is saved."), "success")
             return redirect(url_for("kpis.view_measurement", measurement_id=measurement.id))
@@ -212,16 +233,23 @@ def edit_measurement(measurement_id: int):
     ), (409 if conflict else 422 if errors else 200)
 
 
-def _conflict(measurement: Measurement, inputs: dict, comment: str) -> Conflict:
-    """The stored measurement beside what the user typed, after a refused save."""
-    db.session.rollback()  # reloads the stored version
+def stored_beside_typed(measurement: Measurement, inputs: dict, comment: str) -> Conflict:
+    """A stored measurement beside what the user typed for it; saving makes it a draft."""
     changes = services.history(measurement.id)
     rows = [
         ConflictRow(spec.label, format_exact(measurement.inputs[spec.name]), inputs[spec.name])
         for spec in measurement.definition.inputs
     ]
     rows.append(ConflictRow(_("Comment"), measurement.comment, comment.strip()))
+    rows.append(
+        ConflictRow(_("Status"), status_label(measurement.status), status_label(Status.DRAFT))
+    )
     return Conflict(changes[-1].user if changes else None, measurement.updated_at, rows)
+
+
+def _deleted_meanwhile(enterprise_id: int):
+    flash(_("Someone else deleted this measurement meanwhile; its history is kept."), "error")
+    return redirect(url_for("kpis.list_measurements", enterprise_id=enterprise_id))
 
 
 def _workflow(measurement_id: int, action: str, permission: str, needs_reason: bool = False):

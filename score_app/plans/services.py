@@ -103,7 +103,7 @@ def start_plan(
         db.session.execute(
             update(PlanAction)
             .where(PlanAction.plan_id == current.id, PlanAction.status.in_(OPEN_STATUSES))
-            .values(plan_id=plan.id, version=PlanAction.version + 1)
+            .values(plan_id=plan.id)
         )
     db.session.commit()
     return plan

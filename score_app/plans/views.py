@@ -29,6 +29,7 @@ from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show
 from score_app.extensions import db
 from score_app.forms import (
     Conflict,
+    ConflictRow,
     as_choices,
     conflict_rows,
     seen_version,
@@ -231,6 +232,7 @@ def _action_fields(form: ActionForm) -> dict:
 
 
 def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanAction | None):
+    action_id = action.id if action else None
     shows_stored = action is not None and request.method == "GET"
     form = _action_form(_stored_fields(plan, action) if shows_stored else None)
     conflict = None
@@ -252,7 +254,11 @@ def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanActi
             db.session.rollback()
             show_on_form(form, error)
         except EditConflict:
-            conflict = _conflict(plan, action, form)
+            db.session.rollback()  # the stored version, or none if it was deleted meanwhile
+            if db.session.get(PlanAction, action_id) is None:
+                flash(_("Someone else deleted this action meanwhile."), "error")
+                return redirect(url_for("plans.view_plan", enterprise_id=enterprise.id))
+            conflict = _stored_beside_typed(plan, action, form)
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("plans.view_action", action_id=action.id))
@@ -268,11 +274,18 @@ def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanActi
     ), (409 if conflict else 422 if form.errors else 200)
 
 
-def _conflict(plan: ImprovementPlan, action: PlanAction, typed: ActionForm) -> Conflict:
-    """The stored action beside what the user typed, after a refused save."""
-    db.session.rollback()  # reloads the stored version
-    stored = _action_form(_stored_fields(plan, action))
-    return Conflict(action.updated_by, action.updated_at, conflict_rows(stored, typed))
+def _stored_beside_typed(plan: ImprovementPlan, action: PlanAction, typed: ActionForm) -> Conflict:
+    """The stored action beside what the user typed, its status as it is (verified too)."""
+    rows = conflict_rows(_action_form(_stored_fields(plan, action)), typed)
+    status = ConflictRow(
+        str(typed.status.label.text), str(ACTION_STATUS_LABELS[action.status]),
+        str(ACTION_STATUS_LABELS.get(typed.status.data, typed.status.data or "")),
+    )  # fmt: skip
+    return Conflict(
+        action.updated_by,
+        action.updated_at,
+        [status if row.label == status.label else row for row in rows],
+    )
 
 
 @bp.route("/enterprises/<int:enterprise_id>/plan/actions/new", methods=["GET", "POST"])

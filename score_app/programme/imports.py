@@ -26,7 +26,7 @@ from werkzeug.datastructures import FileStorage
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import ExplainedRefusal, InvalidInput
+from score_app.errors import ExplainedRefusal, InvalidInput, is_duplicate
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_number
 from score_app.kpis import services as kpis
@@ -115,7 +115,8 @@ class _Figure:
     """What the import needs to know of one measurement, stored or staged by an earlier row."""
 
     __slots__ = (
-        "comment", "id", "inputs", "period_end", "period_start", "phase", "row", "status", "value",
+        "comment", "id", "inputs", "period_end", "period_start", "phase", "row", "status",
+        "updated_at", "value", "version",
     )  # fmt: skip
 
     def __init__(self, **values):
@@ -149,7 +150,7 @@ class _Enterprise:
         query = select(
             Measurement.id, Measurement.indicator, Measurement.phase, Measurement.period_start,
             Measurement.period_end, Measurement.input_1, Measurement.input_2, Measurement.value,
-            Measurement.status, Measurement.comment,
+            Measurement.status, Measurement.comment, Measurement.version, Measurement.updated_at,
         ).where(Measurement.enterprise_id == enterprise.id)  # fmt: skip
         for row in db.session.execute(query):
             first, second = BY_CODE[row.indicator].inputs
@@ -160,6 +161,7 @@ class _Enterprise:
                     period_end=row.period_end,
                     inputs={first.name: row.input_1, second.name: row.input_2},
                     value=row.value, status=Status(row.status), comment=row.comment,
+                    version=row.version, updated_at=row.updated_at,
                 ),
             )  # fmt: skip
 
@@ -325,6 +327,10 @@ def _day(value) -> date | str | None:
         return None
 
 
+class _ChangedMeanwhile(Exception):
+    """A figure of the file was saved by someone else after the preview or during this pass."""
+
+
 class MeasurementFile:
     """One pass over an uploaded file: `run()` yields Progress and leaves `report` complete.
     With `save`, the rows are written as they are checked and committed at the end if none is
@@ -338,7 +344,7 @@ class MeasurementFile:
         self.report = Report()
         self._enterprises: dict[int, _Enterprise | str] = {}
         self._new: list[tuple[Measurement, int]] = []
-        self._changed: list[tuple[int, kpis.Checked, str, int]] = []
+        self._changed: list[tuple[int, int, kpis.Checked, str, int]] = []
         self._groups: set[kpis.Group] = set()
 
     def run(self) -> Iterator[Progress]:
@@ -349,13 +355,21 @@ class MeasurementFile:
         if self.save and not self._claim():
             self.report.saved_before = True
             return
+        if not self.save:
+            self.upload.checked_at = utcnow()
+            db.session.commit()
         try:
             yield from self._read()
             if self.save:
                 self._finish()
-        except (StaleDataError, IntegrityError):
+        except _ChangedMeanwhile:
+            db.session.rollback()
+            self.report.changed_meanwhile = True
+        except (StaleDataError, IntegrityError) as error:
             # Someone else saved a figure of the file after this pass read it (or made it).
             db.session.rollback()
+            if isinstance(error, IntegrityError) and not is_duplicate(error):
+                raise
             self.report.changed_meanwhile = True
         except BaseException:
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
@@ -528,6 +542,8 @@ class MeasurementFile:
         self._stage(number, enterprise, checked, phase, start, end, comment, figure)
 
     def _stage(self, number, enterprise, checked, phase, start, end, comment, figure) -> None:
+        if self.save and figure is not None and figure.id is not None:
+            self._check_previewed(figure)
         outcome = "new" if figure is None else "changed"
         if figure is None:
             figure = _Figure(id=None, phase=Phase(phase), period_start=start, period_end=end)
@@ -546,7 +562,7 @@ class MeasurementFile:
             draft = kpis.new_draft(self.user, enterprise.id, checked, phase, start, end, comment)
             self._new.append((draft, number))
         else:
-            self._changed.append((figure.id, checked, comment, number))
+            self._changed.append((figure.id, figure.version, checked, comment, number))
 
     def _sample(self, number, enterprise, definition, figure, outcome) -> None:
         if len(self.report.sample) < SAMPLE_ROWS:
@@ -563,6 +579,13 @@ class MeasurementFile:
                     outcome,
                 )
             )
+
+    def _check_previewed(self, figure: _Figure) -> None:
+        """A stored figure the file would change must be as the preview showed it: saved
+        before the preview began (a new row then, made since, counts as changed too)."""
+        checked_at = self.upload.checked_at
+        if checked_at is None or figure.updated_at > checked_at:
+            raise _ChangedMeanwhile
 
     def _reason(self, number: int) -> str:
         return _("Imported from %(file)s, row %(row)s.", file=self.upload.filename, row=number)
@@ -597,7 +620,9 @@ class MeasurementFile:
                 m.id: m
                 for m in db.session.scalars(select(Measurement).where(Measurement.id.in_(ids)))
             }
-            for figure_id, checked, comment, number in self._changed:
+            for figure_id, version, checked, comment, number in self._changed:
+                if stored[figure_id].version != version:  # saved since this pass read it
+                    raise _ChangedMeanwhile
                 kpis.revise_measurement(
                     self.user, stored[figure_id], checked, comment, reason=self._reason(number)
                 )

@@ -21,6 +21,8 @@ class MeasurementImport(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     file_format: Mapped[str] = mapped_column(String(4))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last preview began: a figure of the file saved after it was not in the preview.
+    checked_at: Mapped[datetime | None]
     saved_at: Mapped[datetime | None]
     created_count: Mapped[int] = mapped_column(default=0)
     changed_count: Mapped[int] = mapped_column(default=0)

@@ -122,8 +122,10 @@ def test_a_period_saved_by_someone_else_at_the_same_moment_saves_nothing(app, fi
                 absenteeism_rate={"absent_person_days": "40", "scheduled_person_days": "1000"},
             ),
         )
-    assert "Someone else changed this after you opened the page" in page.get_data(True)
-    assert 'value="45"' in page.get_data(True)  # what the owner typed is kept
+    html = page.get_data(True)
+    assert page.status_code == 409
+    assert "Figures are already saved for this period" in html  # theirs, beside what was typed
+    assert ">30<" in html and 'value="45"' in html
     with app.app_context():
         stored = db.session.execute(select(Measurement.indicator, Measurement.value)).all()
     assert stored == [("defect_rate", 2.0)]  # theirs alone: not even the absenteeism row

@@ -1,9 +1,10 @@
 """Draft, submitted, verified: who moves a measurement, the lock, reopening, and the audit trail."""
 
+import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from score_app.auth.models import User
@@ -11,7 +12,13 @@ from score_app.errors import EditConflict
 from score_app.extensions import db
 from score_app.kpis import services
 from score_app.kpis.models import Measurement, MeasurementAudit
-from tests.conftest import VERSION_FIELD, post_seen, seen_version
+from tests.conftest import (
+    VERSION_FIELD,
+    conflict_table,
+    post_seen,
+    saved_meanwhile,
+    seen_version,
+)
 from tests.kpis.conftest import period_form
 
 
@@ -222,15 +229,23 @@ def test_checklist_counts_practices_adopted_since_the_baseline(app, figures_worl
     assert "wc-04" not in page.split("adopted since the baseline")[1].split("</ul>")[0]
 
 
-def test_new_figures_through_the_period_form_also_send_a_submitted_one_back_to_draft(
+def test_figures_stored_for_the_period_are_replaced_only_once_seen_and_go_back_to_draft(
     app, figures_world, draft
 ):
     owner = figures_world["clients"]["owner"]
     post_seen(owner, f"/measurements/{draft}/submit")
-    owner.post(
-        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
-        data=period_form(defect_rate={"defective_units": "30", "inspected_units": "1500"}),
-    )
+    url = f"/enterprises/{figures_world['enterprise'].id}/measurements/new"
+    mine = period_form(defect_rate={"defective_units": "30", "inspected_units": "1500"})
+
+    unseen = owner.post(url, data=mine)
+    html = unseen.get_data(True)
+    assert unseen.status_code == 409
+    assert "Figures are already saved for this period" in html
+    assert ">45<" in html and 'value="30"' in html  # the stored figure beside the typed one
+    assert _state(app, draft) == ("submitted", 3.0)  # nothing replaced unseen
+
+    version = re.search(r'name="defect_rate-version" value="(\d+)"', html).group(1)
+    assert owner.post(url, data={**mine, "defect_rate-version": version}).status_code == 302
     assert _state(app, draft) == ("draft", 2.0)
 
 
@@ -296,8 +311,11 @@ def test_a_save_from_an_older_page_is_refused_showing_both_versions(app, figures
     html = refused.get_data(True)
     assert refused.status_code == 409
     assert "Someone else changed this while you were editing it" in html
-    assert figures_world["users"]["trainer"].full_name in html
-    assert "Recounted" in html and "Night shift included" in html  # theirs and mine
+    assert f"{figures_world['users']['trainer'].full_name} saved a new version" in html
+    table = conflict_table(html)
+    assert table["Defective units"] == ("30", "60", True)
+    assert table["Units inspected"] == ("1500", "1500", False)
+    assert table["Comment"] == ("Recounted", "Night shift included", True)
     assert 'name="defective_units" value="60"' in html  # what the owner typed is kept
     assert _state(app, draft) == ("draft", 2.0)  # the trainer's figures stand
 
@@ -306,6 +324,34 @@ def test_a_save_from_an_older_page_is_refused_showing_both_versions(app, figures
     assert again.status_code == 302
     assert _state(app, draft) == ("draft", 4.0)
     assert [row[0] for row in _audit(app, draft)] == ["create", "edit", "edit"]
+
+
+def test_a_conflict_with_figures_verified_meanwhile_offers_no_save(app, figures_world, draft):
+    owner, clients = figures_world["clients"]["owner"], figures_world["clients"]
+    owners_version = seen_version(owner, f"/measurements/{draft}/edit")
+    post_seen(owner, f"/measurements/{draft}/submit")
+    post_seen(clients["trainer"], f"/measurements/{draft}/verify")
+
+    html = _edit(owner, draft, owners_version, "60").get_data(True)
+    assert conflict_table(html)["Status"] == ("verified", "draft", True)
+    assert "A verified measurement is locked; programme staff can reopen it." in html
+    assert "Save my version" not in html
+    assert _state(app, draft) == ("verified", 3.0)
+
+
+def test_a_measurement_deleted_while_it_was_saved_says_so(app, figures_world, draft):
+    owner = figures_world["clients"]["owner"]
+    version = seen_version(owner, f"/measurements/{draft}/edit")
+    deleted = delete(Measurement).where(Measurement.id == draft)
+    with saved_meanwhile(deleted, when=lambda session: any(
+        isinstance(obj, Measurement) for obj in session.dirty
+    )):  # fmt: skip
+        page = _edit(owner, draft, version, "60")
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith("/measurements")
+    followed = owner.get(page.headers["Location"]).get_data(True)
+    assert "Someone else deleted this measurement meanwhile" in followed
+    assert _state(app, draft) is None
 
 
 def test_verifying_figures_changed_since_the_page_was_opened_is_refused(app, figures_world, draft):

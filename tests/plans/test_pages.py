@@ -2,19 +2,24 @@
 overdue actions on the plan and the home page, evidence photos, visits, and who may do what."""
 
 import io
-import re
 from datetime import date, timedelta
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
 from score_app.training.models import Visit
-from tests.conftest import VERSION_FIELD, post_seen, seen_version
+from tests.conftest import (
+    VERSION_FIELD,
+    conflict_table,
+    post_seen,
+    saved_meanwhile,
+    seen_version,
+)
 from tests.plans.conftest import action_fields, action_state, add_action, jpeg_bytes, png_bytes
 
 STATIC = Path(__file__).resolve().parents[2] / "score_app" / "static"
@@ -368,16 +373,20 @@ def test_an_action_saved_by_someone_else_meanwhile_shows_both_versions(app, plan
     owners_version = seen_version(owner, edit)
     post_seen(trainer, edit, data=action_fields(responsible="Ama Owusu", status="in_progress"))
 
-    # The owner changes the due date and leaves the rest as the form showed it.
-    mine = action_fields(due_date="2099-04-30", estimated_cost="1200.5")
+    mine = action_fields(due_date="2099-04-30")  # the owner moves the due date
     refused = owner.post(edit, data={"version": owners_version, **mine})
     html = refused.get_data(True)
     assert refused.status_code == 409
     assert "Someone else changed this while you were editing it" in html
-    assert plan_world["users"]["trainer"].full_name in html
-    changed = re.findall(r'<tr class="differs"><th scope="row">([^<]+)', html)
-    assert [label.strip() for label in changed] == ["Responsible person", "Due date", "Status"]
-    assert "Ama Owusu" in html and "in progress" in html  # their version beside mine
+    assert f"{plan_world['users']['trainer'].full_name} saved a new version" in html
+    table = conflict_table(html)
+    assert table["Responsible person"] == ("Ama Owusu", "Kofi Mensah", True)
+    assert table["Status"] == ("in progress", "planned", True)
+    assert table["Due date"] == ("Mar 31, 2099", "Apr 30, 2099", True)
+    assert table["Estimated cost"] == ("1200.5", "1200.50", False)  # the same amount
+    assert [label for label, (*_v, differs) in table.items() if differs] == [
+        "Responsible person", "Due date", "Status"
+    ]  # fmt: skip
     assert 'value="2099-04-30"' in html  # what the owner typed is kept
     stored = action_state(app, action_id)
     assert (stored.responsible, stored.due_date) == ("Ama Owusu", date(2099, 3, 31))
@@ -403,3 +412,32 @@ def test_a_quick_button_on_an_older_page_does_nothing_and_says_why(app, plan_wor
     )
     assert "Someone else changed this after you opened the page" in refused.get_data(True)
     assert action_state(app, action_id).status == ActionStatus.DONE  # not verified unseen
+
+
+def test_an_action_changed_or_deleted_at_the_same_moment_is_not_overwritten(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    owner = plan_world["clients"]["owner"]
+    edit = f"/actions/{action_id}/edit"
+    mine = {"version": seen_version(owner, edit), **action_fields(responsible="Efua")}
+
+    def dirty_action(session) -> bool:
+        return any(isinstance(obj, PlanAction) for obj in session.dirty)
+
+    theirs = (
+        update(PlanAction)
+        .where(PlanAction.id == action_id)
+        .values(responsible="Ama Owusu", version=PlanAction.version + 1)
+    )
+    with saved_meanwhile(theirs, when=dirty_action):
+        refused = owner.post(edit, data=mine)
+    assert refused.status_code == 409
+    assert conflict_table(refused.get_data(True))["Responsible person"] == (
+        "Ama Owusu", "Efua", True
+    )  # fmt: skip
+    assert action_state(app, action_id).responsible == "Ama Owusu"
+
+    mine["version"] = VERSION_FIELD.search(refused.get_data(True)).group(1)
+    with saved_meanwhile(delete(PlanAction).where(PlanAction.id == action_id), when=dirty_action):
+        gone = owner.post(edit, data=mine, follow_redirects=True)
+    assert "Someone else deleted this action meanwhile." in gone.get_data(True)
+    assert action_state(app, action_id) is None

@@ -415,3 +415,36 @@ def test_a_figure_saved_by_someone_else_during_the_save_stops_it_whole(app, prog
             )
             is None
         )  # the file can be checked and saved again
+
+
+CHANGED_MEANWHILE = "someone changed some of these figures while the file was being saved"
+
+
+@pytest.mark.parametrize("meanwhile", ["edited", "entered"])
+def test_figures_saved_after_the_preview_are_not_overwritten(app, programme_world, meanwhile):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    if meanwhile == "edited":  # the file changes a stored figure; someone edits it meanwhile
+        rows = [row(accra, inputs=("20", "1000"))]
+    else:  # the file's February row is new at the preview; someone enters February meanwhile
+        rows = [row(accra, **FEBRUARY)]
+    _page, token = check(client, csv_bytes(rows))
+    with app.app_context():
+        if meanwhile == "edited":
+            db.session.execute(
+                update(Measurement)
+                .where(Measurement.enterprise_id == accra)
+                .values(input_1=25, value=2.5, version=Measurement.version + 1)
+            )
+            db.session.commit()
+        else:
+            add_measurement(accra, period=(date(2025, 2, 1), date(2025, 2, 28)), inputs=(10, 1000))
+    before = (measurement_count(app), audit_count(app))
+
+    refused = save(client, token)
+    assert CHANGED_MEANWHILE in refused and "Check the file again" in refused
+    assert (measurement_count(app), audit_count(app)) == before  # their figure stands alone
+
+    page = client.get(f"/programme/imports/{token}").get_data(True)
+    assert counts(page)["Changed"] == 1  # the new preview compares the file with their figure
+    assert "Saved:" in save(client, token)
