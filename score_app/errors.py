@@ -50,17 +50,23 @@ def check_version(record, seen_version: int | None) -> None:
         raise EditConflict
 
 
-def is_duplicate(error: IntegrityError) -> bool:
-    """True when a unique constraint refused the row (PostgreSQL's 23505, SQLite's message)."""
-    return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
-        error.orig
-    )
+# What another user's save at the same moment can make a database refuse: a row made twice,
+# or a row that refers to one just deleted (PostgreSQL's SQLSTATE, SQLite's message).
+_CONFLICTS = {"23505": "UNIQUE constraint failed", "23503": "FOREIGN KEY constraint failed"}
+
+
+def is_conflict(error: IntegrityError) -> bool:
+    """True when a unique or foreign-key constraint refused the row; a NOT NULL or CHECK
+    violation is a bug, not someone else's save."""
+    if getattr(error.orig, "sqlstate", None) in _CONFLICTS:
+        return True
+    return any(message in str(error.orig) for message in _CONFLICTS.values())
 
 
 def first_save_wins(service):
     """Two saves of one record at the same moment: the one whose UPDATE finds the version it
-    read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made meanwhile
-    (a unique constraint), is refused like any other edit conflict."""
+    read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made, or what it
+    refers to deleted, meanwhile (is_conflict), is refused like any other edit conflict."""
 
     @functools.wraps(service)
     def refusing_stale_saves(*args, **kwargs):
@@ -71,7 +77,7 @@ def first_save_wins(service):
             raise EditConflict from error
         except IntegrityError as error:
             db.session.rollback()
-            if not is_duplicate(error):
+            if not is_conflict(error):
                 raise
             raise EditConflict from error
 

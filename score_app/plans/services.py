@@ -341,6 +341,7 @@ def _photo_type(data: bytes) -> tuple[str, str] | None:
     return PHOTO_TYPES.get(kind)
 
 
+@first_save_wins
 def add_photo(
     user: User,
     action: PlanAction,
@@ -424,6 +425,7 @@ def photo_or_none(user: User, photo_id: int) -> ActionPhoto | None:
     )
 
 
+@first_save_wins
 def link_visit_actions(user: User, visit: Visit, action_ids: list[int]) -> list[PlanAction]:
     """The actions of the visited enterprise's active plan that this visit followed up."""
     plan = active_plan(visit.enterprise_id)

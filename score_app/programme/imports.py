@@ -26,7 +26,7 @@ from werkzeug.datastructures import FileStorage
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import ExplainedRefusal, InvalidInput, is_duplicate
+from score_app.errors import ExplainedRefusal, InvalidInput, is_conflict
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_number
 from score_app.kpis import services as kpis
@@ -368,7 +368,7 @@ class MeasurementFile:
         except (StaleDataError, IntegrityError) as error:
             # Someone else saved a figure of the file after this pass read it (or made it).
             db.session.rollback()
-            if isinstance(error, IntegrityError) and not is_duplicate(error):
+            if isinstance(error, IntegrityError) and not is_conflict(error):
                 raise
             self.report.changed_meanwhile = True
         except BaseException:

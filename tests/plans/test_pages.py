@@ -2,9 +2,11 @@
 overdue actions on the plan and the home page, evidence photos, visits, and who may do what."""
 
 import io
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import delete, func, select, update
 
@@ -441,3 +443,19 @@ def test_an_action_changed_or_deleted_at_the_same_moment_is_not_overwritten(app,
         gone = owner.post(edit, data=mine, follow_redirects=True)
     assert "Someone else deleted this action meanwhile." in gone.get_data(True)
     assert action_state(app, action_id) is None
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SCORE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite does not enforce the photo's foreign key here; the PostgreSQL run covers it",
+)
+def test_a_photo_for_an_action_deleted_at_the_same_moment_is_not_kept(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    deleted = delete(PlanAction).where(PlanAction.id == action_id)
+    with saved_meanwhile(deleted, when=lambda session: any(
+        isinstance(obj, ActionPhoto) for obj in session.new
+    )):  # fmt: skip
+        refused = _upload(plan_world["clients"]["owner"], action_id, png_bytes())
+    assert refused.status_code == 409
+    assert "Someone else changed this after you opened the page" in refused.get_data(True)
+    assert list(Path(app.config["SCORE_UPLOAD_DIR"]).glob("*")) == []  # no file left behind
