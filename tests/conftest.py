@@ -221,7 +221,7 @@ def january_baseline_meanwhile(enterprise_id: int, indicator: str, inputs: tuple
 
 CONFLICT_ROW = re.compile(
     r'<tr( class="differs")?><th scope="row">([^<]+?)(?: <span[^>]*>[^<]*</span>)?</th>'
-    r'<td class="prewrap">([^<]*)</td><td class="prewrap">([^<]*)</td></tr>'
+    r'<td class="prewrap"[^>]*>([^<]*)</td><td class="prewrap"[^>]*>([^<]*)</td></tr>'
 )
 
 
