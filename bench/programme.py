@@ -7,6 +7,9 @@ numbers: every statement the request sent to the database, recorded once and the
 straight through the driver, with no ORM, template or HTTP around it.
 Results: bench/results/programme.md. Run from the project root: python -m bench.programme
 (or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database).
+With BENCH_REUSE=1 the generated data is kept between runs (SQLite in BENCH_SQLITE_PATH, default
+programme.db in the system's temporary folder) and loaded only when a database does not hold it
+yet, so the timings can be repeated in seconds while working on the code.
 """
 
 import os
@@ -41,6 +44,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "programme.md"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench")
 TARGET_MS = 300
 TARGET_RATIO = 1.2
+REUSE = os.environ.get("BENCH_REUSE") == "1"
+KEPT_SQLITE = Path(
+    os.environ.get("BENCH_SQLITE_PATH", Path(tempfile.gettempdir()) / "programme.db")
+)
 SUMMARY = "/api/v1/programme/summary?indicator=operating_efficiency"
 
 
@@ -108,6 +115,27 @@ def _load(app) -> None:
         # Planner statistics (and PostgreSQL's visibility map), as a live database keeps them.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE" if _is_postgres() else "ANALYZE"))
+
+
+def _empty(app) -> None:
+    """No tables left, so the migrations start from nothing."""
+    with app.app_context(), db.engine.begin() as connection:
+        if _is_postgres():
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            tables = sa.MetaData()
+            tables.reflect(connection)
+            tables.drop_all(connection)
+
+
+def _is_loaded(app) -> bool:
+    """Whether the database already holds the whole generated programme."""
+    with app.app_context():
+        if not sa.inspect(db.engine).has_table("measurements"):
+            return False
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("measurements")))
+        return count == ENTERPRISES * PERIODS * INDICATOR_COUNT
 
 
 def _is_postgres() -> bool:
@@ -188,7 +216,9 @@ def _measure(url_for_database: str, label: str) -> list[str]:
         }
     )
     started = time.perf_counter()
-    _load(app)
+    if not (REUSE and _is_loaded(app)):
+        _empty(app)
+        _load(app)
     load_seconds = time.perf_counter() - started
     client = app.test_client()
     client.post("/login", data={"email": "staff@example.org", "password": PASSWORD})
@@ -221,16 +251,15 @@ def _measure(url_for_database: str, label: str) -> list[str]:
     return rows
 
 
-def _empty_postgres(url: str) -> bool:
+def _reachable(url: str) -> bool:
+    engine = sa.create_engine(url)
     try:
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-        return True
+        with engine.connect():
+            return True
     except sa.exc.OperationalError:
         return False
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
@@ -244,9 +273,12 @@ def main() -> None:
         f"- targets: median {TARGET_MS} ms or less on SQLite, and at most {TARGET_RATIO}x the "
         "bare SQL of the same request",
     ]
-    with tempfile.TemporaryDirectory() as folder:
-        lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
-    if _empty_postgres(PG_URL):
+    if REUSE:
+        lines += _measure(f"sqlite:///{KEPT_SQLITE}", "SQLite")
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
+    if _reachable(PG_URL):
         lines += _measure(PG_URL, "PostgreSQL")
     else:
         lines.append(f"\nPostgreSQL was not reachable at {PG_URL}: not measured.")
