@@ -4,7 +4,8 @@
 Each run loads the dashboard page and calls the summary endpoint as programme staff of two
 countries. The baseline, measured in the same run, is the bare SQL that computes the same
 numbers: every statement the request sent to the database, recorded once and then replayed
-straight through the driver, with no ORM, template or HTTP around it.
+straight through the driver, with no ORM, template or HTTP around it. Requests and replays take
+turns, so a busy machine slows both alike.
 Results: bench/results/programme.md. Run from the project root: python -m bench.programme
 (or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database).
 With BENCH_REUSE=1 the generated data is kept between runs (SQLite in BENCH_SQLITE_PATH, default
@@ -197,14 +198,21 @@ def _replay(app, statements) -> float:
     return seconds
 
 
-def _timed_requests(client, url: str) -> list[float]:
-    times = []
+def _timed_request(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200
+    return seconds
+
+
+def _timed_runs(app, client, url: str, statements) -> tuple[list[float], list[float]]:
+    """The request and its bare SQL, in turns, so both meet the same load on the machine."""
+    times, bare = [], []
     for _run in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    return times
+        times.append(_timed_request(client, url))
+        bare.append(_replay(app, statements))
+    return times, bare
 
 
 def _measure(url_for_database: str, label: str) -> list[str]:
@@ -215,11 +223,14 @@ def _measure(url_for_database: str, label: str) -> list[str]:
             "WTF_CSRF_ENABLED": False,
         }
     )
-    started = time.perf_counter()
-    if not (REUSE and _is_loaded(app)):
+    measurements = f"{ENTERPRISES * PERIODS * INDICATOR_COUNT:,} measurements"
+    if REUSE and _is_loaded(app):
+        loading = f"The {measurements} were kept from an earlier run.\n"
+    else:
+        started = time.perf_counter()
         _empty(app)
         _load(app)
-    load_seconds = time.perf_counter() - started
+        loading = f"Loading {measurements} took {time.perf_counter() - started:.0f} s.\n"
     client = app.test_client()
     client.post("/login", data={"email": "staff@example.org", "password": PASSWORD})
     with app.app_context():
@@ -227,8 +238,7 @@ def _measure(url_for_database: str, label: str) -> list[str]:
         token = auth_services.create_token(staff, "bench")[1]
     api = app.test_client()
     api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    rows = [f"\n## {label}\n", f"Loading {ENTERPRISES * PERIODS * INDICATOR_COUNT:,} "
-            f"measurements took {load_seconds:.0f} s.\n",
+    rows = [f"\n## {label}\n", loading,
             f"| measure | median of {RUNS} runs | bare SQL, median | ratio | all runs (ms) |",
             "|---|---|---|---|---|"]  # fmt: skip
     for name, test_client, url in (
@@ -238,8 +248,8 @@ def _measure(url_for_database: str, label: str) -> list[str]:
     ):
         test_client.get(url)  # warm up
         statements = _recorded_statements(app, test_client, url)
-        bare = statistics.median(_replay(app, statements) for _run in range(RUNS))
-        times = _timed_requests(test_client, url)
+        times, bare_times = _timed_runs(app, test_client, url, statements)
+        bare = statistics.median(bare_times)
         median = statistics.median(times)
         rows.append(
             f"| {name} ({len(statements)} statements) | {median * 1000:.0f} ms | "
