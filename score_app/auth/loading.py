@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from score_app.auth.models import User
 from score_app.extensions import db, login_manager
@@ -13,7 +14,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, stamp = session_id.partition("-")
     if not user_id.isdigit() or int(user_id) > MAX_DB_ID:
         return None
-    user = db.session.get(User, int(user_id))
+    # With the countries that scope a programme staff member: one statement, not two.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.countries)])
     if user is None or not user.is_active or stamp != user.session_stamp:
         return None
     return user

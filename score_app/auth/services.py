@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth import lockout
@@ -245,7 +246,15 @@ def revoke_token(token: ApiToken) -> None:
 
 def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == ApiToken.digest(plain))
+            .options(joinedload(ApiToken.user).joinedload(User.countries))  # one statement
+        )
+        .unique()
+        .one_or_none()
+    )
     if token is None or token.is_revoked or not token.user.is_active:
         return None
     now = utcnow()

@@ -9,7 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Row, Select, String, and_, bindparam, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Result,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
@@ -42,6 +55,13 @@ class IndicatorResult:
 
 # Statements kept, per selection: a few per user scope, times the combinations of filters used.
 _kept = lru_cache(maxsize=256)
+
+
+def _run(statement: Select, values: dict) -> Result:
+    """The rows of a kept statement, on the session's connection. They are columns, not
+    objects, so the ORM's work for loading objects is skipped: a tenth of a millisecond a
+    statement, a dozen statements a page."""
+    return db.session.connection().execute(statement, values)
 
 
 def _shared_ids(chosen: Selection) -> Select:
@@ -106,10 +126,10 @@ def indicator_results(
 ) -> list[IndicatorResult]:
     """One result per indicator that has data (of `codes`, or all), in contract order."""
     chosen, values = selection(user, filters), filters.given()
-    paired = db.session.execute(_paired_totals(chosen, codes), values)
+    paired = _run(_paired_totals(chosen, codes), values)
     totals = {row.indicator: row for row in paired}
     with_phase: dict[str, dict[str, int]] = defaultdict(dict)
-    for code, phase, count in db.session.execute(_phase_counts(chosen, codes), values):
+    for code, phase, count in _run(_phase_counts(chosen, codes), values):
         with_phase[code][str(phase)] = count
     results = []
     for definition in _definitions(codes):
@@ -206,7 +226,7 @@ class EnterpriseCounts:
 
 def enterprise_counts(user: User | None, filters: Filters) -> EnterpriseCounts:
     """How many enterprises the filters select, and how many of them stay out of the results."""
-    row = db.session.execute(_enterprise_counts(selection(user, filters)), filters.given()).one()
+    row = _run(_enterprise_counts(selection(user, filters)), filters.given()).one()
     return EnterpriseCounts(row.in_view, row.excluded)
 
 
@@ -269,7 +289,7 @@ def training_outputs(user: User | None, filters: Filters, today: date) -> Traini
     values = {**filters.given(), "today": today}
 
     def run(name: str):
-        return db.session.execute(queries[name], values)
+        return _run(queries[name], values)
 
     participants: dict[str, Split] = defaultdict(Split)
     for module, sex, role, count in run("participants"):
@@ -360,7 +380,7 @@ def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
     values = filters.given()
     gaps = {}
     for kind, query in _gap_queries(selection(user, filters)).items():
-        rows = db.session.execute(query, values).all()
+        rows = _run(query, values).all()
         gaps[kind] = Gap([(row, row.concerned) for row in rows], rows[0].total if rows else 0)
     return gaps
 
