@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -244,17 +244,18 @@ def revoke_token(token: ApiToken) -> None:
         db.session.commit()
 
 
+# Built once, as it is run on every API request; with the owner and the countries that scope
+# programme staff, so one statement loads all the access policy needs.
+_TOKEN = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .options(joinedload(ApiToken.user).joinedload(User.countries))
+)
+
+
 def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None."""
-    token = (
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == ApiToken.digest(plain))
-            .options(joinedload(ApiToken.user).joinedload(User.countries))  # one statement
-        )
-        .unique()
-        .one_or_none()
-    )
+    token = db.session.scalars(_TOKEN, {"digest": ApiToken.digest(plain)}).unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_active:
         return None
     now = utcnow()
