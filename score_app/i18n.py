@@ -175,7 +175,7 @@ def money_exact(minor_units: int | None, currency: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the formatting filters and the language list for templates."""
+    """Register the formatting filters, the language list and `_` for templates."""
     app.jinja_env.filters.update(
         day=format_day,
         moment=format_moment,
@@ -187,5 +187,8 @@ def init_app(app: Flask) -> None:
         currency_name=lambda code: get_currency_name(code, locale=current_locale_code()),
     )
     app.jinja_env.globals.update(
-        SUPPORTED_LOCALES=SUPPORTED_LOCALES, current_locale=current_locale_code
+        SUPPORTED_LOCALES=SUPPORTED_LOCALES,
+        current_locale=current_locale_code,
+        # Jinja's _ looks gettext up again at each of the hundred or so calls on a page.
+        _=app.jinja_env.globals["gettext"],
     )
