@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -244,18 +245,21 @@ def revoke_token(token: ApiToken) -> None:
         db.session.commit()
 
 
-# Built once, as it is run on every API request; with the owner and the countries that scope
-# programme staff, so one statement loads all the access policy needs.
-_TOKEN = (
-    select(ApiToken)
-    .where(ApiToken.token_hash == bindparam("digest"))
-    .options(joinedload(ApiToken.user).joinedload(User.countries))
-)
+@cache
+def _token_by_digest() -> Select:
+    """Built once, on first use (every model is mapped by then), as it runs on every API
+    request; with the owner and the countries that scope programme staff."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("digest"))
+        .options(joinedload(ApiToken.user).joinedload(User.countries))
+    )
 
 
 def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None."""
-    token = db.session.scalars(_TOKEN, {"digest": ApiToken.digest(plain)}).unique().one_or_none()
+    found = db.session.scalars(_token_by_digest(), {"digest": ApiToken.digest(plain)})
+    token = found.unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_active:
         return None
     now = utcnow()
