@@ -6,7 +6,7 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, literal, or_, select, true
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
@@ -134,7 +134,9 @@ def scope_clause(key: tuple) -> ColumnElement[bool]:
     if kind == "everyone":
         return true()
     if kind == "countries":
-        return Enterprise.country.in_(values)
+        # A bound value per country rather than one expanding list, which SQLAlchemy would
+        # rewrite into the statement at every execution of it.
+        return Enterprise.country.in_([literal(code) for code in values])
     member_of = select(enterprise_members.c.enterprise_id).where(
         enterprise_members.c.user_id == values[0]
     )

@@ -80,12 +80,14 @@ def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
         Measurement.enterprise_id, Measurement.indicator, Measurement.phase,
         Measurement.value, Measurement.input_1, Measurement.input_2,
     )  # fmt: skip
+    # Lists of bound values, not expanding ones, which would be rewritten into the statement at
+    # every execution; naming the phases lets the latest index serve.
     shared = [
         Measurement.enterprise_id.in_(_shared_ids(chosen)),
-        Measurement.phase.in_([phase.value for phase in Phase]),  # lets the latest index serve
+        Measurement.phase.in_([literal(phase.value) for phase in Phase]),
     ]
     if codes:
-        shared.append(Measurement.indicator.in_(codes))
+        shared.append(Measurement.indicator.in_([literal(code) for code in codes]))
     period = chosen.in_period()
     if not period:
         return select(*columns).where(Measurement.is_latest.is_(True), *shared).subquery("current")
