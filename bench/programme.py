@@ -4,9 +4,13 @@
 Each run loads the dashboard page and calls the summary endpoint as programme staff of two
 countries. The baseline, measured in the same run, is the bare SQL that computes the same
 numbers: every statement the request sent to the database, recorded once and then replayed
-straight through the driver, with no ORM, template or HTTP around it.
+straight through the driver, with no ORM, template or HTTP around it. Requests and replays take
+turns, so a busy machine slows both alike.
 Results: bench/results/programme.md. Run from the project root: python -m bench.programme
 (or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database).
+With BENCH_REUSE=1 the generated data is kept between runs (SQLite in BENCH_SQLITE_PATH, default
+programme.db in the system's temporary folder) and loaded only when a database does not hold it
+yet, so the timings can be repeated in seconds while working on the code.
 """
 
 import os
@@ -41,6 +45,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "programme.md"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_bench")
 TARGET_MS = 300
 TARGET_RATIO = 1.2
+REUSE = os.environ.get("BENCH_REUSE") == "1"
+KEPT_SQLITE = Path(
+    os.environ.get("BENCH_SQLITE_PATH", Path(tempfile.gettempdir()) / "programme.db")
+)
 SUMMARY = "/api/v1/programme/summary?indicator=operating_efficiency"
 
 
@@ -110,6 +118,27 @@ def _load(app) -> None:
             conn.execute(sa.text("VACUUM ANALYZE" if _is_postgres() else "ANALYZE"))
 
 
+def _empty(app) -> None:
+    """No tables left, so the migrations start from nothing."""
+    with app.app_context(), db.engine.begin() as connection:
+        if _is_postgres():
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            tables = sa.MetaData()
+            tables.reflect(connection)
+            tables.drop_all(connection)
+
+
+def _is_loaded(app) -> bool:
+    """Whether the database already holds the whole generated programme."""
+    with app.app_context():
+        if not sa.inspect(db.engine).has_table("measurements"):
+            return False
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("measurements")))
+        return count == ENTERPRISES * PERIODS * INDICATOR_COUNT
+
+
 def _is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
@@ -169,14 +198,21 @@ def _replay(app, statements) -> float:
     return seconds
 
 
-def _timed_requests(client, url: str) -> list[float]:
-    times = []
+def _timed_request(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200
+    return seconds
+
+
+def _timed_runs(app, client, url: str, statements) -> tuple[list[float], list[float]]:
+    """The request and its bare SQL, in turns, so both meet the same load on the machine."""
+    times, bare = [], []
     for _run in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    return times
+        times.append(_timed_request(client, url))
+        bare.append(_replay(app, statements))
+    return times, bare
 
 
 def _measure(url_for_database: str, label: str) -> list[str]:
@@ -187,9 +223,14 @@ def _measure(url_for_database: str, label: str) -> list[str]:
             "WTF_CSRF_ENABLED": False,
         }
     )
-    started = time.perf_counter()
-    _load(app)
-    load_seconds = time.perf_counter() - started
+    measurements = f"{ENTERPRISES * PERIODS * INDICATOR_COUNT:,} measurements"
+    if REUSE and _is_loaded(app):
+        loading = f"The {measurements} were kept from an earlier run.\n"
+    else:
+        started = time.perf_counter()
+        _empty(app)
+        _load(app)
+        loading = f"Loading {measurements} took {time.perf_counter() - started:.0f} s.\n"
     client = app.test_client()
     client.post("/login", data={"email": "staff@example.org", "password": PASSWORD})
     with app.app_context():
@@ -197,8 +238,7 @@ def _measure(url_for_database: str, label: str) -> list[str]:
         token = auth_services.create_token(staff, "bench")[1]
     api = app.test_client()
     api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    rows = [f"\n## {label}\n", f"Loading {ENTERPRISES * PERIODS * INDICATOR_COUNT:,} "
-            f"measurements took {load_seconds:.0f} s.\n",
+    rows = [f"\n## {label}\n", loading,
             f"| measure | median of {RUNS} runs | bare SQL, median | ratio | all runs (ms) |",
             "|---|---|---|---|---|"]  # fmt: skip
     for name, test_client, url in (
@@ -208,8 +248,8 @@ def _measure(url_for_database: str, label: str) -> list[str]:
     ):
         test_client.get(url)  # warm up
         statements = _recorded_statements(app, test_client, url)
-        bare = statistics.median(_replay(app, statements) for _run in range(RUNS))
-        times = _timed_requests(test_client, url)
+        times, bare_times = _timed_runs(app, test_client, url, statements)
+        bare = statistics.median(bare_times)
         median = statistics.median(times)
         rows.append(
             f"| {name} ({len(statements)} statements) | {median * 1000:.0f} ms | "
@@ -221,16 +261,15 @@ def _measure(url_for_database: str, label: str) -> list[str]:
     return rows
 
 
-def _empty_postgres(url: str) -> bool:
+def _reachable(url: str) -> bool:
+    engine = sa.create_engine(url)
     try:
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-        return True
+        with engine.connect():
+            return True
     except sa.exc.OperationalError:
         return False
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
@@ -244,9 +283,12 @@ def main() -> None:
         f"- targets: median {TARGET_MS} ms or less on SQLite, and at most {TARGET_RATIO}x the "
         "bare SQL of the same request",
     ]
-    with tempfile.TemporaryDirectory() as folder:
-        lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
-    if _empty_postgres(PG_URL):
+    if REUSE:
+        lines += _measure(f"sqlite:///{KEPT_SQLITE}", "SQLite")
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
+    if _reachable(PG_URL):
         lines += _measure(PG_URL, "PostgreSQL")
     else:
         lines.append(f"\nPostgreSQL was not reachable at {PG_URL}: not measured.")

@@ -3,14 +3,18 @@
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import (
+    LC_NUMERIC,
     NumberFormatError,
+    NumberPattern,
     get_currency_name,
     get_currency_precision,
     get_territory_currencies,
     parse_decimal,
+    parse_pattern,
 )
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
@@ -76,9 +80,15 @@ def country_name(code: str | None) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) for every country, sorted by name in the current locale."""
-    names = Locale.parse(current_locale_code()).territories
+    return list(_sorted_countries(current_locale_code()))
+
+
+@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+def _sorted_countries(locale: str) -> tuple[tuple[str, str], ...]:
+    # Sorted once per language: some 250 names, folded for the order, on every page with a form.
+    names = Locale.parse(locale).territories
     codes = [c for c in names if _is_alpha2(c)]
-    return sorted(((c, names[c]) for c in codes), key=lambda pair: fold(pair[1]))
+    return tuple(sorted(((c, names[c]) for c in codes), key=lambda pair: fold(pair[1])))
 
 
 def format_day(value: date | None, style: str = "medium") -> str:
@@ -92,8 +102,13 @@ def format_moment(value: datetime | None) -> str:
 def format_number(value, digits: int = 0) -> str:
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern)
+    return _number_pattern(digits).apply(value, Locale.parse(get_locale() or LC_NUMERIC))
+
+
+@lru_cache(maxsize=16)
+def _number_pattern(digits: int) -> NumberPattern:
+    # Parsed once: Babel would parse the pattern again for each of the numbers on a page.
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def format_amount(value) -> str:
@@ -160,7 +175,7 @@ def money_exact(minor_units: int | None, currency: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the formatting filters and the language list for templates."""
+    """Register the formatting filters, the language list and `_` for templates."""
     app.jinja_env.filters.update(
         day=format_day,
         moment=format_moment,
@@ -172,5 +187,8 @@ def init_app(app: Flask) -> None:
         currency_name=lambda code: get_currency_name(code, locale=current_locale_code()),
     )
     app.jinja_env.globals.update(
-        SUPPORTED_LOCALES=SUPPORTED_LOCALES, current_locale=current_locale_code
+        SUPPORTED_LOCALES=SUPPORTED_LOCALES,
+        current_locale=current_locale_code,
+        # Jinja's _ looks gettext up again at each of the hundred or so calls on a page.
+        _=app.jinja_env.globals["gettext"],
     )

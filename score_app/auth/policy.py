@@ -6,7 +6,7 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, literal, or_, select, true
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
@@ -108,17 +108,37 @@ def require(user: User | None, action: str) -> None:
         abort(403)
 
 
-def enterprise_scope(user: User | None) -> ColumnElement[bool]:
-    """A WHERE clause on Enterprise limiting rows to those the user may see."""
+def scope_key(user: User | None) -> tuple:
+    """Which enterprises the user reaches, as a hashable value: all that `enterprise_scope`
+    depends on, so statements built from the scope can be kept and reused for it."""
     if not _is_live(user):
-        return false()
+        return ("nobody",)
     if user.role == Role.ADMIN:
-        return true()
+        return ("everyone",)
     if user.role == Role.PROGRAMME_STAFF:
         codes = user.country_codes
-        return Enterprise.country.in_(codes) if codes else true()
+        return ("countries", *sorted(codes)) if codes else ("everyone",)
+    return ("member", user.id)
+
+
+def enterprise_scope(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on Enterprise limiting rows to those the user may see."""
+    return scope_clause(scope_key(user))
+
+
+def scope_clause(key: tuple) -> ColumnElement[bool]:
+    """The WHERE clause on Enterprise for a `scope_key`."""
+    kind, *values = key
+    if kind == "nobody":
+        return false()
+    if kind == "everyone":
+        return true()
+    if kind == "countries":
+        # A bound value per country rather than one expanding list, which SQLAlchemy would
+        # rewrite into the statement at every execution of it.
+        return Enterprise.country.in_([literal(code) for code in values])
     member_of = select(enterprise_members.c.enterprise_id).where(
-        enterprise_members.c.user_id == user.id
+        enterprise_members.c.user_id == values[0]
     )
     return Enterprise.id.in_(member_of)
 

@@ -3,11 +3,13 @@
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth import lockout
@@ -243,9 +245,21 @@ def revoke_token(token: ApiToken) -> None:
         db.session.commit()
 
 
+@cache
+def _token_by_digest() -> Select:
+    """Built once, on first use (every model is mapped by then), as it runs on every API
+    request; with the owner and the countries that scope programme staff."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("digest"))
+        .options(joinedload(ApiToken.user).joinedload(User.countries))
+    )
+
+
 def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
+    found = db.session.scalars(_token_by_digest(), {"digest": ApiToken.digest(plain)})
+    token = found.unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_active:
         return None
     now = utcnow()

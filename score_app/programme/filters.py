@@ -1,12 +1,15 @@
 """The programme filters (country, sector, cohort, module taken, period range) and the set of
-enterprises they select within a user's scope, as SQL for every programme query to share."""
+enterprises they select within a user's scope, as SQL for every programme query to share: with
+the filters' values, or with placeholders for them, so a statement built once for a scope and
+the filters given serves every request alike (the values are sent with each execution)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
 from score_app.auth import policy
 from score_app.auth.models import User
@@ -26,13 +29,16 @@ class Filters:
     period_from: date | None = None  # measurements whose period starts on or after this day
     period_to: date | None = None  # ... and ends on or before this one
 
+    def given(self) -> dict[str, str | date]:
+        """The filters that are set, by name."""
+        return {f.name: value for f in fields(self) if (value := getattr(self, f.name))}
+
     def as_args(self) -> dict[str, str]:
         """The filters as query-string arguments, for links and exports that keep them."""
         names = {"period_from": "from", "period_to": "to"}
         return {
-            names.get(f.name, f.name): value.isoformat() if isinstance(value, date) else value
-            for f in fields(self)
-            if (value := getattr(self, f.name))
+            names.get(name, name): value.isoformat() if isinstance(value, date) else value
+            for name, value in self.given().items()
         }
 
 
@@ -70,33 +76,72 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
 
 def enterprises_in_view(user: User | None, filters: Filters) -> Select:
     """SELECT Enterprise rows in the user's scope that match the filters (consent not applied)."""
-    query = select(Enterprise).where(policy.enterprise_scope(user))
-    if filters.country:
-        query = query.where(Enterprise.country == filters.country)
-    if filters.sector:
-        query = query.where(Enterprise.sector == filters.sector)
-    if filters.cohort:
-        query = query.where(Enterprise.cohort == filters.cohort)
-    if filters.module:
+    return _in_view(policy.enterprise_scope(user), filters.given())
+
+
+def shared_enterprises(user: User | None, filters: Filters) -> Select:
+    """The enterprises whose figures enter programme results: in view and consenting."""
+    return _shared(enterprises_in_view(user, filters))
+
+
+def in_period(filters: Filters) -> list:
+    """WHERE clauses keeping the measurements inside the period range."""
+    return _in_period(filters.given())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a programme statement is built from: whose scope, and which filters are set (not
+    their values, which are its placeholders). Hashable, so its statements are built once."""
+
+    scope: tuple  # policy.scope_key
+    filter_names: frozenset[str]
+
+    def placeholders(self) -> dict[str, BindParameter]:
+        return {name: bindparam(name) for name in self.filter_names}
+
+    def enterprises_in_view(self) -> Select:
+        return _in_view(policy.scope_clause(self.scope), self.placeholders())
+
+    def shared_enterprises(self) -> Select:
+        return _shared(self.enterprises_in_view())
+
+    def in_period(self) -> list:
+        return _in_period(self.placeholders())
+
+
+def selection(user: User | None, filters: Filters) -> Selection:
+    """The selection a user's filters make; `filters.given()` fills its placeholders."""
+    return Selection(policy.scope_key(user), frozenset(filters.given()))
+
+
+def _in_view(scope, given: Mapping[str, Any]) -> Select:
+    """Enterprises in the scope matching the filters given (values or placeholders, by name)."""
+    query = select(Enterprise).where(scope)
+    if "country" in given:
+        query = query.where(Enterprise.country == given["country"])
+    if "sector" in given:
+        query = query.where(Enterprise.sector == given["sector"])
+    if "cohort" in given:
+        query = query.where(Enterprise.cohort == given["cohort"])
+    if "module" in given:
         took_module = (
             select(workshop_enterprises.c.enterprise_id)
             .join(Workshop, Workshop.id == workshop_enterprises.c.workshop_id)
-            .where(Workshop.module_slug == filters.module)
+            .where(Workshop.module_slug == given["module"])
         )
         query = query.where(Enterprise.id.in_(took_module))
     return query
 
 
-def shared_enterprises(user: User | None, filters: Filters) -> Select:
-    """The enterprises whose figures enter programme results: in view and consenting."""
-    return enterprises_in_view(user, filters).where(Enterprise.data_sharing_consent.is_(True))
+def _shared(in_view: Select) -> Select:
+    return in_view.where(Enterprise.data_sharing_consent.is_(True))
 
 
-def in_period(filters: Filters):
-    """WHERE clauses keeping the measurements inside the period range."""
+def _in_period(given: Mapping[str, Any]) -> list:
     clauses = []
-    if filters.period_from:
-        clauses.append(Measurement.period_start >= filters.period_from)
-    if filters.period_to:
-        clauses.append(Measurement.period_end <= filters.period_to)
+    if "period_from" in given:
+        clauses.append(Measurement.period_start >= given["period_from"])
+    if "period_to" in given:
+        clauses.append(Measurement.period_end <= given["period_to"])
     return clauses

@@ -1,13 +1,28 @@
 """Programme results (DOMAIN.md section 6): per indicator across enterprises, training outputs
 by sex and role, and data completeness. Every aggregate is computed by the database (GROUP BY
 and window functions), so the numbers are the same on SQLite and PostgreSQL and new data shows
-the moment it is saved."""
+the moment it is saved. The statements are built once per selection (scope and filters given)
+and kept; each request sends them with its filters' values."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Result,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
@@ -19,7 +34,7 @@ from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.kpis.services import REPORTED
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
-from score_app.programme.filters import Filters, enterprises_in_view, in_period, shared_enterprises
+from score_app.programme.filters import Filters, Selection, selection
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
 from score_app.training.models import workshop_enterprises as taking
 
@@ -38,11 +53,22 @@ class IndicatorResult:
     share_improved: float | None  # 0..1
 
 
-def _shared_ids(user: User | None, filters: Filters):
-    return shared_enterprises(user, filters).with_only_columns(Enterprise.id)
+# Statements kept, per selection: a few per user scope, times the combinations of filters used.
+_kept = lru_cache(maxsize=256)
 
 
-def _current_rows(user: User | None, filters: Filters, codes: tuple[str, ...] | None):
+def _run(statement: Select, values: dict) -> Result:
+    """The rows of a kept statement, on the session's connection. They are columns, not
+    objects, so the ORM's setup for loading objects is skipped: some 50 µs a statement, a
+    dozen statements a page."""
+    return db.session.connection().execute(statement, values)
+
+
+def _shared_ids(chosen: Selection) -> Select:
+    return chosen.shared_enterprises().with_only_columns(Enterprise.id)
+
+
+def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
     """Each shared enterprise's latest reported baseline, and its latest reported follow-up
     (inside the period range when one is given), per indicator.
 
@@ -54,13 +80,15 @@ def _current_rows(user: User | None, filters: Filters, codes: tuple[str, ...] | 
         Measurement.enterprise_id, Measurement.indicator, Measurement.phase,
         Measurement.value, Measurement.input_1, Measurement.input_2,
     )  # fmt: skip
+    # Lists of bound values, not expanding ones, which would be rewritten into the statement at
+    # every execution; naming the phases lets the latest index serve.
     shared = [
-        Measurement.enterprise_id.in_(_shared_ids(user, filters)),
-        Measurement.phase.in_([phase.value for phase in Phase]),  # lets the latest index serve
+        Measurement.enterprise_id.in_(_shared_ids(chosen)),
+        Measurement.phase.in_([literal(phase.value) for phase in Phase]),
     ]
     if codes:
-        shared.append(Measurement.indicator.in_(codes))
-    period = in_period(filters)
+        shared.append(Measurement.indicator.in_([literal(code) for code in codes]))
+    period = chosen.in_period()
     if not period:
         return select(*columns).where(Measurement.is_latest.is_(True), *shared).subquery("current")
     rank = (
@@ -76,10 +104,10 @@ def _current_rows(user: User | None, filters: Filters, codes: tuple[str, ...] | 
     return select(*(ranked.c[c.key] for c in columns)).where(ranked.c.rank == 1).subquery("current")
 
 
-def _improved(pairs) -> case:
+def _improved(pairs, codes: tuple[str, ...] | None) -> case:
     """1 when the change moved in the indicator's better direction by more than rounding."""
     conditions = []
-    for definition in INDICATORS:
+    for definition in _definitions(codes):
         margin = change_margin(definition.decimals)
         moved = (
             pairs.c.change > margin
@@ -90,21 +118,23 @@ def _improved(pairs) -> case:
     return case(*conditions, else_=0.0)
 
 
+def _definitions(codes: tuple[str, ...] | None) -> list[Indicator]:
+    """The indicators asked for, in contract order."""
+    return [d for d in INDICATORS if codes is None or d.code in codes]
+
+
 def indicator_results(
     user: User | None, filters: Filters, codes: tuple[str, ...] | None = None
 ) -> list[IndicatorResult]:
     """One result per indicator that has data (of `codes`, or all), in contract order."""
-    current = _current_rows(user, filters, codes)
-    totals = {row.indicator: row for row in db.session.execute(_paired_totals(current))}
+    chosen, values = selection(user, filters), filters.given()
+    paired = _run(_paired_totals(chosen, codes), values)
+    totals = {row.indicator: row for row in paired}
     with_phase: dict[str, dict[str, int]] = defaultdict(dict)
-    for code, phase, count in db.session.execute(
-        select(current.c.indicator, current.c.phase, func.count()).group_by(
-            current.c.indicator, current.c.phase
-        )
-    ):
+    for code, phase, count in _run(_phase_counts(chosen, codes), values):
         with_phase[code][str(phase)] = count
     results = []
-    for definition in INDICATORS:
+    for definition in _definitions(codes):
         if definition.code not in with_phase:
             continue
         row = totals.get(definition.code)
@@ -128,10 +158,21 @@ def indicator_results(
     return results
 
 
-def _paired_totals(current):
+@_kept
+def _phase_counts(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
+    """Per indicator and phase, how many enterprises have a current figure."""
+    current = _current_rows(chosen, codes)
+    return select(current.c.indicator, current.c.phase, func.count()).group_by(
+        current.c.indicator, current.c.phase
+    )
+
+
+@_kept
+def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
     """Per indicator, over the enterprises with both phases: how many, the means, the sums of
     the raw inputs, the share improved, and the median change (the middle row, or the mean of
     the two middle rows, of the changes in order)."""
+    current = _current_rows(chosen, codes)
     before, after = aliased(current, name="before"), aliased(current, name="after")
     change = (after.c.value - before.c.value).label("change")
     pairs = (
@@ -165,7 +206,7 @@ def _paired_totals(current):
         func.sum(pairs.c.b2).label("b2"),
         func.sum(pairs.c.f1).label("f1"),
         func.sum(pairs.c.f2).label("f2"),
-        func.avg(_improved(pairs)).label("share_improved"),
+        func.avg(_improved(pairs, codes)).label("share_improved"),
         func.avg(case((middle, pairs.c.change))).label("median_change"),
     ).group_by(pairs.c.indicator)
 
@@ -179,15 +220,28 @@ def _pooled(definition: Indicator, numerators: float | None, denominators: float
     return compute(definition.code, {first: numerators, second: denominators})
 
 
+@dataclass(frozen=True)
+class EnterpriseCounts:
+    in_view: int  # in the user's scope and matching the filters
+    excluded: int  # of those, the ones that have not agreed to share their figures
+
+
+def enterprise_counts(user: User | None, filters: Filters) -> EnterpriseCounts:
+    """How many enterprises the filters select, and how many of them stay out of the results."""
+    row = _run(_enterprise_counts(selection(user, filters)), filters.given()).one()
+    return EnterpriseCounts(row.in_view, row.excluded)
+
+
+@_kept
+def _enterprise_counts(chosen: Selection) -> Select:
+    in_view = chosen.enterprises_in_view().subquery()
+    no_consent = case((in_view.c.data_sharing_consent.is_(False), 1))
+    return select(func.count().label("in_view"), func.count(no_consent).label("excluded"))
+
+
 def excluded_without_consent(user: User | None, filters: Filters) -> int:
     """Enterprises in view whose figures stay out because they have not agreed to share them."""
-    return db.session.scalar(
-        select(func.count()).select_from(
-            enterprises_in_view(user, filters)
-            .where(Enterprise.data_sharing_consent.is_(False))
-            .subquery()
-        )
-    )
+    return enterprise_counts(user, filters).excluded
 
 
 def summary(user: User | None, filters: Filters, code: str) -> tuple[IndicatorResult, int]:
@@ -233,63 +287,20 @@ def _by_sex_role(rows) -> Split:
 
 
 def training_outputs(user: User | None, filters: Filters, today: date) -> TrainingOutputs:
-    shared = _shared_ids(user, filters)
+    queries = _output_queries(selection(user, filters))
+    values = {**filters.given(), "today": today}
+
+    def run(name: str):
+        return _run(queries[name], values)
+
     participants: dict[str, Split] = defaultdict(Split)
-    for module, sex, role, count in db.session.execute(
-        select(Workshop.module_slug, Person.sex, Person.job_role, func.count(Person.id.distinct()))
-        .select_from(Attendance)
-        .join(WorkshopDay, WorkshopDay.id == Attendance.workshop_day_id)
-        .join(Workshop, Workshop.id == WorkshopDay.workshop_id)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Person.enterprise_id.in_(shared))
-        .group_by(Workshop.module_slug, Person.sex, Person.job_role)
-    ):
+    for module, sex, role, count in run("participants"):
         participants[module].add(sex, role, count)
-    finished = (
-        select(WorkshopDay.workshop_id)
-        .group_by(WorkshopDay.workshop_id)
-        .having(func.max(WorkshopDay.day_date) <= today)
-    )
-    trained = dict(
-        db.session.execute(
-            select(Workshop.module_slug, func.count(taking.c.enterprise_id.distinct()))
-            .join(taking, taking.c.workshop_id == Workshop.id)
-            .where(taking.c.enterprise_id.in_(shared), Workshop.id.in_(finished))
-            .group_by(Workshop.module_slug)
-        ).all()
-    )
-    certificates = _by_sex_role(
-        db.session.execute(
-            select(Person.sex, Person.job_role, func.count(Certificate.id))
-            .join(Person, Person.id == Certificate.person_id)
-            .where(Certificate.revoked_at.is_(None), Person.enterprise_id.in_(shared))
-            .group_by(Person.sex, Person.job_role)
-        )
-    )
-    eit = _by_sex_role(
-        db.session.execute(
-            select(Person.sex, Person.job_role, func.count())
-            .where(Person.is_eit_member.is_(True), Person.enterprise_id.in_(shared))
-            .group_by(Person.sex, Person.job_role)
-        )
-    )
-    in_shared_plans = ImprovementPlan.enterprise_id.in_(shared)
-    actions = dict(
-        db.session.execute(
-            select(PlanAction.status, func.count())
-            .join(ImprovementPlan)
-            .where(in_shared_plans)
-            .group_by(PlanAction.status)
-        ).all()
-    )
-    savings = dict(
-        db.session.execute(
-            select(ImprovementPlan.currency, func.sum(PlanAction.realised_savings_minor))
-            .join(ImprovementPlan)
-            .where(in_shared_plans, PlanAction.realised_savings_minor.is_not(None))
-            .group_by(ImprovementPlan.currency)
-        ).all()
-    )
+    trained = dict(run("trained").all())
+    certificates = _by_sex_role(run("certificates"))
+    eit = _by_sex_role(run("eit_members"))
+    actions = dict(run("actions").all())
+    savings = dict(run("savings").all())
     return TrainingOutputs(
         participants=dict(participants),
         enterprises_trained=trained,
@@ -300,32 +311,97 @@ def training_outputs(user: User | None, filters: Filters, today: date) -> Traini
     )
 
 
+@_kept
+def _output_queries(chosen: Selection) -> dict[str, Select]:
+    """The statements of `training_outputs`, by name; they take the filters and `today`."""
+    shared = _shared_ids(chosen)
+    finished = (
+        select(WorkshopDay.workshop_id)
+        .group_by(WorkshopDay.workshop_id)
+        .having(func.max(WorkshopDay.day_date) <= bindparam("today"))
+    )
+    in_shared_plans = ImprovementPlan.enterprise_id.in_(shared)
+    return {
+        "participants": (
+            select(
+                Workshop.module_slug, Person.sex, Person.job_role, func.count(Person.id.distinct())
+            )
+            .select_from(Attendance)
+            .join(WorkshopDay, WorkshopDay.id == Attendance.workshop_day_id)
+            .join(Workshop, Workshop.id == WorkshopDay.workshop_id)
+            .join(Person, Person.id == Attendance.person_id)
+            .where(Person.enterprise_id.in_(shared))
+            .group_by(Workshop.module_slug, Person.sex, Person.job_role)
+        ),
+        "trained": (
+            select(Workshop.module_slug, func.count(taking.c.enterprise_id.distinct()))
+            .join(taking, taking.c.workshop_id == Workshop.id)
+            .where(taking.c.enterprise_id.in_(shared), Workshop.id.in_(finished))
+            .group_by(Workshop.module_slug)
+        ),
+        "certificates": (
+            select(Person.sex, Person.job_role, func.count(Certificate.id))
+            .join(Person, Person.id == Certificate.person_id)
+            .where(Certificate.revoked_at.is_(None), Person.enterprise_id.in_(shared))
+            .group_by(Person.sex, Person.job_role)
+        ),
+        "eit_members": (
+            select(Person.sex, Person.job_role, func.count())
+            .where(Person.is_eit_member.is_(True), Person.enterprise_id.in_(shared))
+            .group_by(Person.sex, Person.job_role)
+        ),
+        "actions": (
+            select(PlanAction.status, func.count())
+            .join(ImprovementPlan)
+            .where(in_shared_plans)
+            .group_by(PlanAction.status)
+        ),
+        "savings": (
+            select(ImprovementPlan.currency, func.sum(PlanAction.realised_savings_minor))
+            .join(ImprovementPlan)
+            .where(in_shared_plans, PlanAction.realised_savings_minor.is_not(None))
+            .group_by(ImprovementPlan.currency)
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Gap:
     """Enterprises with one kind of data problem: the first ones by name, and how many in all."""
 
-    enterprises: list[tuple[Enterprise, int]]  # with how many measurements are concerned
+    enterprises: list[tuple[Row, int]]  # their id and name, with how many measurements concerned
     total: int
 
 
 GAP_LIST_SIZE = 25
 
 
-def _gap(query, enterprise) -> Gap:
-    """`query` selects (enterprise, count) rows; keep the first ones by name and the total."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(enterprise.name_folded).limit(GAP_LIST_SIZE)).all()
-    return Gap([(enterprise, count) for enterprise, count in rows], total)
-
-
 def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
     """Shared enterprises missing a baseline or a follow-up, or with figures still to verify or
     warnings still open, within the period range."""
-    period = in_period(filters)
-    shared = shared_enterprises(user, filters).subquery("shared")
+    values = filters.given()
+    gaps = {}
+    for kind, query in _gap_queries(selection(user, filters)).items():
+        rows = _run(query, values).all()
+        gaps[kind] = Gap([(row, row.concerned) for row in rows], rows[0].total if rows else 0)
+    return gaps
+
+
+@_kept
+def _gap_queries(chosen: Selection) -> dict[str, Select]:
+    """Per kind of gap, the first enterprises concerned by name, each row with the total."""
+    period = chosen.in_period()
+    shared = chosen.shared_enterprises().subquery("shared")
     enterprise = aliased(Enterprise, shared)
 
-    def missing(phase: Phase) -> Gap:
+    def listed(query: Select) -> Select:
+        return (
+            query.add_columns(func.count().over().label("total"))
+            .order_by(enterprise.name_folded)
+            .limit(GAP_LIST_SIZE)
+        )
+
+    def missing(phase: Phase) -> Select:
         # A reported figure of the phase: the latest flag says so at once, unless a follow-up
         # must fall inside the period range.
         if period and phase == Phase.FOLLOW_UP:
@@ -335,9 +411,13 @@ def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
         has_phase = select(Measurement.id).where(
             Measurement.enterprise_id == enterprise.id, Measurement.phase == phase, *reported
         )
-        return _gap(select(enterprise, literal(0)).where(~has_phase.exists()), enterprise)
+        return listed(
+            select(enterprise.id, enterprise.name, literal(0).label("concerned")).where(
+                ~has_phase.exists()
+            )
+        )
 
-    def counted(*conditions) -> Gap:
+    def counted(*conditions) -> Select:
         # Counted apart first, so the database reads only the rows concerned (by status).
         per_enterprise = (
             select(Measurement.enterprise_id, func.count().label("concerned"))
@@ -345,11 +425,10 @@ def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
             .group_by(Measurement.enterprise_id)
             .subquery("concerned")
         )
-        return _gap(
-            select(enterprise, per_enterprise.c.concerned).join(
+        return listed(
+            select(enterprise.id, enterprise.name, per_enterprise.c.concerned).join(
                 per_enterprise, per_enterprise.c.enterprise_id == enterprise.id
-            ),
-            enterprise,
+            )
         )
 
     unverified = Measurement.status != Status.VERIFIED  # served by ix_measurements_unverified

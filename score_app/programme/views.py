@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from score_app.auth import policy
 from score_app.auth.models import Role
@@ -28,7 +27,6 @@ from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import before_after_chart
 from score_app.enterprises.forms import sector_choices, sector_label
 from score_app.errors import InvalidInput, show_on_form
-from score_app.extensions import db
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,
@@ -42,7 +40,7 @@ from score_app.pdf import pdf_response
 from score_app.plans.forms import ACTION_STATUS_LABELS
 from score_app.programme import imports, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
-from score_app.programme.filters import Filters, enterprises_in_view, parse_filters
+from score_app.programme.filters import Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
 from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
 
@@ -64,7 +62,8 @@ def table_response(rows, columns: tuple[Column, ...], file_format: str, what: st
 def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
     countries = country_choices()
     if current_user.role == Role.PROGRAMME_STAFF and current_user.country_codes:
-        countries = [pair for pair in countries if pair[0] in current_user.country_codes]
+        in_scope = set(current_user.country_codes)  # once: the property builds a new list
+        countries = [pair for pair in countries if pair[0] in in_scope]
     form = FiltersForm(request.args).fill_choices(
         countries, sector_choices(), module_choices(current_locale_code())
     )
@@ -198,15 +197,13 @@ def _charts(results) -> dict:
 def _results(filters: Filters) -> dict:
     """Everything the dashboard and the synthesis report show for these filters."""
     results = services.indicator_results(current_user, filters)
-    in_view = db.session.scalar(
-        select(func.count()).select_from(enterprises_in_view(current_user, filters).subquery())
-    )
+    counts = services.enterprise_counts(current_user, filters)
     return {
         "results": results,
         "charts": _charts(results),
         "outputs": services.training_outputs(current_user, filters, date.today()),
-        "in_view": in_view,
-        "excluded": services.excluded_without_consent(current_user, filters),
+        "in_view": counts.in_view,
+        "excluded": counts.excluded,
         "module_titles": {
             m.slug: m.title_in(current_locale_code()) for m in get_catalogue().modules
         },
