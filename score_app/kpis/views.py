@@ -135,6 +135,7 @@ def enter_period(enterprise_id: int):
         previews=previews,
         errors=errors,
         stored=stored,
+        conflict=conflict,
     ), (409 if conflict else 422 if errors else 200)
 
 

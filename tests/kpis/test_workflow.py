@@ -241,6 +241,7 @@ def test_figures_stored_for_the_period_are_replaced_only_once_seen_and_go_back_t
     html = unseen.get_data(True)
     assert unseen.status_code == 409
     assert "Figures are already saved for this period" in html
+    assert "Nothing was saved: figures are already saved for this period." in html  # on top
     assert ">45<" in html and 'value="30"' in html  # the stored figure beside the typed one
     assert _state(app, draft) == ("submitted", 3.0)  # nothing replaced unseen
 
