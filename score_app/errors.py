@@ -6,7 +6,6 @@ import functools
 import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +18,7 @@ from werkzeug.exceptions import (
 )
 
 from score_app.extensions import db, login_manager
+from score_app.i18n import gettext as _
 
 # Seconds a client is asked to wait before trying again while the database is unavailable.
 RETRY_AFTER_SECONDS = 30

@@ -5,13 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import request
-from flask_babel import get_translations, lazy_ngettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from score_app.i18n import current_locale_code, format_day, parse_number
+from score_app.i18n import (
+    current_locale_code,
+    format_day,
+    lazy_ngettext,
+    parse_number,
+    translations,
+)
+from score_app.i18n import lazy_gettext as _l
 
 # WTForms' own messages that our forms can show, listed so every supported language has them.
 WTFORMS_MESSAGES = (
@@ -50,10 +55,10 @@ class _CatalogueTranslations:
     """WTForms asks this object; it answers from the catalogue of the request's locale."""
 
     def gettext(self, message: str) -> str:
-        return get_translations().gettext(message)
+        return translations().gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return get_translations().ngettext(singular, plural, n)
+        return translations().ngettext(singular, plural, n)
 
 
 def as_choices(pairs) -> list[SelectChoice]:

@@ -1,23 +1,33 @@
 """Languages: the one list of supported locales, locale selection, and locale-aware formatting."""
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import (
-    LC_NUMERIC,
     NumberFormatError,
-    NumberPattern,
     get_currency_name,
     get_currency_precision,
     get_territory_currencies,
     parse_decimal,
-    parse_pattern,
 )
-from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from babel.support import NullTranslations
+from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask_babel import (
+    force_locale,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 # i18n: each language is named in itself so a reader finds their own.
@@ -46,8 +56,67 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
 
 
+@dataclass(frozen=True)
+class _Language:
+    """The request's locale and its catalogue, looked up once: a page asks for them some three
+    hundred times (each text and each number), and Flask-Babel finds them anew at each call."""
+
+    locale: Locale
+    code: str
+    translations: NullTranslations
+
+
+def _language() -> _Language | None:
+    if not has_app_context():
+        return None
+    language = g.get("score_language")
+    if language is None:
+        locale = get_locale()
+        language = g.score_language = _Language(locale, str(locale), get_translations())
+    return language
+
+
+@contextmanager
+def in_locale(code: str) -> Iterator[None]:
+    """Speak `code` inside the block (a PDF or a certificate in its reader's language)."""
+    kept = g.pop("score_language", None)
+    try:
+        with force_locale(code):
+            yield
+    finally:
+        g.pop("score_language", None)
+        if kept is not None:
+            g.score_language = kept
+
+
+def translations() -> NullTranslations:
+    """The catalogue of the current locale (none outside an application context)."""
+    language = _language()
+    return language.translations if language else NullTranslations()
+
+
+def gettext(string: str, **variables) -> str:
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A text translated when it is shown, in the locale of that moment (labels made at import)."""
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyString:
+    return LazyString(ngettext, singular, plural, num, **variables)
+
+
 def current_locale_code() -> str:
-    return str(get_locale() or DEFAULT_LOCALE)
+    language = _language()
+    return language.code if language else DEFAULT_LOCALE
 
 
 def fold(text: str) -> str:
@@ -100,15 +169,22 @@ def format_moment(value: datetime | None) -> str:
 
 
 def format_number(value, digits: int = 0) -> str:
+    """A number grouped in thousands with `digits` decimals, in the locale's marks ("1 234,5"
+    in French), rounded half to even as Babel does. Python's own formatting does the work: a
+    page shows a hundred numbers or more, and Babel's pattern takes some 4 µs for each."""
     if value is None:
         return ""
-    return _number_pattern(digits).apply(value, Locale.parse(get_locale() or LC_NUMERIC))
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return format(number, f",.{digits}f").translate(_number_marks(current_locale_code()))
 
 
-@lru_cache(maxsize=16)
-def _number_pattern(digits: int) -> NumberPattern:
-    # Parsed once: Babel would parse the pattern again for each of the numbers on a page.
-    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
+@lru_cache(maxsize=len(SUPPORTED_LOCALES) + 1)
+def _number_marks(locale: str) -> dict[int, str]:
+    """Python's marks (group, decimal point, minus) replaced by the locale's."""
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return str.maketrans(
+        {",": symbols["group"], ".": symbols["decimal"], "-": symbols["minusSign"]}
+    )
 
 
 def format_amount(value) -> str:
@@ -185,6 +261,11 @@ def init_app(app: Flask) -> None:
         country=country_name,
         money=format_money,
         currency_name=lambda code: get_currency_name(code, locale=current_locale_code()),
+    )
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: translations().ugettext(string),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
     )
     app.jinja_env.globals.update(
         SUPPORTED_LOCALES=SUPPORTED_LOCALES,

@@ -4,11 +4,11 @@ import html
 import sqlite3
 
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.i18n import gettext, in_locale
 from score_app.kpis.models import Measurement, MeasurementAudit
 from tests.conftest import sign_in
 from tests.kpis.conftest import period_form
@@ -82,7 +82,7 @@ def _cut(app, dbapi_connection) -> None:
 
 
 def _in_locale(app, locale: str, message: str) -> str:
-    with app.test_request_context(), force_locale(locale):
+    with app.test_request_context(), in_locale(locale):
         return gettext(message)
 
 

@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from score_app.cli import POT_FILE, TRANSLATIONS, extract_messages
-from score_app.i18n import SUPPORTED_LOCALES
+from score_app.i18n import SUPPORTED_LOCALES, format_number, in_locale
 from tests.conftest import sign_in
 
 TRANSLATED = [loc for loc in SUPPORTED_LOCALES if loc != "en"]
@@ -103,3 +106,29 @@ def test_dates_numbers_and_countries_follow_the_locale(client_as, create_enterpr
     assert "Viêt Nam" in text
     assert "3 mars 2025" in text
     assert "1\u202f234" in text or "1\u00a0234" in text
+
+
+NUMBERS = st.one_of(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.decimals(min_value=-(10**12), max_value=10**12, allow_nan=False, places=4),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=NUMBERS, digits=st.integers(min_value=0, max_value=3))
+def test_numbers_are_written_as_babel_writes_them_in_every_language(app, value, digits):
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    with app.test_request_context():
+        for locale in SUPPORTED_LOCALES:
+            with in_locale(locale):
+                expected = format_decimal(value, format=pattern, locale=locale)
+                assert format_number(value, digits) == expected
+
+
+def test_numbers_round_half_to_even_and_keep_the_sign_of_a_small_loss(app):
+    with app.test_request_context(), in_locale("fr"):
+        assert format_number(2.675, 2) == "2,68"
+        assert format_number(0.125, 2) == "0,12"
+        assert format_number(-0.004, 2) == "-0,00"
+        assert format_number(1234567.5) == "1\u202f234\u202f568"

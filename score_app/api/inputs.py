@@ -3,10 +3,10 @@
 from datetime import date
 
 from flask import request
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from score_app.errors import InvalidInput
+from score_app.i18n import gettext as _
 
 # JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD).
 ENTERPRISE_FIELDS = {

@@ -2,7 +2,6 @@
 results."""
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from flask_babel import gettext as _
 
 from score_app.api.inputs import (
     ENTERPRISE_FIELDS,
@@ -22,6 +21,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db
 from score_app.i18n import country_choices
+from score_app.i18n import gettext as _
 from score_app.kpis import services as kpi_services
 from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.models import Measurement

@@ -1,6 +1,5 @@
 """Forms for signing in, the user's own account, and the admin's user pages."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from score_app.auth.models import Role
 from score_app.forms import Form, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
+from score_app.i18n import lazy_gettext as _l
 from score_app.pages import db_id
 
 ROLE_LABELS = {

@@ -3,12 +3,12 @@
 from functools import cache
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from score_app.auth.models import User
 from score_app.extensions import db, login_manager
+from score_app.i18n import lazy_gettext as _l
 from score_app.pages import MAX_DB_ID
 
 

@@ -5,13 +5,13 @@ endpoint asks both, so an object outside a user's scope is simply not found.
 """
 
 from flask import abort
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, literal, or_, select, true
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
 from score_app.errors import ExplainedRefusal
 from score_app.extensions import db
+from score_app.i18n import gettext as _
 from score_app.training.models import Certificate, Visit, Workshop, workshop_enterprises
 
 ENTERPRISE_VIEW = "enterprise.view"

@@ -7,7 +7,6 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,6 +17,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES, is_country_code
+from score_app.i18n import gettext as _
 from score_app.pages import like_pattern
 
 TOKEN_PREFIX = "score_"

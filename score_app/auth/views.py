@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -34,6 +33,7 @@ from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db, limiter
 from score_app.forms import as_choices
 from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
+from score_app.i18n import gettext as _
 from score_app.pages import paginate
 
 bp = Blueprint("auth", __name__)

@@ -1,11 +1,10 @@
 """The training catalogue: the module list, the reader, its print view and PDF handout."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import force_locale
 
 from score_app.catalog.content import TrainingModule
 from score_app.catalog.services import get_catalogue, rendered_document
-from score_app.i18n import SUPPORTED_LOCALES, current_locale_code
+from score_app.i18n import SUPPORTED_LOCALES, current_locale_code, in_locale
 from score_app.kpis.definitions import BY_CODE
 from score_app.pdf import pdf_response
 
@@ -53,7 +52,7 @@ def print_module(slug: str):
 def module_pdf(slug: str):
     module = _module_or_404(slug)
     locale = request.args.get("lang")
-    with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
+    with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_template("pdf/module.html", **_page_context(module), for_pdf=True)
         filename = f"{module.slug}-{current_locale_code()}.pdf"
     return pdf_response(html, filename)

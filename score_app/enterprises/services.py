@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Select
 
 from score_app.auth import policy
@@ -12,6 +11,7 @@ from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import fold, is_country_code
+from score_app.i18n import gettext as _
 from score_app.pages import like_pattern
 
 PROFILE_FIELDS = (

@@ -1,7 +1,6 @@
 """Enterprise pages: the scoped list with filters, the profile, and the create and edit forms."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
 from score_app.i18n import country_choices, country_name, fold
+from score_app.i18n import gettext as _
 from score_app.pages import db_id, paginate
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")

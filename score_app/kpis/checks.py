@@ -5,8 +5,8 @@ import math
 from datetime import date
 
 from babel.numbers import format_decimal
-from flask_babel import gettext as _
 
+from score_app.i18n import gettext as _
 from score_app.i18n import parse_number
 from score_app.kpis.definitions import Indicator
 

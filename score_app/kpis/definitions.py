@@ -5,8 +5,9 @@ Pages, the API, imports and exports all read these definitions; nothing else lis
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
-from flask_babel import lazy_gettext as _l
+from score_app.i18n import lazy_gettext as _l
 
 
 class Direction(StrEnum):
@@ -41,11 +42,12 @@ class Indicator:
     # Above this the value is warned about (saved only with a comment).
     plausible_max: float | None = None
 
-    @property
+    # Worked out once: a translated unit is compared, and pages ask for each some ten times.
+    @cached_property
     def is_percentage(self) -> bool:
         return self.unit == "%"
 
-    @property
+    @cached_property
     def decimals(self) -> int:
         """Decimals shown, and the precision below which a change counts as none."""
         if not self.has_denominator:

@@ -4,11 +4,11 @@ The period form's indicator rows are read by the view from the request, because 
 indicators it shows depends on the page; WTForms covers the fixed fields.
 """
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from score_app.forms import Form, as_choices
+from score_app.i18n import lazy_gettext as _l
 from score_app.kpis.models import Phase, Status
 
 PHASE_LABELS = {Phase.BASELINE: _l("Baseline"), Phase.FOLLOW_UP: _l("Follow-up")}

@@ -4,7 +4,6 @@ change, compare baseline with follow-up, and record the good-practice checklist.
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
@@ -13,6 +12,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_day
+from score_app.i18n import gettext as _
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
 from score_app.kpis.compare import Change, compare
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Indicator

@@ -4,8 +4,6 @@ the workflow, and the good-practice checklist."""
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +14,8 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
 from score_app.extensions import db
 from score_app.forms import Conflict, ConflictRow, seen_version
-from score_app.i18n import current_locale_code, format_exact
+from score_app.i18n import current_locale_code, format_exact, ngettext
+from score_app.i18n import gettext as _
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.kpis.forms import (

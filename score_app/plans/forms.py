@@ -3,12 +3,12 @@
 Amounts and targets are text fields: the service reads them strictly in the user's locale.
 """
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from score_app.forms import Form
+from score_app.i18n import lazy_gettext as _l
 from score_app.plans.models import ActionStatus
 
 ACTION_STATUS_LABELS = {

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select, update
 
@@ -19,6 +18,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
+from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.compare import change_margin
 from score_app.kpis.definitions import BY_CODE

@@ -15,8 +15,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,8 +37,10 @@ from score_app.i18n import (
     current_locale_code,
     format_exact,
     format_number,
+    in_locale,
     money_exact,
 )
+from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.pages import db_id
@@ -154,7 +154,7 @@ def plan_pdf(enterprise_id: int):
     plan = _plan_of(enterprise, request.args.get("plan", type=db_id))
     follow_up = request.args.get("follow_up", type=db_id)
     locale = request.args.get("lang")
-    with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
+    with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_plan_html(enterprise, plan, follow_up, date.today())
         filename = f"improvement-plan-{enterprise.id}-{current_locale_code()}.pdf"
     return pdf_response(html, filename)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import BindParameter, Select, bindparam, select
 
 from score_app.auth import policy
@@ -16,6 +15,7 @@ from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
+from score_app.i18n import gettext as _
 from score_app.kpis.models import Measurement
 from score_app.training.models import Workshop, workshop_enterprises
 

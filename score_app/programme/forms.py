@@ -1,12 +1,12 @@
 """The programme filters as a form to show them (parse_filters reads them), and the upload of a
 measurement file."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
 from score_app.forms import Form, as_choices
+from score_app.i18n import lazy_gettext as _l
 
 
 class FiltersForm(Form):

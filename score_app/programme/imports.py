@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +28,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import ExplainedRefusal, InvalidInput, is_conflict
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_number
+from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.definitions import BY_CODE, Indicator
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status

@@ -17,8 +17,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from score_app.auth import policy
@@ -34,7 +32,9 @@ from score_app.i18n import (
     current_locale_code,
     format_day,
     format_number,
+    in_locale,
 )
+from score_app.i18n import gettext as _
 from score_app.kpis.definitions import INDICATORS
 from score_app.pdf import pdf_response
 from score_app.plans.forms import ACTION_STATUS_LABELS
@@ -263,7 +263,7 @@ def synthesis_report():
     if error:  # the dashboard explains it, with the filters as typed
         return redirect(url_for("programme.dashboard", **request.args))
     locale = request.args.get("lang")
-    with force_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
+    with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_template(
             "pdf/synthesis.html",
             **_results(filters),

@@ -1,6 +1,5 @@
 """Forms for workshops, attendance walk-ins, visits and certificates; choices come from views."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FieldList,
@@ -14,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from score_app.enterprises.forms import PersonForm
 from score_app.forms import Form, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
+from score_app.i18n import lazy_gettext as _l
 from score_app.pages import db_id
 
 MAX_WORKSHOP_DAYS = 6

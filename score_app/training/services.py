@@ -5,7 +5,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from score_app.auth import policy
@@ -16,6 +15,7 @@ from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES
+from score_app.i18n import gettext as _
 from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
 
 # No 0/O or 1/I, so a code read aloud or typed from paper comes out right.

@@ -14,8 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -28,7 +26,8 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
 from score_app.extensions import db
 from score_app.forms import as_choices
-from score_app.i18n import current_locale_code
+from score_app.i18n import current_locale_code, in_locale, ngettext
+from score_app.i18n import gettext as _
 from score_app.pages import db_id
 from score_app.pdf import pdf_response
 from score_app.plans import services as plans
@@ -305,7 +304,7 @@ def certificate_pdf(code: str):
     certificate = _certificate_in_scope(code)
     module = get_catalogue().get(certificate.module_slug)
     verify_url = _public_url(url_for("training.verify", code=certificate.code))
-    with force_locale(certificate.locale):
+    with in_locale(certificate.locale):
         html = render_template(
             "pdf/certificate.html",
             certificate=certificate,
