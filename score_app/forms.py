@@ -6,7 +6,9 @@ from datetime import datetime
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from markupsafe import Markup, escape
+from wtforms import DateField, widgets
+from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 
 from score_app.i18n import (
@@ -59,6 +61,27 @@ class _CatalogueTranslations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations().ngettext(singular, plural, n)
+
+
+class _Select(widgets.Select):
+    """WTForms' select, each plain option written straight out: WTForms builds every option's
+    attributes through a general formatter, some 20 µs an option, so a list of the world's
+    countries took 5 ms to show."""
+
+    @classmethod
+    def render_option(cls, choice: SelectChoice, **kwargs) -> Markup:
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
+
+
+class SelectField(_SelectField):
+    """The select field of every form (WTForms' own, with the faster options above)."""
+
+    widget = _Select()
 
 
 def as_choices(pairs) -> list[SelectChoice]:

@@ -4,14 +4,13 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
-    SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from score_app.auth.models import Role
-from score_app.forms import Form, as_choices
+from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import lazy_gettext as _l
 from score_app.pages import db_id

@@ -1,11 +1,11 @@
 """The enterprise profile form; the view supplies the country and sector choices."""
 
 from flask import current_app
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from score_app.enterprises.models import JobRole, Sex
-from score_app.forms import Form, as_choices
+from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 

@@ -4,10 +4,10 @@ Amounts and targets are text fields: the service reads them strictly in the user
 """
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from score_app.forms import Form
+from score_app.forms import Form, SelectField
 from score_app.i18n import lazy_gettext as _l
 from score_app.plans.models import ActionStatus
 

@@ -2,10 +2,10 @@
 measurement file."""
 
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Optional
 
-from score_app.forms import Form, as_choices
+from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import lazy_gettext as _l
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import (
+    CompoundSelect,
     Result,
     Row,
     Select,
@@ -20,8 +21,10 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -279,41 +282,35 @@ class TrainingOutputs:
     savings: dict[str, int]  # currency -> realised savings in minor units
 
 
-def _by_sex_role(rows) -> Split:
-    split = Split()
-    for sex, role, count in rows:
-        split.add(sex, role, count)
-    return split
-
-
 def training_outputs(user: User | None, filters: Filters, today: date) -> TrainingOutputs:
-    queries = _output_queries(selection(user, filters))
-    values = {**filters.given(), "today": today}
-
-    def run(name: str):
-        return _run(queries[name], values)
-
+    rows = _run(_outputs(selection(user, filters)), {**filters.given(), "today": today})
     participants: dict[str, Split] = defaultdict(Split)
-    for module, sex, role, count in run("participants"):
-        participants[module].add(sex, role, count)
-    trained = dict(run("trained").all())
-    certificates = _by_sex_role(run("certificates"))
-    eit = _by_sex_role(run("eit_members"))
-    actions = dict(run("actions").all())
-    savings = dict(run("savings").all())
+    splits = {"certificates": Split(), "eit_members": Split()}
+    counted: dict[str, dict[str, int]] = {"trained": {}, "actions": {}, "savings": {}}
+    for kind, key, sex, role, total in rows:
+        amount = int(total)  # a sum of money comes as a decimal on PostgreSQL
+        if kind == "participants":
+            participants[key].add(sex, role, amount)
+        elif kind in splits:
+            splits[kind].add(sex, role, amount)
+        else:
+            counted[kind][key] = amount
+    actions = counted["actions"]
     return TrainingOutputs(
         participants=dict(participants),
-        enterprises_trained=trained,
-        certificates=certificates,
-        eit_members=eit,
+        enterprises_trained=counted["trained"],
+        certificates=splits["certificates"],
+        eit_members=splits["eit_members"],
         actions={status: actions.get(status, 0) for status in ActionStatus},
-        savings={currency: int(total) for currency, total in savings.items()},
+        savings=counted["savings"],
     )
 
 
 @_kept
-def _output_queries(chosen: Selection) -> dict[str, Select]:
-    """The statements of `training_outputs`, by name; they take the filters and `today`."""
+def _outputs(chosen: Selection) -> CompoundSelect:
+    """Every training output in one statement, one round trip instead of six: rows of (kind,
+    key, sex, role, amount), the key being a module, an action status or a currency. It takes
+    the filters and `today`."""
     shared = _shared_ids(chosen)
     finished = (
         select(WorkshopDay.workshop_id)
@@ -321,48 +318,52 @@ def _output_queries(chosen: Selection) -> dict[str, Select]:
         .having(func.max(WorkshopDay.day_date) <= bindparam("today"))
     )
     in_shared_plans = ImprovementPlan.enterprise_id.in_(shared)
-    return {
-        "participants": (
-            select(
-                Workshop.module_slug, Person.sex, Person.job_role, func.count(Person.id.distinct())
-            )
-            .select_from(Attendance)
-            .join(WorkshopDay, WorkshopDay.id == Attendance.workshop_day_id)
-            .join(Workshop, Workshop.id == WorkshopDay.workshop_id)
-            .join(Person, Person.id == Attendance.person_id)
-            .where(Person.enterprise_id.in_(shared))
-            .group_by(Workshop.module_slug, Person.sex, Person.job_role)
-        ),
-        "trained": (
-            select(Workshop.module_slug, func.count(taking.c.enterprise_id.distinct()))
-            .join(taking, taking.c.workshop_id == Workshop.id)
-            .where(taking.c.enterprise_id.in_(shared), Workshop.id.in_(finished))
-            .group_by(Workshop.module_slug)
-        ),
-        "certificates": (
-            select(Person.sex, Person.job_role, func.count(Certificate.id))
-            .join(Person, Person.id == Certificate.person_id)
-            .where(Certificate.revoked_at.is_(None), Person.enterprise_id.in_(shared))
-            .group_by(Person.sex, Person.job_role)
-        ),
-        "eit_members": (
-            select(Person.sex, Person.job_role, func.count())
-            .where(Person.is_eit_member.is_(True), Person.enterprise_id.in_(shared))
-            .group_by(Person.sex, Person.job_role)
-        ),
-        "actions": (
-            select(PlanAction.status, func.count())
-            .join(ImprovementPlan)
-            .where(in_shared_plans)
-            .group_by(PlanAction.status)
-        ),
-        "savings": (
-            select(ImprovementPlan.currency, func.sum(PlanAction.realised_savings_minor))
-            .join(ImprovementPlan)
-            .where(in_shared_plans, PlanAction.realised_savings_minor.is_not(None))
-            .group_by(ImprovementPlan.currency)
-        ),
-    }
+    none = null()
+
+    def part(kind: str, key, sex, role, amount) -> Select:
+        return select(literal(kind), key, sex, role, amount)
+
+    by_people = (Person.sex, Person.job_role)
+    return union_all(
+        part("participants", Workshop.module_slug, *by_people, func.count(Person.id.distinct()))
+        .select_from(Attendance)
+        .join(WorkshopDay, WorkshopDay.id == Attendance.workshop_day_id)
+        .join(Workshop, Workshop.id == WorkshopDay.workshop_id)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Person.enterprise_id.in_(shared))
+        .group_by(Workshop.module_slug, *by_people),
+        part(
+            "trained",
+            Workshop.module_slug,
+            none,
+            none,
+            func.count(taking.c.enterprise_id.distinct()),
+        )
+        .join(taking, taking.c.workshop_id == Workshop.id)
+        .where(taking.c.enterprise_id.in_(shared), Workshop.id.in_(finished))
+        .group_by(Workshop.module_slug),
+        part("certificates", none, *by_people, func.count(Certificate.id))
+        .join(Person, Person.id == Certificate.person_id)
+        .where(Certificate.revoked_at.is_(None), Person.enterprise_id.in_(shared))
+        .group_by(*by_people),
+        part("eit_members", none, *by_people, func.count())
+        .where(Person.is_eit_member.is_(True), Person.enterprise_id.in_(shared))
+        .group_by(*by_people),
+        part("actions", PlanAction.status, none, none, func.count())
+        .join(ImprovementPlan)
+        .where(in_shared_plans)
+        .group_by(PlanAction.status),
+        part(
+            "savings",
+            ImprovementPlan.currency,
+            none,
+            none,
+            func.sum(PlanAction.realised_savings_minor),
+        )
+        .join(ImprovementPlan)
+        .where(in_shared_plans, PlanAction.realised_savings_minor.is_not(None))
+        .group_by(ImprovementPlan.currency),
+    )
 
 
 @dataclass(frozen=True)
@@ -376,30 +377,38 @@ class Gap:
 GAP_LIST_SIZE = 25
 
 
+GAP_KINDS = ("missing_baseline", "missing_follow_up", "unverified", "open_warnings")
+
+
 def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
     """Shared enterprises missing a baseline or a follow-up, or with figures still to verify or
     warnings still open, within the period range."""
-    values = filters.given()
-    gaps = {}
-    for kind, query in _gap_queries(selection(user, filters)).items():
-        rows = _run(query, values).all()
-        gaps[kind] = Gap([(row, row.concerned) for row in rows], rows[0].total if rows else 0)
-    return gaps
+    listed: dict[str, list] = {kind: [] for kind in GAP_KINDS}
+    totals = dict.fromkeys(GAP_KINDS, 0)
+    for row in _run(_gaps(selection(user, filters)), filters.given()):
+        listed[row.kind].append((row, row.concerned))
+        totals[row.kind] = row.total
+    return {kind: Gap(listed[kind], totals[kind]) for kind in GAP_KINDS}
 
 
 @_kept
-def _gap_queries(chosen: Selection) -> dict[str, Select]:
-    """Per kind of gap, the first enterprises concerned by name, each row with the total."""
+def _gaps(chosen: Selection) -> CompoundSelect:
+    """Every kind of gap in one statement: per kind, the first enterprises concerned by name,
+    each row with its kind and the kind's total."""
     period = chosen.in_period()
     shared = chosen.shared_enterprises().subquery("shared")
     enterprise = aliased(Enterprise, shared)
 
-    def listed(query: Select) -> Select:
-        return (
-            query.add_columns(func.count().over().label("total"))
+    def listed(kind: str, query: Select) -> Select:
+        first = (
+            query.add_columns(
+                func.count().over().label("total"), enterprise.name_folded.label("sort_name")
+            )
             .order_by(enterprise.name_folded)
             .limit(GAP_LIST_SIZE)
+            .subquery(kind)
         )
+        return select(literal(kind).label("kind"), *first.c)
 
     def missing(phase: Phase) -> Select:
         # A reported figure of the phase: the latest flag says so at once, unless a follow-up
@@ -411,10 +420,8 @@ def _gap_queries(chosen: Selection) -> dict[str, Select]:
         has_phase = select(Measurement.id).where(
             Measurement.enterprise_id == enterprise.id, Measurement.phase == phase, *reported
         )
-        return listed(
-            select(enterprise.id, enterprise.name, literal(0).label("concerned")).where(
-                ~has_phase.exists()
-            )
+        return select(enterprise.id, enterprise.name, literal(0).label("concerned")).where(
+            ~has_phase.exists()
         )
 
     def counted(*conditions) -> Select:
@@ -425,16 +432,15 @@ def _gap_queries(chosen: Selection) -> dict[str, Select]:
             .group_by(Measurement.enterprise_id)
             .subquery("concerned")
         )
-        return listed(
-            select(enterprise.id, enterprise.name, per_enterprise.c.concerned).join(
-                per_enterprise, per_enterprise.c.enterprise_id == enterprise.id
-            )
+        return select(enterprise.id, enterprise.name, per_enterprise.c.concerned).join(
+            per_enterprise, per_enterprise.c.enterprise_id == enterprise.id
         )
 
     unverified = Measurement.status != Status.VERIFIED  # served by ix_measurements_unverified
-    return {
-        "missing_baseline": missing(Phase.BASELINE),
-        "missing_follow_up": missing(Phase.FOLLOW_UP),
-        "unverified": counted(unverified),
-        "open_warnings": counted(unverified, cast(Measurement.warnings, String) != "[]"),
-    }
+    gaps = union_all(
+        listed("missing_baseline", missing(Phase.BASELINE)),
+        listed("missing_follow_up", missing(Phase.FOLLOW_UP)),
+        listed("unverified", counted(unverified)),
+        listed("open_warnings", counted(unverified, cast(Measurement.warnings, String) != "[]")),
+    )
+    return gaps.order_by(gaps.selected_columns.sort_name)

@@ -3,7 +3,6 @@
 from wtforms import (
     DateField,
     FieldList,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -11,7 +10,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from score_app.enterprises.forms import PersonForm
-from score_app.forms import Form, as_choices
+from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import lazy_gettext as _l
 from score_app.pages import db_id

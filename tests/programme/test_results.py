@@ -7,11 +7,18 @@ from datetime import date
 import pytest
 
 from score_app.auth.models import User
+from score_app.enterprises import services as enterprise_services
+from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis import services as kpis
 from score_app.kpis.models import Status
+from score_app.plans import services as plans
+from score_app.plans.models import ActionStatus
 from score_app.programme import services
 from score_app.programme.filters import Filters
+from score_app.training import services as training
+from score_app.training.models import Workshop
+from tests.plans.conftest import action_fields, service_fields
 from tests.programme.conftest import JUL, seed
 
 
@@ -93,6 +100,88 @@ def test_training_outputs_and_completeness(app, results_world, create_person):
     assert names["missing_follow_up"] == ["E4"]
     assert names["missing_baseline"] == []
     assert names["unverified"] == []
+
+
+def _training_and_plans(app, world, create_user, people) -> None:
+    """A finished Workplace Cooperation workshop and an unfinished Quality one, with attendance,
+    certificates (one revoked), EIT members and plans, in E1 (shares) and E5 (does not)."""
+    e1, e5 = world["enterprises"][1], world["enterprises"][5]
+    trainer = create_user("trainer", enterprises=[e1, e5])
+    with app.app_context():
+        user = db.session.get(User, trainer.id)
+        finished = training.save_workshop(
+            user, None, module_slug="workplace-cooperation", trainer=user, place="Accra",
+            enterprise_ids=[e1.id, e5.id], days=[date(2025, 3, 11), date(2025, 3, 12)],
+        )  # fmt: skip
+        training.save_workshop(
+            user, None, module_slug="quality-management", trainer=user, place="Accra",
+            enterprise_ids=[e1.id], days=[date(2099, 3, 11)],
+        )  # fmt: skip
+        for day in finished.days:
+            training.save_attendance(user, day, set(people.values()))
+        certificates = training.issue_certificates(
+            user, db.session.get(Workshop, finished.id), "en"
+        )
+        kofi = next(c for c in certificates if c.person_id == people["kofi"])
+        training.revoke_certificate(user, kofi, "Left before the end")
+        db.session.commit()
+        enterprise_services.set_eit_members(
+            db.session.get(Enterprise, e1.id), {people["kofi"], people["adjoa"]}
+        )
+        enterprise_services.set_eit_members(db.session.get(Enterprise, e5.id), {people["esi"]})
+        db.session.commit()
+        for enterprise, saved in ((e1, ("100.00", "250.50", "")), (e5, ("999.00",))):
+            plan = plans.start_plan(
+                user, db.session.get(Enterprise, enterprise.id), title="Plan",
+                started_on=date(2025, 2, 1), carry_over=False,
+            )  # fmt: skip
+            for status, savings in zip(("done", "done", "planned"), saved, strict=False):
+                fields = action_fields(status=status, realised_savings=savings)
+                plans.add_action(user, plan, service_fields(fields))
+
+
+def test_training_outputs_count_the_people_of_sharing_enterprises_by_sex_and_role(
+    app, results_world, create_user, create_person
+):
+    e1, e5 = results_world["enterprises"][1], results_world["enterprises"][5]
+    people = {
+        "ama": create_person(e1, "Ama", "female", "worker"),
+        "kofi": create_person(e1, "Kofi", "male", "manager"),
+        "adjoa": create_person(e1, "Adjoa", "female", "supervisor"),
+        "esi": create_person(e5, "Esi", "female", "worker"),  # E5 keeps its figures to itself
+    }
+    _training_and_plans(app, results_world, create_user, people)
+    with app.app_context():
+        staff = db.session.get(User, results_world["users"]["staff"].id)
+        outputs = services.training_outputs(staff, Filters(), date.today())
+    took_part = outputs.participants["workplace-cooperation"]
+    assert took_part.by_sex == {"female": 2, "male": 1}  # each person once, over both days
+    assert took_part.by_role == {"manager": 1, "supervisor": 1, "worker": 1}
+    assert "quality-management" not in outputs.participants
+    # The Quality workshop has not ended, so only Workplace Cooperation has trained E1.
+    assert outputs.enterprises_trained == {"workplace-cooperation": 1}
+    assert (outputs.certificates.total, outputs.certificates.by_sex["male"]) == (2, 0)
+    assert outputs.eit_members.by_role == {"manager": 1, "supervisor": 1, "worker": 0}
+    assert outputs.actions == {
+        ActionStatus.PLANNED: 1, ActionStatus.IN_PROGRESS: 0, ActionStatus.DONE: 2,
+        ActionStatus.VERIFIED: 0,
+    }  # fmt: skip
+    assert outputs.savings == {"GHS": 35050}
+
+
+def test_gap_lists_show_the_first_enterprises_by_name_and_count_them_all(
+    app, results_world, create_enterprise
+):
+    for n in range(27, 0, -1):  # created in reverse, so the order comes from the names
+        create_enterprise(name=f"Élan {n:02d}", country="GH")
+    with app.app_context():
+        staff = db.session.get(User, results_world["users"]["staff"].id)
+        gaps = services.completeness(staff, Filters())
+    names = {kind: [e.name for e, _n in gap.enterprises] for kind, gap in gaps.items()}
+    assert gaps["missing_baseline"].total == 27
+    assert names["missing_baseline"] == [f"Élan {n:02d}" for n in range(1, 26)]
+    assert gaps["missing_follow_up"].total == 28  # E4 has a baseline only
+    assert names["missing_follow_up"] == ["E4", *(f"Élan {n:02d}" for n in range(1, 25))]
 
 
 def test_drafts_stay_out_until_they_are_submitted(app, results_world):
