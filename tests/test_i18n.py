@@ -1,5 +1,6 @@
 """Languages: complete catalogues, an up-to-date template, locale choice, and locale formatting."""
 
+import ast
 from datetime import date
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from babel.numbers import format_decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import score_app
 from score_app.cli import POT_FILE, TRANSLATIONS, extract_messages
-from score_app.i18n import SUPPORTED_LOCALES, format_number, in_locale
+from score_app.i18n import SUPPORTED_LOCALES, format_number, gettext, in_locale
 from tests.conftest import sign_in
 
 TRANSLATED = [loc for loc in SUPPORTED_LOCALES if loc != "en"]
@@ -132,3 +134,32 @@ def test_numbers_round_half_to_even_and_keep_the_sign_of_a_small_loss(app):
         assert format_number(0.125, 2) == "0,12"
         assert format_number(-0.004, 2) == "-0,00"
         assert format_number(1234567.5) == "1\u202f234\u202f568"
+
+
+# i18n.py keeps the request's catalogue once looked up; Flask-Babel's own functions would not
+# see it, and its force_locale would leave it in the old language.
+KEPT_BY_I18N = ("gettext", "ngettext", "lazy_gettext", "lazy_ngettext", "force_locale")
+
+
+def test_texts_are_translated_through_the_apps_own_functions():
+    package = Path(score_app.__file__).parent
+    offenders = [
+        f"{path.relative_to(package)}: {alias.name}"
+        for path in package.rglob("*.py")
+        if path.name != "i18n.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+        for alias in node.names
+        if alias.name in KEPT_BY_I18N
+    ]
+    assert offenders == [], "import these from score_app.i18n instead"
+
+
+def test_a_block_in_another_language_gives_the_page_its_own_back(app):
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert gettext("Sign in") == SIGN_IN["es"]
+        with in_locale("fr"):
+            assert gettext("Sign in") == SIGN_IN["fr"]
+            assert format_number(1234.5, 1) == "1\u202f234,5"
+        assert gettext("Sign in") == SIGN_IN["es"]
+        assert format_number(1234.5, 1) == "1.234,5"

@@ -24,6 +24,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -126,51 +127,76 @@ def _definitions(codes: tuple[str, ...] | None) -> list[Indicator]:
     return [d for d in INDICATORS if codes is None or d.code in codes]
 
 
-def indicator_results(
-    user: User | None, filters: Filters, codes: tuple[str, ...] | None = None
-) -> list[IndicatorResult]:
-    """One result per indicator that has data (of `codes`, or all), in contract order."""
-    chosen, values = selection(user, filters), filters.given()
-    paired = _run(_paired_totals(chosen, codes), values)
-    totals = {row.indicator: row for row in paired}
-    with_phase: dict[str, dict[str, int]] = defaultdict(dict)
-    for code, phase, count in _run(_phase_counts(chosen, codes), values):
-        with_phase[code][str(phase)] = count
-    results = []
-    for definition in _definitions(codes):
-        if definition.code not in with_phase:
-            continue
-        row = totals.get(definition.code)
-        n = row.n if row else 0
-        counts = with_phase[definition.code]
-        results.append(
-            IndicatorResult(
-                indicator=definition,
-                n=n,
-                # Each enterprise has one latest row per phase, so rows count enterprises.
-                n_baseline_only=counts.get(Phase.BASELINE.value, 0) - n,
-                n_follow_up_only=counts.get(Phase.FOLLOW_UP.value, 0) - n,
-                baseline_mean=row.baseline_mean if row else None,
-                follow_up_mean=row.follow_up_mean if row else None,
-                pooled_baseline=_pooled(definition, row.b1, row.b2) if row else None,
-                pooled_follow_up=_pooled(definition, row.f1, row.f2) if row else None,
-                median_change=row.median_change if row else None,
-                share_improved=row.share_improved if row else None,
-            )
-        )
-    return results
+@dataclass(frozen=True)
+class Figures:
+    """The results per indicator, and the enterprises the filters select."""
+
+    results: list[IndicatorResult]  # one per indicator that has data, in contract order
+    in_view: int  # enterprises in the user's scope matching the filters
+    excluded: int  # of those, the ones that have not agreed to share their figures
 
 
-@_kept
-def _phase_counts(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
-    """Per indicator and phase, how many enterprises have a current figure."""
-    current = _current_rows(chosen, codes)
-    return select(current.c.indicator, current.c.phase, func.count()).group_by(
-        current.c.indicator, current.c.phase
+def figures(user: User | None, filters: Filters, codes: tuple[str, ...] | None = None) -> Figures:
+    """The results of the indicators (of `codes`, or all) and whom they cover, in one
+    statement: each row carries the enterprise counts, and one row comes even with no data."""
+    rows = _run(_figures(selection(user, filters), codes), filters.given()).all()
+    by_code = {row.indicator: row for row in rows}
+    results = [
+        _result(definition, by_code[definition.code])
+        for definition in _definitions(codes)
+        if definition.code in by_code
+    ]
+    return Figures(results, in_view=rows[0].in_view, excluded=rows[0].excluded)
+
+
+def _result(definition: Indicator, row: Row) -> IndicatorResult:
+    n = row.n or 0  # none when no enterprise has both phases
+    return IndicatorResult(
+        indicator=definition,
+        n=n,
+        n_baseline_only=row.with_baseline - n,
+        n_follow_up_only=row.with_follow_up - n,
+        baseline_mean=row.baseline_mean,
+        follow_up_mean=row.follow_up_mean,
+        pooled_baseline=_pooled(definition, row.b1, row.b2),
+        pooled_follow_up=_pooled(definition, row.f1, row.f2),
+        median_change=row.median_change,
+        share_improved=row.share_improved,
     )
 
 
 @_kept
+def _figures(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
+    """The enterprise counts joined to every indicator row (none joined when no one has data)."""
+    in_view = chosen.enterprises_in_view().subquery("in_view")
+    no_consent = case((in_view.c.data_sharing_consent.is_(False), 1))
+    counts = select(
+        func.count().label("in_view"), func.count(no_consent).label("excluded")
+    ).subquery("counts")
+    rows = _indicator_rows(chosen, codes).subquery("indicator_rows")
+    return select(counts, rows).select_from(counts).join(rows, true(), isouter=True)
+
+
+def _indicator_rows(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
+    """One row per indicator with a current figure: how many enterprises have a baseline and
+    how many a follow-up (each has one current row per phase, so rows count enterprises), with
+    the totals of those that have both."""
+    current = _current_rows(chosen, codes)
+    phases = (
+        select(
+            current.c.indicator,
+            func.count(case((current.c.phase == Phase.BASELINE.value, 1))).label("with_baseline"),
+            func.count(case((current.c.phase == Phase.FOLLOW_UP.value, 1))).label("with_follow_up"),
+        )
+        .group_by(current.c.indicator)
+        .subquery("phases")
+    )
+    totals = _paired_totals(chosen, codes).subquery("totals")
+    return select(phases, *(column for column in totals.c if column.key != "indicator")).join(
+        totals, totals.c.indicator == phases.c.indicator, isouter=True
+    )
+
+
 def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
     """Per indicator, over the enterprises with both phases: how many, the means, the sums of
     the raw inputs, the share improved, and the median change (the middle row, or the mean of
@@ -223,37 +249,13 @@ def _pooled(definition: Indicator, numerators: float | None, denominators: float
     return compute(definition.code, {first: numerators, second: denominators})
 
 
-@dataclass(frozen=True)
-class EnterpriseCounts:
-    in_view: int  # in the user's scope and matching the filters
-    excluded: int  # of those, the ones that have not agreed to share their figures
-
-
-def enterprise_counts(user: User | None, filters: Filters) -> EnterpriseCounts:
-    """How many enterprises the filters select, and how many of them stay out of the results."""
-    row = _run(_enterprise_counts(selection(user, filters)), filters.given()).one()
-    return EnterpriseCounts(row.in_view, row.excluded)
-
-
-@_kept
-def _enterprise_counts(chosen: Selection) -> Select:
-    in_view = chosen.enterprises_in_view().subquery()
-    no_consent = case((in_view.c.data_sharing_consent.is_(False), 1))
-    return select(func.count().label("in_view"), func.count(no_consent).label("excluded"))
-
-
-def excluded_without_consent(user: User | None, filters: Filters) -> int:
-    """Enterprises in view whose figures stay out because they have not agreed to share them."""
-    return enterprise_counts(user, filters).excluded
-
-
 def summary(user: User | None, filters: Filters, code: str) -> tuple[IndicatorResult, int]:
     """One indicator's result (zeros and nones when nobody has data) and the count left out."""
-    results = indicator_results(user, filters, (code,))
-    result = results[0] if results else None
+    found = figures(user, filters, (code,))
+    result = found.results[0] if found.results else None
     if result is None:
         result = IndicatorResult(BY_CODE[code], 0, 0, 0, None, None, None, None, None, None)
-    return result, excluded_without_consent(user, filters)
+    return result, found.excluded
 
 
 @dataclass

@@ -196,14 +196,13 @@ def _charts(results) -> dict:
 
 def _results(filters: Filters) -> dict:
     """Everything the dashboard and the synthesis report show for these filters."""
-    results = services.indicator_results(current_user, filters)
-    counts = services.enterprise_counts(current_user, filters)
+    found = services.figures(current_user, filters)
     return {
-        "results": results,
-        "charts": _charts(results),
+        "results": found.results,
+        "charts": _charts(found.results),
         "outputs": services.training_outputs(current_user, filters, date.today()),
-        "in_view": counts.in_view,
-        "excluded": counts.excluded,
+        "in_view": found.in_view,
+        "excluded": found.excluded,
         "module_titles": {
             m.slug: m.title_in(current_locale_code()) for m in get_catalogue().modules
         },
@@ -244,14 +243,14 @@ def download_results(fmt: str):
     filters, error = _filters()
     if error:
         return redirect(url_for("programme.dashboard", **request.args))
-    excluded = services.excluded_without_consent(current_user, filters)
+    found = services.figures(current_user, filters)
     rows = [
         (
             r.indicator.code, str(r.indicator.unit), r.n, r.n_baseline_only, r.n_follow_up_only,
             r.baseline_mean, r.follow_up_mean, r.pooled_baseline, r.pooled_follow_up,
-            r.median_change, r.share_improved, excluded,
+            r.median_change, r.share_improved, found.excluded,
         )
-        for r in services.indicator_results(current_user, filters)
+        for r in found.results
     ]  # fmt: skip
     return table_response(rows, RESULT_COLUMNS, fmt, "programme-results")
 

@@ -19,13 +19,13 @@ from score_app.programme.filters import Filters
 from score_app.training import services as training
 from score_app.training.models import Workshop
 from tests.plans.conftest import action_fields, service_fields
-from tests.programme.conftest import JUL, seed
+from tests.programme.conftest import JAN, JUL, seed
 
 
 def _results(app, world, role="staff", **filters):
     with app.app_context():
         user = db.session.get(User, world["users"][role].id)
-        return {r.indicator.code: r for r in services.indicator_results(user, Filters(**filters))}
+        return {r.indicator.code: r for r in services.figures(user, Filters(**filters)).results}
 
 
 def test_defect_rate_across_the_shared_enterprises_of_ghana(app, results_world):
@@ -60,12 +60,24 @@ def test_filters_narrow_the_enterprises(app, results_world):
     assert _results(app, results_world, cohort="nobody") == {}
 
 
+def test_an_indicator_measured_only_once_is_listed_with_no_pairs(app, results_world):
+    e1, e2 = results_world["enterprises"][1].id, results_world["enterprises"][2].id
+    with app.app_context():
+        seed(e1, "absenteeism_rate", "baseline", JAN, 30, 1000)
+        seed(e2, "absenteeism_rate", "follow_up", JUL, 20, 1000)
+    absence = _results(app, results_world)["absenteeism_rate"]
+    assert (absence.n, absence.n_baseline_only, absence.n_follow_up_only) == (0, 1, 1)
+    assert absence.baseline_mean is None and absence.pooled_follow_up is None
+    assert absence.median_change is None and absence.share_improved is None
+
+
 def test_consent_and_scope_decide_who_is_counted(app, results_world):
     admin = _results(app, results_world, "admin")["defect_rate"]
     assert admin.n == 4  # E6 in South Africa too; E5 never
     with app.app_context():
         staff = db.session.get(User, results_world["users"]["staff"].id)
-        assert services.excluded_without_consent(staff, Filters()) == 1
+        found = services.figures(staff, Filters())
+    assert (found.in_view, found.excluded) == (5, 1)
     owner = _results(app, results_world, "owner")  # only the own enterprise, E1
     assert owner["defect_rate"].n == 1 and owner["defect_rate"].median_change == -1.5
 
