@@ -36,6 +36,7 @@ from urllib.parse import urlencode, urlsplit
 import gunicorn
 import sqlalchemy as sa
 
+from bench import postgres
 from bench.machine import describe
 from score_app import create_app, demo
 from score_app.auth import services as auth_services
@@ -131,19 +132,8 @@ class Target:
 
 def _prepare_database(url: str) -> str:
     """Create the database if it is missing and empty it; returns the server's version."""
-    target = sa.make_url(url)
-    server = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        name = target.database
-        if not connection.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        ):
-            connection.execute(
-                sa.text(f"CREATE DATABASE {server.dialect.identifier_preparer.quote(name)}")
-            )
-        version = connection.scalar(sa.text("SHOW server_version"))
-    server.dispose()
-    engine = sa.create_engine(target)
+    version = postgres.create_if_missing(url)
+    engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
@@ -521,7 +511,7 @@ def main() -> int:
         sys.exit("wrk is missing: make load installs Debian's wrk.")
     started = time.perf_counter()
     print(f"Preparing {PG_URL} ...", flush=True)
-    postgres = _prepare_database(PG_URL)
+    server_version = _prepare_database(PG_URL)
     secret = secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="score-load-") as name:
         folder = Path(name)
@@ -570,7 +560,7 @@ def main() -> int:
     run["errors"] += restarted
     settings = [
         f"- server: gunicorn, {WORKERS} sync workers, `--timeout 120 --graceful-timeout 30`, on "
-        f"127.0.0.1 with its access log on; PostgreSQL {postgres} on the same machine "
+        f"127.0.0.1 with its access log on; PostgreSQL {server_version} on the same machine "
         f"(`{PG_URL}`); the production settings of the README: SCORE_SECRET_KEY (random), "
         "SCORE_DATABASE_URL, SCORE_HTTPS=1, SCORE_PROXIES=1, SCORE_PUBLIC_URL; every request "
         "carries the X-Forwarded-* headers nginx would add. Only sign-in is rate-limited (no "

@@ -7,10 +7,10 @@ numbers: every statement the request sent to the database, recorded once and the
 straight through the driver, with no ORM, template or HTTP around it. Requests and replays take
 turns, so a busy machine slows both alike.
 Results: bench/results/programme.md. Run from the project root: python -m bench.programme
-(or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database).
-With BENCH_REUSE=1 the generated data is kept between runs (SQLite in BENCH_SQLITE_PATH, default
-programme.db in the system's temporary folder) and loaded only when a database does not hold it
-yet, so the timings can be repeated in seconds while working on the code.
+(or make bench). PostgreSQL is used at BENCH_PG_URL (default: the local `test_bench` database,
+created if missing). With BENCH_REUSE=1 the generated data is kept between runs (SQLite in
+BENCH_SQLITE_PATH, default programme.db in the system's temporary folder) and loaded only when a
+database does not hold it yet, so the timings can be repeated in seconds while working on the code.
 """
 
 import os
@@ -25,6 +25,7 @@ import flask_migrate
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bench import postgres
 from bench.machine import describe
 from score_app import create_app
 from score_app.auth import services as auth_services
@@ -270,15 +271,13 @@ def _measure(url_for_database: str, label: str) -> list[str]:
     return rows
 
 
-def _reachable(url: str) -> bool:
-    engine = sa.create_engine(url)
+def _postgres_ready(url: str) -> bool:
+    """Whether a PostgreSQL server answers at `url`, with its database created there if missing."""
     try:
-        with engine.connect():
-            return True
+        postgres.create_if_missing(url)
     except sa.exc.OperationalError:
         return False
-    finally:
-        engine.dispose()
+    return True
 
 
 def main() -> None:
@@ -297,7 +296,7 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             lines += _measure(f"sqlite:///{folder}/programme.db", "SQLite")
-    if _reachable(PG_URL):
+    if _postgres_ready(PG_URL):
         lines += _measure(PG_URL, "PostgreSQL")
     else:
         lines.append(f"\nPostgreSQL was not reachable at {PG_URL}: not measured.")
