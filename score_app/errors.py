@@ -150,9 +150,14 @@ def _is_outage(error: DBAPIError) -> bool:
 
 
 def _database_unavailable(error: DBAPIError):
-    """A 503 that tells the user to try again, rendered without asking the database anything."""
     if not _is_outage(error):
         raise error
+    return _unavailable(error)
+
+
+def _unavailable(error: sa.exc.SQLAlchemyError):
+    """A 503 that tells the user to try again, rendered without asking the database anything:
+    the database is out of reach, or every pooled connection stayed busy past the pool's wait."""
     current_app.logger.warning("The database is unavailable: %s", error)
     _choose_locale_from_memory()
     db.session.rollback()
@@ -193,6 +198,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(DBAPIError, _database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, _unavailable)
     app.register_error_handler(EditConflict, _edit_conflict)
 
 

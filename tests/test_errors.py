@@ -117,6 +117,24 @@ def test_an_unreachable_database_gives_a_503_in_the_users_language(
     assert api.json == {"error": _in_locale(app, "es", UNAVAILABLE)}
 
 
+def test_a_request_that_finds_every_connection_busy_gets_a_503(make_app, create_user):
+    busy = make_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.1}
+    )
+    client = sign_in(busy.test_client(), create_user("trainer"))
+    client.post("/locale", data={"locale": "es"})
+    with _engine(busy).connect():  # the pool's only connection, held elsewhere
+        page = client.get("/enterprises")
+        api = client.get(
+            "/api/v1/enterprises", headers={"Authorization": "Bearer x", "Accept-Language": "fr"}
+        )
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert '<html lang="es">' in page.get_data(True)
+    assert html.escape(_in_locale(busy, "es", UNAVAILABLE)) in page.get_data(True)
+    assert api.status_code == 503 and api.json == {"error": _in_locale(busy, "fr", UNAVAILABLE)}
+    assert client.get("/enterprises").status_code == 200  # the connection is free again
+
+
 def test_connections_lost_between_requests_are_replaced_unnoticed(app, client_as):
     client = client_as("admin")
     pooled = []
