@@ -92,14 +92,28 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # On SQLite a migration rebuilds a table to change it (batch mode); with foreign keys
+        # checked, dropping the old table would apply its children's ON DELETE rules to them.
+        _sqlite_foreign_keys(connection, "OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, setting):
+    """Turn SQLite's foreign-key checks on or off (outside a transaction, as SQLite needs)."""
+    if connection.dialect.name == "sqlite":
+        connection.rollback()
+        connection.exec_driver_sql(f"PRAGMA foreign_keys = {setting}")
+        connection.commit()
 
 
 if context.is_offline_mode():

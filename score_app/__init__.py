@@ -1,7 +1,9 @@
 """score_app: enterprise training and workplace improvement."""
 
+import sqlite3
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -38,12 +40,21 @@ def _init_extensions(app: Flask) -> None:
     from score_app.auth.loading import init_login
 
     db.init_app(app)
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", _check_foreign_keys)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
     i18n.init_app(app)
+
+
+def _check_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite checks foreign keys, and applies their ON DELETE rules, only on connections that
+    ask; PostgreSQL always does, so both keep the same rows."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _register_blueprints(app: Flask) -> None:

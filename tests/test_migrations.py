@@ -1,12 +1,93 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, every database keeps
+its foreign keys alike, and changing a table keeps the rows that refer to it."""
 
+from datetime import date
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from score_app import create_app
 from score_app.extensions import db
+from score_app.kpis.models import Measurement
+from tests.conftest import BASE_CONFIG
 
 
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, db.metadata) == []
+
+
+def _figure(enterprise_id: int, entered_by_id: int | None = None) -> Measurement:
+    return Measurement(
+        enterprise_id=enterprise_id, indicator="absenteeism_rate", phase="baseline",
+        period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), input_1=40, input_2=1000,
+        value=4.0, entered_by_id=entered_by_id,
+    )  # fmt: skip
+
+
+def test_a_figure_of_an_enterprise_that_does_not_exist_is_refused(app):
+    with app.app_context():
+        db.session.add(_figure(987_654))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 0
+
+
+def test_removing_an_enterprise_or_a_user_follows_the_schemas_delete_rules(
+    app, create_enterprise, create_user
+):
+    kept, removed = create_enterprise(), create_enterprise()
+    owner = create_user("enterprise_owner", enterprises=[kept, removed])
+    with app.app_context():
+        db.session.add_all([_figure(kept.id, owner.id), _figure(removed.id, owner.id)])
+        db.session.commit()
+        db.session.execute(sa.text("DELETE FROM enterprises WHERE id = :id"), {"id": removed.id})
+        db.session.execute(sa.text("DELETE FROM users WHERE id = :id"), {"id": owner.id})
+        db.session.commit()
+        rows = db.session.execute(sa.select(Measurement.enterprise_id, Measurement.entered_by_id))
+        # The removed enterprise's figure went with it; who entered the other is forgotten.
+        assert rows.all() == [(kept.id, None)]
+
+
+ROWS = (
+    "INSERT INTO users (id, email, full_name, password_hash, role, is_active, created_at) "
+    "VALUES (1, 'trainer@example.org', 'Ama Owusu', 'x', 'trainer', true, '2026-01-05')",
+    "INSERT INTO enterprises (id, name, name_folded, country, region, sector, product, "
+    "workers_women, workers_men, cohort, data_sharing_consent, created_at, updated_at) VALUES "
+    "(1, 'Factory', 'factory', 'GH', '', 'garments', '', 10, 10, '', true, '2026-01-05', "
+    "'2026-01-05')",
+    "INSERT INTO visits (id, enterprise_id, module_slug, visit_date, trainer_id, findings, "
+    "next_steps, created_at) VALUES (1, 1, 'quality', '2026-02-01', 1, '', '', '2026-02-01')",
+    "INSERT INTO improvement_plans (id, enterprise_id, title, started_on, currency, created_at) "
+    "VALUES (1, 1, 'Plan', '2026-01-10', 'GHS', '2026-01-10')",
+    "INSERT INTO plan_actions (id, plan_id, problem, root_cause, action, responsible, due_date, "
+    "status, module_slug, indicator, created_at, updated_at) VALUES (1, 1, 'Dust', '', "
+    "'Sweep', 'Kofi', '2026-03-01', 'planned', '', '', '2026-01-10', '2026-01-10')",
+    "INSERT INTO action_photos (id, action_id, stored_name, content_type, size_bytes, caption, "
+    "uploaded_at) VALUES (1, 1, 'a.jpg', 'image/jpeg', 10, '', '2026-02-01')",
+    "INSERT INTO visit_actions (visit_id, action_id) VALUES (1, 1)",
+)
+
+
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_path):
+    """On SQLite, 0007 rebuilds plan_actions; its photos and visit links must stay."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006_imports")
+        with db.engine.begin() as connection:
+            for row in ROWS:
+                connection.exec_driver_sql(row)
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            counts = [
+                connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+                for table in ("plan_actions", "action_photos", "visit_actions")
+            ]
+            assert counts == [1, 1, 1]
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
