@@ -219,6 +219,23 @@ def january_baseline_meanwhile(enterprise_id: int, indicator: str, inputs: tuple
     )
 
 
+def submit_drafts(app, enterprise_id: int) -> None:
+    """Submit every draft of an enterprise, each by whoever entered it, through the service."""
+    from score_app.kpis import services as kpi_services
+    from score_app.kpis.models import Status
+
+    with app.app_context():
+        drafts = db.session.scalars(
+            sa.select(Measurement).where(
+                Measurement.enterprise_id == enterprise_id, Measurement.status == Status.DRAFT
+            )
+        ).all()
+        for measurement in drafts:
+            kpi_services.submit_measurement(
+                measurement.entered_by, measurement, seen_version=measurement.version
+            )
+
+
 CONFLICT_ROW = re.compile(
     r'<tr( class="differs")?><th scope="row">([^<]+?)(?: <span[^>]*>[^<]*</span>)?</th>'
     r'<td class="prewrap"[^>]*>([^<]*)</td><td class="prewrap"[^>]*>([^<]*)</td></tr>'

@@ -208,19 +208,44 @@ def _number_or_null(description: str) -> dict:
     return {"type": ["number", "null"], "description": description}
 
 
+def _period() -> dict:
+    return _object(
+        "The period of a figure, and its status (submitted or verified).",
+        {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "status": {"type": "string", "enum": ["submitted", "verified"]},
+        },
+    )
+
+
 def _comparison_row() -> dict:
     return _object(
-        "Before and after for one indicator with data.",
+        "Before and after for one indicator with figures. Only submitted and verified figures "
+        "count: the latest cycle that has a follow-up (a baseline and the follow-ups after it, "
+        "until the next baseline) gives the baseline and its latest, or chosen, follow-up.",
         {
             "indicator": _ref("IndicatorCode"),
             "unit": {"type": "string", "description": "In the request's language."},
             "direction": _ref("Direction"),
-            "baseline": _number_or_null("The latest baseline value."),
-            "follow_up": _number_or_null("The latest, or the chosen, follow-up value."),
+            "cycle": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The cycle shown, counted from the first baseline.",
+            },
+            "baseline": _number_or_null("The baseline of the cycle shown."),
+            "baseline_period": _or_null_ref("Period"),
+            "follow_up": _number_or_null("The latest, or the chosen, follow-up of that cycle."),
+            "follow_up_period": _or_null_ref("Period"),
             "follow_up_number": {
                 "type": ["integer", "null"],
                 "minimum": 1,
-                "description": "Which follow-up, counted in date order across the enterprise.",
+                "description": "Which follow-up of its cycle, counted in date order.",
+            },
+            "compared_per_days": {
+                "type": ["integer", "null"],
+                "description": "Set (30) when a count over periods of different lengths is "
+                "compared per that many days; the changes are then per those days.",
             },
             "change_abs": _number_or_null(
                 "Follow-up minus baseline (percentage points for % indicators)."
@@ -230,8 +255,26 @@ def _comparison_row() -> dict:
                 "type": ["boolean", "null"],
                 "description": "Moved the better way by more than rounding; null without both.",
             },
+            "newer_baseline": {
+                "oneOf": [
+                    {"type": "null"},
+                    _object(
+                        "A baseline after the cycle shown, with no follow-up yet: a new cycle.",
+                        {"value": {"type": "number"}, "period": _ref("Period")},
+                    ),
+                ]
+            },
+            "drafts": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Figures of this indicator still in draft: not compared.",
+            },
         },
     )
+
+
+def _or_null_ref(name: str) -> dict:
+    return {"oneOf": [{"type": "null"}, _ref(name)]}
 
 
 def _programme_summary() -> dict:
@@ -291,6 +334,7 @@ def _schemas() -> dict:
         "Measurement": _measurement(),
         "MeasurementInput": _measurement_input(),
         "ComparisonRow": _comparison_row(),
+        "Period": _period(),
         "ProgrammeSummary": _programme_summary(),
         "Error": _object(
             "What went wrong, in the request's language.", {"error": {"type": "string"}}

@@ -210,23 +210,44 @@ def comparison(enterprise_id: int):
     enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
     policy.require_figures(g.api_user, enterprise)
     follow_up = request.args.get("follow_up", type=db_id)
-    rows = []
-    for row in kpi_services.comparison(enterprise.id, follow_up):
-        change = row.change
-        rows.append(
-            {
-                "indicator": row.indicator.code,
-                "unit": str(row.indicator.unit),
-                "direction": row.indicator.direction.value,
-                "baseline": _rounded(row.baseline.value) if row.baseline else None,
-                "follow_up": _rounded(row.follow_up.value) if row.follow_up else None,
-                "follow_up_number": row.follow_up_number,
-                "change_abs": _rounded(change.absolute) if change else None,
-                "change_pct": _rounded(change.relative) if change else None,
-                "improved": change.improved if change else None,
-            }
-        )
-    return jsonify(rows)
+    return jsonify(
+        [_comparison_json(row) for row in kpi_services.comparison(enterprise.id, follow_up)]
+    )
+
+
+def _period_json(measurement: Measurement | None) -> dict | None:
+    if measurement is None:
+        return None
+    return {
+        "start": measurement.period_start.isoformat(),
+        "end": measurement.period_end.isoformat(),
+        "status": measurement.status.value,
+    }
+
+
+def _comparison_json(row: kpi_services.ComparisonRow) -> dict:
+    """One indicator's before/after: submitted and verified figures only."""
+    change = row.change
+    newer = row.newer_baseline
+    return {
+        "indicator": row.indicator.code,
+        "unit": str(row.indicator.unit),
+        "direction": row.indicator.direction.value,
+        "cycle": row.cycle_number or None,
+        "baseline": _rounded(row.baseline.value) if row.baseline else None,
+        "baseline_period": _period_json(row.baseline),
+        "follow_up": _rounded(row.follow_up.value) if row.follow_up else None,
+        "follow_up_period": _period_json(row.follow_up),
+        "follow_up_number": row.follow_up_number,
+        "compared_per_days": change.per_days if change else None,
+        "change_abs": _rounded(change.absolute) if change else None,
+        "change_pct": _rounded(change.relative) if change else None,
+        "improved": change.improved if change else None,
+        "newer_baseline": (
+            {"value": _rounded(newer.value), "period": _period_json(newer)} if newer else None
+        ),
+        "drafts": len(row.drafts),
+    }
 
 
 @bp.get("/programme/summary")

@@ -6,13 +6,16 @@ from datetime import date
 
 from babel.numbers import format_decimal
 
+from score_app.i18n import format_number, ngettext, parse_number
 from score_app.i18n import gettext as _
-from score_app.i18n import parse_number
+from score_app.kpis.compare import PER_DAYS, needs_per_days, per_days
 from score_app.kpis.definitions import Indicator
 
 MAX_CHANGE_FROM_BASELINE = 0.5
 MAX_HOURS_PER_WORKER_MONTH = 300
-MAX_PERIOD_LENGTH_GAP = 0.10
+# Counts are compared per 30 days when periods differ (a 28-day February against a 31-day
+# March is normal); only periods that differ by more than half are worth a comment.
+MAX_PERIOD_LENGTH_GAP = 0.5
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -85,18 +88,27 @@ def plausibility_warnings(
     period_days: int,
     baseline_days: int | None,
 ) -> list[str]:
-    """What looks unlikely about a measurement; each needs a comment before it is saved."""
+    """What looks unlikely about a measurement; each needs a comment before it is saved.
+
+    `baseline_value` and `baseline_days` are those of the baseline a follow-up is compared with
+    (None for a baseline). A count over a period of another length than its baseline's is
+    compared per 30 days, as its before/after is.
+    """
     warnings = []
     if indicator.plausible_max is not None and value > indicator.plausible_max:
         warnings.append(
             _(
                 "%(indicator)s above %(max)s is unusual: check the inputs.",
                 indicator=indicator.name,
-                max=indicator.plausible_max,
+                max=format_number(indicator.plausible_max),
             )
         )
-    if baseline_value and abs(value - baseline_value) / baseline_value > MAX_CHANGE_FROM_BASELINE:
-        warnings.append(_("This differs from the baseline by more than half."))
+    if baseline_value and baseline_days:
+        before, after = baseline_value, value
+        if needs_per_days(indicator, baseline_days, period_days):
+            before, after = per_days(before, baseline_days), per_days(after, period_days)
+        if abs(after - before) / before > MAX_CHANGE_FROM_BASELINE:
+            warnings.append(_("This differs from the baseline by more than half."))
     hours = next((inputs[s.name] for s in indicator.inputs if s.is_hours_worked), None)
     months = period_days / DAYS_PER_MONTH
     if hours is not None and workers and hours / workers / months > MAX_HOURS_PER_WORKER_MONTH:
@@ -104,18 +116,27 @@ def plausibility_warnings(
             _(
                 "%(hours)s hours for %(workers)s workers is more than %(limit)s hours per worker a "
                 "month.",
-                hours=f"{hours:,.0f}",
-                workers=workers,
-                limit=MAX_HOURS_PER_WORKER_MONTH,
+                hours=format_number(hours),
+                workers=format_number(workers),
+                limit=format_number(MAX_HOURS_PER_WORKER_MONTH),
             )
         )
-    if baseline_days and abs(period_days - baseline_days) / baseline_days > MAX_PERIOD_LENGTH_GAP:
+    if (
+        baseline_days
+        and needs_per_days(indicator, baseline_days, period_days)
+        and abs(period_days - baseline_days) / baseline_days > MAX_PERIOD_LENGTH_GAP
+    ):
         warnings.append(
             _(
-                "This period has %(days)s days and the baseline %(baseline)s: they differ by "
-                "more than 10 %%, so the two are hard to compare.",
-                days=period_days,
-                baseline=baseline_days,
+                "Periods of very different lengths are hard to compare, even per %(per)s days: "
+                "%(this)s here, %(baseline)s at baseline.",
+                per=PER_DAYS,
+                this=_days(period_days),
+                baseline=_days(baseline_days),
             )
         )
     return warnings
+
+
+def _days(count: int) -> str:
+    return ngettext("%(days)s day", "%(days)s days", count, days=format_number(count))

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
-from score_app.kpis.definitions import Direction
+from score_app.kpis.definitions import Direction, Indicator
+
+# Counts that grow with the period are compared over this many days when the periods differ.
+PER_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,7 @@ class Change:
     relative: float | None  # % of before; None when before is 0 (undefined)
     improved: bool
     is_unchanged: bool  # the change rounds to zero at the indicator's decimals
+    per_days: int | None = None  # set when both values were brought to counts per PER_DAYS days
 
 
 def change_margin(decimals: int) -> float:
@@ -29,3 +33,27 @@ def compare(before: float, after: float, direction: Direction, decimals: int) ->
     return Change(
         before, after, absolute, relative, improved=moved and better, is_unchanged=not moved
     )
+
+
+def needs_per_days(definition: Indicator, before_days: int, after_days: int) -> bool:
+    """A count (no denominator) over periods of different lengths: compare it per PER_DAYS days.
+    Rates and ratios do not depend on the period's length."""
+    return not definition.has_denominator and before_days != after_days
+
+
+def per_days(value: float, days: int) -> float:
+    return value * PER_DAYS / days
+
+
+def compare_figures(definition: Indicator, before, after) -> Change:
+    """Compare a baseline with a follow-up (anything with `value` and `period_days`); counts
+    over periods of different lengths are compared per PER_DAYS days, one decimal finer."""
+    if not needs_per_days(definition, before.period_days, after.period_days):
+        return compare(before.value, after.value, definition.direction, definition.decimals)
+    change = compare(
+        per_days(before.value, before.period_days),
+        per_days(after.value, after.period_days),
+        definition.direction,
+        definition.decimals + 1,
+    )
+    return Change(**{**change.__dict__, "per_days": PER_DAYS})

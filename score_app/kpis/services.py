@@ -4,7 +4,7 @@ change, compare baseline with follow-up, and record the good-practice checklist.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import case, func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from score_app.auth.models import User
@@ -14,7 +14,8 @@ from score_app.extensions import db, utcnow
 from score_app.i18n import format_day
 from score_app.i18n import gettext as _
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
-from score_app.kpis.compare import Change, compare
+from score_app.kpis.compare import Change, compare_figures
+from score_app.kpis.cycles import current_pair, cycle_baseline, first_baseline_end
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import (
@@ -47,15 +48,52 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
     )
 
 
-Group = tuple[int, str, str]  # (enterprise id, indicator code, phase)
+Group = tuple[int, str]  # (enterprise id, indicator code)
 REPORTED = Measurement.status != Status.DRAFT
 
 
-GROUPS_PER_STATEMENT = 300  # 900 parameters: within every database's limit
+GROUPS_PER_STATEMENT = 450  # 900 parameters: within every database's limit
+
+
+def _latest_reported(column: str, phase: Phase, *conditions):
+    """A column of the latest reported measurement of the updated row's enterprise and
+    indicator in a phase (by period, then entry), as a correlated scalar subquery; each
+    condition is a function of that measurement."""
+    other = aliased(Measurement)
+    return (
+        select(getattr(other, column))
+        .where(
+            other.enterprise_id == Measurement.enterprise_id,
+            other.indicator == Measurement.indicator,
+            other.phase == phase,
+            other.status != Status.DRAFT,
+            *(condition(other) for condition in conditions),
+        )
+        .order_by(other.period_start.desc(), other.period_end.desc(), other.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _current_pair_flag():
+    """True for the two rows of the current before/after pair (kpis.cycles): the latest
+    reported follow-up, and the baseline of its cycle (the latest reported baseline that ended
+    before it starts); with no reported follow-up, the latest reported baseline."""
+    follow_up_id = _latest_reported("id", Phase.FOLLOW_UP)
+    follow_up_start = _latest_reported("period_start", Phase.FOLLOW_UP)
+    baseline_id = case(
+        (follow_up_id.is_(None), _latest_reported("id", Phase.BASELINE)),
+        else_=_latest_reported(
+            "id", Phase.BASELINE, lambda baseline: baseline.period_end < follow_up_start
+        ),
+    )
+    pick = case((Measurement.phase == Phase.FOLLOW_UP, follow_up_id), else_=baseline_id)
+    return func.coalesce(Measurement.id == pick, False)
 
 
 def refresh_latest(groups: set[Group]) -> None:
-    """Mark the latest reported measurement of each group, in the caller's transaction.
+    """Mark the current before/after pair of each enterprise's indicator, in the caller's
+    transaction: the rows programme results count.
 
     Reported means submitted or verified: a draft is still being typed and stays out of
     programme results. Every write of measurements, and every move between draft and
@@ -67,24 +105,11 @@ def refresh_latest(groups: set[Group]) -> None:
     db.session.flush()
     # Two writers of one enterprise take turns, so each sees the other's rows when it ranks
     # them (PostgreSQL's statements otherwise each see their own snapshot).
-    enterprise_ids = sorted({enterprise_id for enterprise_id, _code, _phase in groups})
+    enterprise_ids = sorted({enterprise_id for enterprise_id, _code in groups})
     db.session.execute(
         select(Enterprise.id).where(Enterprise.id.in_(enterprise_ids)).with_for_update()
     )
-    other = aliased(Measurement)
-    latest = (
-        select(other.id)
-        .where(
-            other.enterprise_id == Measurement.enterprise_id,
-            other.indicator == Measurement.indicator,
-            other.phase == Measurement.phase,
-            other.status != Status.DRAFT,
-        )
-        .order_by(other.period_start.desc(), other.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    is_latest = func.coalesce(Measurement.id == latest, False)
+    is_latest = _current_pair_flag()
     ordered = sorted(groups)
     for first in range(0, len(ordered), GROUPS_PER_STATEMENT):
         chunk = ordered[first : first + GROUPS_PER_STATEMENT]
@@ -92,10 +117,8 @@ def refresh_latest(groups: set[Group]) -> None:
             update(Measurement)
             .where(
                 # The enterprise ids let the database use their index before the exact groups.
-                Measurement.enterprise_id.in_({enterprise_id for enterprise_id, *_ in chunk}),
-                tuple_(Measurement.enterprise_id, Measurement.indicator, Measurement.phase).in_(
-                    chunk
-                ),
+                Measurement.enterprise_id.in_({enterprise_id for enterprise_id, _c in chunk}),
+                tuple_(Measurement.enterprise_id, Measurement.indicator).in_(chunk),
                 Measurement.is_latest != is_latest,
             )
             .values(is_latest=is_latest, updated_at=Measurement.updated_at)
@@ -104,21 +127,37 @@ def refresh_latest(groups: set[Group]) -> None:
 
 
 def _group(measurement: Measurement) -> Group:
-    return (measurement.enterprise_id, measurement.indicator, Phase(measurement.phase).value)
+    return (measurement.enterprise_id, measurement.indicator)
 
 
-def _baseline(enterprise_id: int, indicator: str, exclude_id: int | None) -> Measurement | None:
-    return db.session.scalar(
-        select(Measurement)
-        .where(
-            Measurement.enterprise_id == enterprise_id,
-            Measurement.indicator == indicator,
-            Measurement.phase == Phase.BASELINE,
-            Measurement.id != (exclude_id or 0),
+def _baselines(enterprise_id: int, indicator: str, exclude_id: int | None) -> list[Measurement]:
+    """The indicator's baselines in the enterprise, whatever their status, but one."""
+    return list(
+        db.session.scalars(
+            select(Measurement).where(
+                Measurement.enterprise_id == enterprise_id,
+                Measurement.indicator == indicator,
+                Measurement.phase == Phase.BASELINE,
+                Measurement.id != (exclude_id or 0),
+            )
         )
-        .order_by(Measurement.period_end.desc())
-        .limit(1)
     )
+
+
+def check_cycle(baselines, *, phase: str, period_start: date) -> dict[str, str]:
+    """A follow-up needs a baseline that ended before it starts, when the indicator has one:
+    the error on the period's first day, or none."""
+    if phase != Phase.FOLLOW_UP:
+        return {}
+    first_end = first_baseline_end(baselines, period_start)
+    if first_end is None:
+        return {}
+    return {
+        "period_start": _(
+            "A follow-up must start after the indicator's first baseline, which ends on %(date)s.",
+            date=format_day(first_end),
+        )
+    }
 
 
 def check_fields(
@@ -161,8 +200,9 @@ def check_plausibility(
     workers: int,
     baseline,
 ) -> Checked:
-    """The value and its plausibility warnings, against the enterprise's latest baseline (any
-    object with `value` and `period_days`, or None); a warning without a comment is refused."""
+    """The value and its plausibility warnings, against the baseline of the follow-up's cycle
+    (any object with `value` and `period_days`, or None); a warning without a comment is
+    refused."""
     value = compute(definition.code, values)
     is_follow_up = phase == Phase.FOLLOW_UP and baseline is not None
     warnings = plausibility_warnings(
@@ -216,10 +256,14 @@ def check_measurement(
                 )
             }
         )
+    baselines = _baselines(enterprise.id, indicator, existing.id if existing else None)
+    errors = check_cycle(baselines, phase=phase, period_start=period_start)
+    if errors:
+        raise InvalidInput(errors)
     return check_plausibility(
         definition, values, phase=phase, period_start=period_start, period_end=period_end,
         comment=comment, workers=enterprise.workers_total,
-        baseline=_baseline(enterprise.id, indicator, existing.id if existing else None),
+        baseline=cycle_baseline(baselines, period_start),
     )  # fmt: skip
 
 
@@ -544,53 +588,48 @@ class ComparisonRow:
     indicator: Indicator
     baseline: Measurement | None
     follow_up: Measurement | None
-    follow_up_number: int | None
-    follow_ups: int
+    follow_up_number: int | None  # within its cycle
+    follow_ups: int  # reported follow-ups in the cycle shown
     change: Change | None
-    series: list[Measurement]
+    series: list[Measurement]  # reported figures, in period order
+    cycle_number: int  # the cycle shown, counted from the first baseline (0: none)
+    newer_baseline: Measurement | None  # a new cycle's baseline, no follow-up reported yet
+    drafts: list[Measurement]  # still being typed: shown apart, never compared
 
 
 def comparison(enterprise_id: int, follow_up: int | None = None) -> list[ComparisonRow]:
-    """Per indicator with data: baseline, the latest (or N-th) follow-up, and the change."""
+    """Per indicator with figures: the before/after of its latest cycle that has a reported
+    follow-up (its baseline and its latest, or `follow_up`-th, follow-up) and the change.
+
+    Only submitted and verified figures are results; drafts come apart, never compared.
+    """
+    reported: dict[str, list[Measurement]] = {}
+    drafts: dict[str, list[Measurement]] = {}
+    for measurement in measurements_of(enterprise_id):
+        kept = drafts if measurement.status == Status.DRAFT else reported
+        kept.setdefault(measurement.indicator, []).append(measurement)
     rows = []
-    by_indicator: dict[str, list[Measurement]] = {}
-    measurements = measurements_of(enterprise_id)
-    for measurement in measurements:
-        by_indicator.setdefault(measurement.indicator, []).append(measurement)
-    # Follow-ups are numbered by date across the enterprise, so "follow-up 2" is one period.
-    periods = sorted(
-        {(m.period_start, m.period_end) for m in measurements if m.phase == Phase.FOLLOW_UP}
-    )
-    numbers = {period: n for n, period in enumerate(periods, start=1)}
     for definition in INDICATORS:
-        series = by_indicator.get(definition.code)
-        if not series:
+        series = reported.get(definition.code, [])
+        if not series and definition.code not in drafts:
             continue
-        baselines = [m for m in series if m.phase == Phase.BASELINE]
-        follow_ups = [m for m in series if m.phase == Phase.FOLLOW_UP]
-        baseline = baselines[-1] if baselines else None
-        if follow_up is None:
-            after = follow_ups[-1] if follow_ups else None
-        else:
-            after = next(
-                (m for m in follow_ups if numbers[(m.period_start, m.period_end)] == follow_up),
-                None,
-            )
-        number = numbers[(after.period_start, after.period_end)] if after else None
-        change = (
-            compare(baseline.value, after.value, definition.direction, definition.decimals)
-            if baseline and after
-            else None
-        )
+        pair = current_pair(series, follow_up)
         rows.append(
             ComparisonRow(
-                definition,
-                baseline,
-                after,
-                number,
-                len(follow_ups),
-                change,
-                series,
+                indicator=definition,
+                baseline=pair.baseline,
+                follow_up=pair.follow_up,
+                follow_up_number=pair.number,
+                follow_ups=pair.follow_ups,
+                change=(
+                    compare_figures(definition, pair.baseline, pair.follow_up)
+                    if pair.baseline and pair.follow_up
+                    else None
+                ),
+                series=series,
+                cycle_number=pair.cycle_number,
+                newer_baseline=pair.newer_baseline,
+                drafts=drafts.get(definition.code, []),
             )
         )
     return rows

@@ -85,7 +85,7 @@ def _report(
     enterprise: Enterprise, plan: ImprovementPlan | None, follow_up: int | None, today: date
 ) -> dict:
     """What the plan page and the printed plan both show; `today` decides what is overdue."""
-    rows = kpis.comparison(enterprise.id, follow_up)
+    rows = [row for row in kpis.comparison(enterprise.id, follow_up) if row.series]
     actions = plan.actions if plan else []
     latest = {row.indicator.code: row.follow_up.value for row in rows if row.follow_up}
     locale = current_locale_code()

@@ -557,7 +557,7 @@ class MeasurementFile:
         figure.claim(number)
         if not self.save or self.report.problems:
             return
-        self._groups.add((enterprise.id, checked.indicator.code, Phase(phase).value))
+        self._groups.add((enterprise.id, checked.indicator.code))
         if figure.id is None:
             draft = kpis.new_draft(self.user, enterprise.id, checked, phase, start, end, comment)
             self._new.append((draft, number))

@@ -14,7 +14,7 @@ from score_app.kpis.definitions import BY_CODE
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement
 from tests.api.conftest import assert_documented
-from tests.conftest import january_baseline_meanwhile
+from tests.conftest import january_baseline_meanwhile, submit_drafts
 
 BASELINE = {
     "indicator": "absenteeism_rate",
@@ -26,13 +26,14 @@ BASELINE = {
 
 
 @pytest.fixture
-def api(create_enterprise, api_as):
+def api(app, create_enterprise, api_as):
     enterprise = create_enterprise(workers_women=30, workers_men=20)
     owner = api_as("enterprise_owner", enterprises=[enterprise])
 
     def call(method, path, **kwargs):
         return owner.open(path.format(id=enterprise.id), method=method, **kwargs)
 
+    call.app, call.enterprise_id = app, enterprise.id
     return call
 
 
@@ -170,25 +171,32 @@ def test_comparison_uses_the_latest_or_the_chosen_follow_up(api):
                 "inputs": {"absent_person_days": absent, "scheduled_person_days": 1000},
             },
         )
+    submit_drafts(api.app, api.enterprise_id)
     latest = api("GET", "/api/v1/enterprises/{id}/comparison").get_json()
     assert latest == [
         {
             "indicator": "absenteeism_rate",
             "unit": "%",
             "direction": "lower",
+            "cycle": 1,
             "baseline": 4.0,
+            "baseline_period": {"start": "2025-01-01", "end": "2025-01-31", "status": "submitted"},
             "follow_up": 2.8,
+            "follow_up_period": {"start": "2025-07-01", "end": "2025-07-30", "status": "submitted"},
             "follow_up_number": 2,
+            "compared_per_days": None,
             "change_abs": -1.2,
             "change_pct": -30.0,
             "improved": True,
+            "newer_baseline": None,
+            "drafts": 0,
         }
     ]
     first = api("GET", "/api/v1/enterprises/{id}/comparison?follow_up=1").get_json()[0]
     assert (first["follow_up"], first["change_pct"]) == (3.0, -25.0)
 
 
-def test_follow_ups_are_numbered_by_date_across_the_enterprise(api):
+def test_follow_ups_are_numbered_by_date_within_their_cycle(api):
     def post(indicator, inputs, phase, month):
         body = {
             "indicator": indicator,
@@ -204,18 +212,20 @@ def test_follow_ups_are_numbered_by_date_across_the_enterprise(api):
     dhu = {"defects_found": 50, "inspected_units": 1000}
     post("defect_rate", defects, "baseline", 1)
     post("dhu", dhu, "baseline", 1)
-    post("defect_rate", defects, "follow_up", 4)  # follow-up 1: April
-    post("dhu", dhu, "follow_up", 7)  # follow-up 2: July
-    rows = {
+    post("defect_rate", defects, "follow_up", 4)  # defect rate's follow-up 1: April
+    post("defect_rate", defects, "follow_up", 7)  # and its follow-up 2: July
+    post("dhu", dhu, "follow_up", 7)  # DHU's follow-up 1: July
+    submit_drafts(api.app, api.enterprise_id)
+    second = {
         r["indicator"]: r
-        for r in api("GET", "/api/v1/enterprises/{id}/comparison?follow_up=1").get_json()
+        for r in api("GET", "/api/v1/enterprises/{id}/comparison?follow_up=2").get_json()
     }
-    assert rows["defect_rate"]["follow_up_number"] == 1
-    assert rows["dhu"]["follow_up"] is None
+    assert second["defect_rate"]["follow_up_period"]["start"] == "2025-07-01"
+    assert (second["dhu"]["follow_up"], second["dhu"]["follow_up_number"]) == (None, None)
     latest = {
         r["indicator"]: r for r in api("GET", "/api/v1/enterprises/{id}/comparison").get_json()
     }
-    assert latest["dhu"]["follow_up_number"] == 2
+    assert (latest["defect_rate"]["follow_up_number"], latest["dhu"]["follow_up_number"]) == (2, 1)
 
 
 _FRESH_PERIODS = itertools.count()

@@ -134,8 +134,19 @@ def test_efficiency_above_150_percent_is_warned():
 
 
 def test_a_change_of_more_than_half_against_baseline_is_warned():
-    assert "more than half" in _warnings("defect_rate", 4.0, {}, baseline_value=9.0)[0]
-    assert not _warnings("defect_rate", 5.0, {}, baseline_value=9.0)
+    baseline = {"baseline_value": 9.0, "baseline_days": 30}
+    assert "more than half" in _warnings("defect_rate", 4.0, {}, **baseline)[0]
+    assert not _warnings("defect_rate", 5.0, {}, **baseline)
+
+
+def test_a_count_is_checked_against_its_baseline_per_30_days():
+    # 10 accidents in 28 days is 10.7 per 30 days; 16 in 31 days is 15.5: less than half more.
+    february = {"baseline_value": 10, "baseline_days": 28}
+    assert not _warnings("osh_incidents", 16, {}, period_days=31, **february)
+    # Compared raw, 4 against 10 is a change of more than half; per 30 days 4 in 16 days is 7.5.
+    assert not _warnings(
+        "osh_incidents", 4, {}, period_days=16, baseline_days=30, baseline_value=10
+    )
 
 
 def test_too_many_hours_per_worker_is_warned_when_headcount_is_known():
@@ -145,9 +156,22 @@ def test_too_many_hours_per_worker_is_warned_when_headcount_is_known():
     assert not _warnings("ltifr", 0, inputs, workers=0, period_days=30)
 
 
-def test_a_period_much_longer_than_the_baseline_is_flagged():
-    assert (
-        "differ by more than 10"
-        in _warnings("defect_rate", 3, {}, period_days=40, baseline_days=30)[0]
-    )
-    assert not _warnings("defect_rate", 3, {}, period_days=31, baseline_days=30)
+@pytest.mark.parametrize(
+    "code", ["operating_efficiency", "absenteeism_rate", "defect_rate", "dhu", "on_time_delivery"]
+)
+def test_a_rate_needs_no_period_as_long_as_its_baselines(code):
+    # A 31-day month against a 28-day February, or a quarter against a month: rates compare.
+    assert not _warnings(code, 3, {}, period_days=31, baseline_days=28, baseline_value=3)
+    assert not _warnings(code, 3, {}, period_days=92, baseline_days=31, baseline_value=3)
+
+
+def test_a_count_over_a_month_of_another_length_is_not_flagged():
+    assert not _warnings("osh_incidents", 3, {}, period_days=31, baseline_days=28, baseline_value=3)
+
+
+def test_a_count_over_a_period_much_longer_than_the_baseline_is_flagged_with_both_lengths():
+    warning = _warnings("osh_incidents", 9, {}, period_days=92, baseline_days=31, baseline_value=3)
+    assert warning == [
+        "Periods of very different lengths are hard to compare, even per 30 days: 92 days here, "
+        "31 days at baseline."
+    ]

@@ -18,6 +18,7 @@ from tests.conftest import (
     post_seen,
     saved_meanwhile,
     seen_version,
+    submit_drafts,
 )
 from tests.kpis.conftest import period_form
 
@@ -150,19 +151,24 @@ def test_deleting_needs_a_reason_and_keeps_the_history(app, figures_world, draft
 
 def test_results_page_shows_change_raw_counts_status_and_a_chart(app, figures_world, draft):
     owner = figures_world["clients"]["owner"]
+    enterprise_id = figures_world["enterprise"].id
     owner.post(
-        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        f"/enterprises/{enterprise_id}/measurements/new",
         data=period_form(
             phase="follow_up", start="2025-06-01", end="2025-06-30",
             defect_rate={"defective_units": "30", "inspected_units": "1500"},
         ),
     )  # fmt: skip
-    page = owner.get(f"/enterprises/{figures_world['enterprise'].id}/indicators").get_data(True)
+    page = owner.get(f"/enterprises/{enterprise_id}/indicators").get_data(True)
+    assert "Improved" not in page and "Drafts, not results yet" in page  # both still drafts
+    submit_drafts(app, enterprise_id)
+    page = owner.get(f"/enterprises/{enterprise_id}/indicators").get_data(True)
     assert "Improved" in page
     assert "-1.0 points" in page and "-33.3 %" in page
     assert "Defective units: 45" in page and "Units inspected: 1,500" in page
+    assert "Jun 1, 2025 \u2013 Jun 30, 2025 (30 days)" in page
     assert "<svg" in page and "<script" not in page
-    assert "status-draft" in page
+    assert "status-submitted" in page and "not results yet" not in page
 
 
 def test_programme_staff_do_not_see_figures_without_the_enterprises_consent(

@@ -48,6 +48,20 @@ def add_figures(enterprise_id: int, user_id: int, figures=FIGURES) -> None:
     db.session.commit()
 
 
+def october_defects(app, plan_world, status: Status) -> None:
+    """A defect-rate follow-up of October 2025 (1.0 %), after the world's July one."""
+    with app.app_context():
+        db.session.add(
+            Measurement(
+                enterprise_id=plan_world["enterprise"].id, indicator="defect_rate",
+                phase=Phase.FOLLOW_UP, period_start=date(2025, 10, 1),
+                period_end=date(2025, 10, 31), input_1=10, input_2=1000, value=1.0,
+                status=status,
+            )
+        )  # fmt: skip
+        db.session.commit()
+
+
 def action_fields(**overrides) -> dict:
     """Form data for a valid action."""
     return {

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.kpis.models import Measurement, Phase, Status
+from score_app.kpis.models import Status
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
 from score_app.training.models import Visit
 from tests.conftest import (
@@ -22,7 +22,14 @@ from tests.conftest import (
     saved_meanwhile,
     seen_version,
 )
-from tests.plans.conftest import action_fields, action_state, add_action, jpeg_bytes, png_bytes
+from tests.plans.conftest import (
+    action_fields,
+    action_state,
+    add_action,
+    jpeg_bytes,
+    october_defects,
+    png_bytes,
+)
 
 STATIC = Path(__file__).resolve().parents[2] / "score_app" / "static"
 
@@ -299,17 +306,18 @@ def test_an_archived_plan_stays_readable_and_offers_no_changes(app, plan_world):
     assert "Old action" in old and "archived" in old and "Mark done" not in old
 
 
+def test_a_draft_follow_up_is_not_the_after_of_the_plan_or_its_print(app, plan_world):
+    october_defects(app, plan_world, Status.DRAFT)
+    owner = plan_world["clients"]["owner"]
+    enterprise_id = plan_world["enterprise"].id
+    page = owner.get(f"/enterprises/{enterprise_id}/plan").get_data(True)
+    defects = page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
+    assert "1.5" in defects and "follow-up 1" in defects and "1.0" not in defects
+    assert "Compare the baseline with" not in page  # one reported follow-up: nothing to choose
+
+
 def test_the_plan_compares_the_baseline_with_a_chosen_follow_up(app, plan_world):
-    with app.app_context():
-        db.session.add(
-            Measurement(
-                enterprise_id=plan_world["enterprise"].id, indicator="defect_rate",
-                phase=Phase.FOLLOW_UP, period_start=date(2025, 10, 1),
-                period_end=date(2025, 10, 31), input_1=10, input_2=1000, value=1.0,
-                status=Status.DRAFT,
-            )
-        )  # fmt: skip
-        db.session.commit()
+    october_defects(app, plan_world, Status.SUBMITTED)
     owner = plan_world["clients"]["owner"]
     url = f"/enterprises/{plan_world['enterprise'].id}/plan"
     latest = owner.get(url).get_data(True)

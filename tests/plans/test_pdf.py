@@ -11,11 +11,12 @@ from pypdf import PdfReader
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.kpis.models import Status
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.plans import services
 from score_app.plans.models import ImprovementPlan
 from score_app.plans.views import render_plan_html
-from tests.plans.conftest import add_action
+from tests.plans.conftest import add_action, october_defects
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "plan.html"
 
@@ -129,3 +130,14 @@ def test_an_archived_plan_and_a_chosen_follow_up_can_be_printed(app, plan_world)
     url = f"/enterprises/{plan_world['enterprise'].id}/plan.pdf?plan={plan_world['plan']}"
     text = _text(_pdf(owner, url))
     assert "Plan 2025" in text and "Replace needle plates" in text
+
+
+def test_a_draft_follow_up_never_reaches_the_printed_plan(app, plan_world):
+    october_defects(app, plan_world, Status.DRAFT)
+    text = _text(
+        _pdf(plan_world["clients"]["owner"], f"/enterprises/{plan_world['enterprise'].id}/plan.pdf")
+    )
+    assert "Oct 1, 2025" not in text and "Jul 1, 2025" in text
+    assert (
+        "▲ Improved -1.5 points · -50.0 %" in text
+    )  # defects 3.0 -> 1.5, the submitted July figure

@@ -133,7 +133,7 @@ JAN, APR, JUL = (date(2025, 1, 1), date(2025, 1, 31)), (date(2025, 4, 1), date(2
 
 
 def seed(enterprise_id, code, phase, period, first, second, status=Status.VERIFIED):
-    """A measurement as a write path stores it, the latest of its phase kept marked."""
+    """A measurement as a write path stores it, the current before/after pair kept marked."""
     names = [spec.name for spec in Measurement(indicator=code).definition.inputs]
     db.session.add(
         Measurement(
@@ -142,7 +142,7 @@ def seed(enterprise_id, code, phase, period, first, second, status=Status.VERIFI
             value=compute(code, dict(zip(names, (first, second), strict=True))), status=status,
         )
     )  # fmt: skip
-    kpis.refresh_latest({(enterprise_id, code, Phase(phase).value)})
+    kpis.refresh_latest({(enterprise_id, code)})
     db.session.commit()
 
 
