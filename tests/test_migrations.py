@@ -91,3 +91,47 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_p
             assert counts == [1, 1, 1]
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+CYCLE_ROWS = (
+    *ROWS[:2],  # a user and the enterprise
+    *(
+        "INSERT INTO measurements (enterprise_id, indicator, phase, period_start, period_end,"
+        " input_1, input_2, value, status, comment, warnings, is_latest, created_at, updated_at,"
+        f" version) VALUES (1, 'defect_rate', '{phase}', '{start}', '{end}', {defects}, 1000,"
+        f" {defects / 10}, '{status}', '', '[]', {flag}, '2025-01-01', '2025-01-01', 1)"
+        for phase, start, end, defects, status, flag in (
+            ("baseline", "2025-01-01", "2025-01-31", 30, "verified", 0),
+            ("follow_up", "2025-04-01", "2025-04-30", 15, "submitted", 1),
+            ("baseline", "2026-11-01", "2026-11-30", 50, "submitted", 1),
+        )
+    ),
+)
+
+
+def test_upgrading_marks_the_pair_of_the_latest_cycle_with_a_follow_up(tmp_path):
+    """0007 marked the latest baseline (November 2026) beside the April follow-up of January's
+    cycle; 0008 marks January's baseline instead, and going back restores the old marks."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+
+    def marked() -> list[str]:
+        with db.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    sa.text(
+                        "SELECT phase || ' ' || period_start FROM measurements"
+                        " WHERE is_latest ORDER BY period_start"
+                    )
+                )
+            )
+
+    with app.app_context():
+        flask_migrate.upgrade(revision="0007_versions")
+        with db.engine.begin() as connection:
+            for row in CYCLE_ROWS:
+                connection.exec_driver_sql(row)
+        flask_migrate.upgrade(revision="0008_cycles")
+        assert marked() == ["baseline 2025-01-01", "follow_up 2025-04-01"]
+        flask_migrate.downgrade(revision="0007_versions")
+        assert marked() == ["follow_up 2025-04-01", "baseline 2026-11-01"]
+        db.engine.dispose()

@@ -27,6 +27,7 @@ class Status(enum.StrEnum):
 
 LATEST_INDEX_COLUMNS = (
     "is_latest", "phase", "enterprise_id", "indicator", "value", "input_1", "input_2",
+    "period_start", "period_end",
 )  # fmt: skip
 
 
@@ -34,8 +35,8 @@ class Measurement(db.Model):
     __tablename__ = "measurements"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "indicator", "phase", "period_start", "period_end"),
-        # The programme results read only the latest measurement of each phase, and read it
-        # from this index alone (it holds the value and both inputs).
+        # The programme results read only the marked pair, and read it from this index alone
+        # (it holds the value, both inputs and the period).
         Index("ix_measurements_latest", *LATEST_INDEX_COLUMNS),
         # Figures still to verify are few among many verified ones: an index of those alone.
         Index(
@@ -60,9 +61,10 @@ class Measurement(db.Model):
     status: Mapped[Status] = mapped_column(value_enum(Status, 20), default=Status.DRAFT)
     comment: Mapped[str] = mapped_column(Text, default="")
     warnings: Mapped[list] = mapped_column(JSON, default=list)
-    # The latest reported (submitted or verified) of its enterprise, indicator and phase (by
-    # period, then entry), which programme results count; kept true by
-    # every write in the same transaction (kpis.services.refresh_latest), never by a batch.
+    # One of the current before/after pair of its enterprise's indicator (kpis.cycles: the
+    # latest reported follow-up and its cycle's baseline), which programme results count; kept
+    # true by every write in the same transaction (kpis.services.refresh_latest), never by a
+    # batch.
     is_latest: Mapped[bool] = mapped_column(default=False, server_default=false())
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -490,6 +490,24 @@ def check_period_entries(
     return ready, errors
 
 
+def earlier_baselines(
+    enterprise_id: int, codes: list[str], period_start: date, period_end: date
+) -> dict[str, Measurement]:
+    """The latest baseline of each indicator that has one for another period: a baseline
+    saved for this period starts a new cycle of those indicators."""
+    found = db.session.scalars(
+        select(Measurement)
+        .where(
+            Measurement.enterprise_id == enterprise_id,
+            Measurement.indicator.in_(codes),
+            Measurement.phase == Phase.BASELINE,
+            ~((Measurement.period_start == period_start) & (Measurement.period_end == period_end)),
+        )
+        .order_by(Measurement.period_start, Measurement.period_end)
+    )
+    return {measurement.indicator: measurement for measurement in found}
+
+
 def _period_key(code: str, key: str) -> str:
     """Errors about the period belong to the period; the rest to the indicator's row."""
     return key if key in ("phase", "period_start", "period_end") else f"{code}.{key}"

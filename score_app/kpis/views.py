@@ -84,7 +84,7 @@ def enter_period(enterprise_id: int):
     policy.require(current_user, policy.MEASUREMENT_ENTER)
     indicators = _chosen_indicators()
     form = PeriodForm(data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)})
-    previews, errors, stored, conflict = {}, {}, {}, False
+    previews, errors, stored, conflict, new_cycle = {}, {}, {}, False, {}
     if form.validate_on_submit():
         fields = {
             "phase": form.phase.data,
@@ -93,7 +93,15 @@ def enter_period(enterprise_id: int):
             "entries": _entries(indicators),
             "locale": current_locale_code(),
         }
+        new_cycle = _new_cycle(enterprise, fields)
         saving = request.form.get("action") == "save"
+        if saving and new_cycle and not request.form.get("new_cycle"):
+            errors = {
+                "new_cycle": _(
+                    "Confirm that this baseline starts a new cycle, or choose follow-up."
+                )
+            }
+            saving = False
         if saving:
             try:
                 saved = services.save_period(
@@ -114,7 +122,8 @@ def enter_period(enterprise_id: int):
                 )
                 return redirect(url_for("kpis.list_measurements", enterprise_id=enterprise.id))
         if conflict or not saving:
-            ready, errors = services.check_period_entries(enterprise, **fields)
+            ready, check_errors = services.check_period_entries(enterprise, **fields)
+            errors = {**check_errors, **errors}
             previews = {checked.indicator.code: checked for _existing, checked, _c in ready}
             stored = {
                 checked.indicator.code: (
@@ -124,7 +133,8 @@ def enter_period(enterprise_id: int):
                 for existing, checked, _comment in ready
                 if existing is not None
             }
-        show_on_form(form, InvalidInput({k: v for k, v in errors.items() if "." not in k}))
+        on_form = {k: v for k, v in errors.items() if "." not in k and k != "new_cycle"}
+        show_on_form(form, InvalidInput(on_form))
     return render_template(
         "kpis/enter.html",
         enterprise=enterprise,
@@ -135,7 +145,23 @@ def enter_period(enterprise_id: int):
         errors=errors,
         stored=stored,
         conflict=conflict,
+        new_cycle=new_cycle,
     ), (409 if conflict else 422 if errors else 200)
+
+
+def _new_cycle(enterprise: Enterprise, fields: dict) -> dict[str, Measurement]:
+    """The earlier baselines of the indicators filled in, when the form saves a baseline: each
+    starts a new cycle, which the user confirms."""
+    if fields["phase"] != Phase.BASELINE:
+        return {}
+    filled = [
+        code
+        for code, (inputs, _comment) in fields["entries"].items()
+        if any(str(value).strip() for value in inputs.values())
+    ]
+    return services.earlier_baselines(
+        enterprise.id, filled, fields["period_start"], fields["period_end"]
+    )
 
 
 def _seen_versions(indicators) -> dict[str, int | None]:

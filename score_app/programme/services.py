@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from sqlalchemy import (
     CompoundSelect,
+    Integer,
     Result,
     Row,
     Select,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    false,
     func,
     literal,
     null,
@@ -27,12 +29,14 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
-from score_app.kpis.compare import change_margin
+from score_app.kpis.compare import PER_DAYS, change_margin
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Direction, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
@@ -72,18 +76,40 @@ def _shared_ids(chosen: Selection) -> Select:
     return chosen.shared_enterprises().with_only_columns(Enterprise.id)
 
 
-def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
-    """Each shared enterprise's latest reported baseline, and its latest reported follow-up
-    (inside the period range when one is given), per indicator.
+class period_days(FunctionElement):
+    """The days of a period, first and last included (the period's start and end columns)."""
 
-    Without a range the flag kept by every write picks them; with one, the follow-ups inside
-    it are ranked on the spot, and the baseline stays the enterprise's own, whenever it was
-    taken.
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(period_days)
+def _period_days(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({end} - {start} + 1)"
+
+
+@compiles(period_days, "sqlite")
+def _period_days_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST(julianday({end}) - julianday({start}) AS INTEGER) + 1)"
+
+
+CURRENT_COLUMNS = (
+    Measurement.enterprise_id, Measurement.indicator, Measurement.phase, Measurement.value,
+    Measurement.input_1, Measurement.input_2, Measurement.period_start, Measurement.period_end,
+)  # fmt: skip
+
+
+def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
+    """Each shared enterprise's current before/after pair per indicator (kpis.cycles): the
+    latest reported follow-up and the baseline of its cycle (with no follow-up, the latest
+    reported baseline).
+
+    Without a period range the flag kept by every write marks them; with one, the latest
+    follow-up inside it is picked on the spot, with the baseline of its cycle, whenever that
+    was taken.
     """
-    columns = (
-        Measurement.enterprise_id, Measurement.indicator, Measurement.phase,
-        Measurement.value, Measurement.input_1, Measurement.input_2,
-    )  # fmt: skip
     # Lists of bound values, not expanding ones, which would be rewritten into the statement at
     # every execution; naming the phases lets the latest index serve.
     shared = [
@@ -94,18 +120,57 @@ def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
         shared.append(Measurement.indicator.in_([literal(code) for code in codes]))
     period = chosen.in_period()
     if not period:
-        return select(*columns).where(Measurement.is_latest.is_(True), *shared).subquery("current")
+        return (
+            select(*CURRENT_COLUMNS)
+            .where(Measurement.is_latest.is_(True), *shared)
+            .subquery("current")
+        )
+    follow_up = _first_of_each(
+        select(*CURRENT_COLUMNS).where(
+            *shared, REPORTED, Measurement.phase == Phase.FOLLOW_UP, *period
+        ),
+        "follow_up",
+    )
+    baseline_ended_before = or_(
+        follow_up.c.period_start.is_(None), Measurement.period_end < follow_up.c.period_start
+    )
+    placeholders = chosen.placeholders()
+    if "period_to" in placeholders:  # a baseline taken after the range is no part of it
+        baseline_ended_before = and_(
+            baseline_ended_before, Measurement.period_start <= placeholders["period_to"]
+        )
+    baseline = _first_of_each(
+        select(*CURRENT_COLUMNS)
+        .outerjoin(
+            follow_up,
+            and_(
+                follow_up.c.enterprise_id == Measurement.enterprise_id,
+                follow_up.c.indicator == Measurement.indicator,
+            ),
+        )
+        .where(*shared, REPORTED, Measurement.phase == Phase.BASELINE, baseline_ended_before),
+        "baseline",
+    )
+    return union_all(select(follow_up), select(baseline)).subquery("current")
+
+
+def _first_of_each(query: Select, name: str):
+    """The latest row (by period, then entry) of each enterprise and indicator of a query."""
     rank = (
         func.row_number()
         .over(
-            partition_by=(Measurement.enterprise_id, Measurement.indicator, Measurement.phase),
-            order_by=(Measurement.period_start.desc(), Measurement.id.desc()),
+            partition_by=(Measurement.enterprise_id, Measurement.indicator),
+            order_by=(
+                Measurement.period_start.desc(), Measurement.period_end.desc(),
+                Measurement.id.desc(),
+            ),
         )
         .label("rank")
+    )  # fmt: skip
+    ranked = query.add_columns(rank).subquery(f"ranked_{name}")
+    return (
+        select(*(ranked.c[c.key] for c in CURRENT_COLUMNS)).where(ranked.c.rank == 1).subquery(name)
     )
-    candidates = or_(Measurement.phase == Phase.BASELINE, and_(*period))
-    ranked = select(*columns, rank).where(*shared, REPORTED, candidates).subquery("ranked")
-    return select(*(ranked.c[c.key] for c in columns)).where(ranked.c.rank == 1).subquery("current")
 
 
 def _improved(pairs, codes: tuple[str, ...] | None) -> case:
@@ -113,6 +178,8 @@ def _improved(pairs, codes: tuple[str, ...] | None) -> case:
     conditions = []
     for definition in _definitions(codes):
         margin = change_margin(definition.decimals)
+        if not definition.has_denominator:  # compared per days one decimal finer, as on pages
+            margin = case((pairs.c.per_days, change_margin(definition.decimals + 1)), else_=margin)
         moved = (
             pairs.c.change > margin
             if definition.direction == Direction.HIGHER
@@ -203,10 +270,12 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
     the two middle rows, of the changes in order)."""
     current = _current_rows(chosen, codes)
     before, after = aliased(current, name="before"), aliased(current, name="after")
-    change = (after.c.value - before.c.value).label("change")
+    before_value, after_value, per_days = _compared_values(before, after, codes)
+    change = (after_value - before_value).label("change")
     pairs = (
         select(
-            before.c.indicator, before.c.value.label("before"), after.c.value.label("after"),
+            before.c.indicator, before_value.label("before"), after_value.label("after"),
+            per_days.label("per_days"),
             before.c.input_1.label("b1"), before.c.input_2.label("b2"),
             after.c.input_1.label("f1"), after.c.input_2.label("f2"), change,
             func.row_number()
@@ -220,6 +289,8 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
                 after.c.enterprise_id == before.c.enterprise_id,
                 after.c.indicator == before.c.indicator,
                 after.c.phase == Phase.FOLLOW_UP.value,
+                # A follow-up taken before any baseline is no pair with a later one.
+                after.c.period_start > before.c.period_end,
             ),
         )
         .where(before.c.phase == Phase.BASELINE.value)
@@ -238,6 +309,23 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
         func.avg(_improved(pairs, codes)).label("share_improved"),
         func.avg(case((middle, pairs.c.change))).label("median_change"),
     ).group_by(pairs.c.indicator)
+
+
+def _compared_values(before, after, codes: tuple[str, ...] | None):
+    """The two values of each pair as compared, and whether they were brought to a count per
+    kpis.compare.PER_DAYS days, as a count (no denominator) over periods of different lengths
+    is on both sides."""
+    counts = [literal(d.code) for d in _definitions(codes) if not d.has_denominator]
+    if not counts:
+        return before.c.value, after.c.value, false()
+    before_days = period_days(before.c.period_start, before.c.period_end)
+    after_days = period_days(after.c.period_start, after.c.period_end)
+    scaled = and_(before.c.indicator.in_(counts), before_days != after_days)
+
+    def compared(side, days):
+        return case((scaled, side.c.value * PER_DAYS / days), else_=side.c.value)
+
+    return compared(before, before_days), compared(after, after_days), scaled
 
 
 def _pooled(definition: Indicator, numerators: float | None, denominators: float | None):

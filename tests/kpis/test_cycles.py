@@ -230,3 +230,45 @@ def test_a_count_over_periods_of_different_lengths_is_compared_per_30_days(app, 
         text
     )
     assert "Accidents: 3" in text and "(28 days)" in text and "(31 days)" in text
+
+
+def test_a_second_baseline_is_saved_only_once_the_new_cycle_is_confirmed(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    trainer = figures_world["clients"]["trainer"]
+    _record(app, figures_world["users"]["owner"].id, enterprise_id, *EFFICIENCY, "baseline",
+            JAN_25, 61_000, 100_000)  # fmt: skip
+    url = f"/enterprises/{enterprise_id}/measurements/new"
+    form = period_form(
+        phase="baseline", start="2026-11-01", end="2026-11-30",
+        operating_efficiency={"minutes_produced": "49100", "minutes_attended": "100000"},
+    )  # fmt: skip
+    checked = trainer.post(url, data={**form, "action": "check"}).get_data(True)
+    assert "This baseline starts a new cycle" in checked
+    assert "Operating efficiency already has a baseline for Jan 1, 2025" in checked
+    refused = trainer.post(url, data=form)
+    page = refused.get_data(True)
+    assert refused.status_code == 422
+    assert "Confirm that this baseline starts a new cycle, or choose follow-up." in page
+    assert 'value="49100"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Measurement)) == 1
+    saved = trainer.post(url, data={**form, "new_cycle": "1"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Measurement)) == 2
+
+
+def test_a_baseline_of_the_same_period_or_a_follow_up_asks_for_no_confirmation(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    trainer = figures_world["clients"]["trainer"]
+    _record(app, figures_world["users"]["owner"].id, enterprise_id, *EFFICIENCY, "baseline",
+            JAN_25, 61_000, 100_000)  # fmt: skip
+    url = f"/enterprises/{enterprise_id}/measurements/new"
+    other = {"absenteeism_rate": {"absent_person_days": "40", "scheduled_person_days": "1000"}}
+    first_of_its_kind = trainer.post(url, data=period_form(phase="baseline", **other))
+    assert first_of_its_kind.status_code == 302  # absenteeism had no baseline yet
+    follow_up = period_form(
+        phase="follow_up", start="2025-04-01", end="2025-04-30",
+        operating_efficiency={"minutes_produced": "63500", "minutes_attended": "100000"},
+    )  # fmt: skip
+    assert trainer.post(url, data=follow_up).status_code == 302

@@ -209,3 +209,74 @@ def test_a_period_range_selects_follow_ups_and_keeps_each_baseline(app, results_
     defects = _results(app, results_world, period_from=date(2025, 6, 1))["defect_rate"]
     assert (defects.n, defects.n_baseline_only) == (3, 1)  # January baselines still count
     assert defects.follow_up_mean == pytest.approx((1.5 + 3.0 + 2.0) / 3)
+
+
+NOV_25, DEC_25 = (date(2025, 11, 1), date(2025, 11, 30)), (date(2025, 12, 1), date(2025, 12, 31))
+
+
+def test_a_newer_baseline_without_follow_up_keeps_the_earlier_cycle_counted(app, results_world):
+    # E1's defects: 3.0 in January, 1.5 in July; a new cycle's baseline of 5.0 in November.
+    with app.app_context():
+        seed(results_world["enterprises"][1].id, "defect_rate", "baseline", NOV_25, 50, 1000)
+    defects = _results(app, results_world)["defect_rate"]
+    assert (defects.n, defects.n_baseline_only) == (3, 1)
+    assert defects.baseline_mean == pytest.approx((3.0 + 2.5 + 2.0) / 3)
+    assert defects.follow_up_mean == pytest.approx((1.5 + 3.0 + 2.0) / 3)
+    assert defects.share_improved == pytest.approx(1 / 3)
+
+
+def test_each_enterprise_counts_with_its_latest_complete_cycle_in_the_period(app, results_world):
+    e1 = results_world["enterprises"][1].id
+    with app.app_context():
+        seed(e1, "defect_rate", "baseline", NOV_25, 50, 1000)
+        seed(e1, "defect_rate", "follow_up", DEC_25, 60, 1000)  # worse: 5.0 -> 6.0
+    whole = _results(app, results_world)["defect_rate"]
+    assert whole.n == 3 and whole.baseline_mean == pytest.approx((5.0 + 2.5 + 2.0) / 3)
+    assert whole.follow_up_mean == pytest.approx((6.0 + 3.0 + 2.0) / 3)
+    assert whole.share_improved == 0
+    first_half = _results(
+        app, results_world, period_from=date(2025, 1, 1), period_to=date(2025, 7, 31)
+    )["defect_rate"]
+    assert first_half.n == 3 and first_half.baseline_mean == pytest.approx((3.0 + 2.5 + 2.0) / 3)
+    assert first_half.follow_up_mean == pytest.approx((1.5 + 3.0 + 2.0) / 3)
+    # From August on, only E1's second cycle has a follow-up inside the range.
+    late = _results(app, results_world, period_from=date(2025, 8, 1))["defect_rate"]
+    assert (late.n, late.baseline_mean, late.follow_up_mean) == (1, 5.0, 6.0)
+
+
+def test_a_follow_up_taken_before_any_baseline_is_never_paired_with_a_later_one(app, results_world):
+    e3 = results_world["enterprises"][3]
+    with app.app_context():
+        enterprise = create_enterprise_like(e3)
+        seed(enterprise, "defect_rate", "follow_up", JAN, 10, 1000)  # before any baseline
+        seed(enterprise, "defect_rate", "baseline", JUL, 40, 1000)
+    defects = _results(app, results_world)["defect_rate"]
+    assert (defects.n, defects.n_baseline_only, defects.n_follow_up_only) == (3, 1, 1)
+
+
+def create_enterprise_like(model) -> int:
+    """A new sharing enterprise of the same country, saved; its id."""
+    enterprise = Enterprise(
+        name="E7", name_folded="e7", country=model.country, sector=model.sector,
+        region="", product="", workers_women=10, workers_men=10, data_sharing_consent=True,
+    )  # fmt: skip
+    db.session.add(enterprise)
+    db.session.commit()
+    return enterprise.id
+
+
+def test_accidents_over_months_of_different_lengths_are_compared_per_30_days(app, results_world):
+    february, march = (date(2025, 2, 1), date(2025, 2, 28)), (date(2025, 3, 1), date(2025, 3, 31))
+    e1, e2 = results_world["enterprises"][1].id, results_world["enterprises"][2].id
+    with app.app_context():
+        # E1: 3 accidents in 28 days (3.21 per 30 days), 3 in 31 days (2.90): fewer per day.
+        seed(e1, "osh_incidents", "baseline", february, 3, 0)
+        seed(e1, "osh_incidents", "follow_up", march, 3, 4)
+        # E2: 2 in January, 1 in March: months of one length, compared as counted.
+        seed(e2, "osh_incidents", "baseline", JAN, 2, 0)
+        seed(e2, "osh_incidents", "follow_up", (date(2025, 3, 1), date(2025, 3, 31)), 1, 0)
+    incidents = _results(app, results_world)["osh_incidents"]
+    assert incidents.n == 2 and incidents.share_improved == 1.0
+    assert incidents.baseline_mean == pytest.approx((3 * 30 / 28 + 2) / 2)
+    assert incidents.follow_up_mean == pytest.approx((3 * 30 / 31 + 1) / 2)
+    assert incidents.pooled_baseline == 5 and incidents.pooled_follow_up == 4  # raw totals
