@@ -411,7 +411,8 @@ def _save_month(user, enterprise, phase, period, figures):
 
 
 def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:
-    """A baseline and one to three quarterly follow-ups per enterprise, in mixed states."""
+    """A baseline and one to three quarterly follow-ups per enterprise, in mixed states: the
+    earlier figures verified, the latest submitted and waiting for verification, or a draft."""
     trainers = {
         key: users[email] for email, *_r, keys in USERS if "trainer" in email for key in keys
     }
@@ -429,7 +430,8 @@ def _load_indicators(ids: dict[str, int], users: dict, admin) -> None:
             period = _month(year + (month + 3 * step - 1) // 12, (month + 3 * step - 1) % 12 + 1)
             figures = _core_inputs(index, enterprise.workers_total, step)
             for measurement in _save_month(enterer, enterprise, phase, period, figures):
-                if step < follow_ups:  # the latest follow-up stays a draft
+                # The latest of two or more follow-ups stays a draft, still being typed.
+                if step < follow_ups or follow_ups == 1:
                     kpi_services.submit_measurement(
                         enterer, measurement, seen_version=measurement.version
                     )
