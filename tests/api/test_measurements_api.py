@@ -276,3 +276,31 @@ def test_any_input_is_saved_consistently_or_refused_with_messages(
         errors = response.get_json()["errors"]
         assert errors and all(isinstance(m, str) and m for m in errors.values())
         assert _count(app) == before
+
+
+def test_a_follow_up_before_the_first_baseline_is_a_422_and_a_new_baseline_a_new_cycle(api):
+    assert api("POST", "/api/v1/enterprises/{id}/measurements", json=BASELINE).status_code == 201
+    early = {**BASELINE, "phase": "follow_up", "period_start": "2024-12-01",
+             "period_end": "2024-12-31"}  # fmt: skip
+    refused = api("POST", "/api/v1/enterprises/{id}/measurements", json=early)
+    assert refused.status_code == 422
+    assert refused.get_json() == {
+        "errors": {
+            "period_start": "A follow-up must start after the indicator's first baseline, "
+            "which ends on Jan 31, 2025."
+        }
+    }
+    second = {**BASELINE, "period_start": "2025-10-01", "period_end": "2025-10-31",
+              "inputs": {"absent_person_days": 70, "scheduled_person_days": 1000}}  # fmt: skip
+    assert api("POST", "/api/v1/enterprises/{id}/measurements", json=second).status_code == 201
+    april = {**BASELINE, "phase": "follow_up", "period_start": "2025-04-01",
+             "period_end": "2025-04-30",
+             "inputs": {"absent_person_days": 30, "scheduled_person_days": 1000}}  # fmt: skip
+    assert api("POST", "/api/v1/enterprises/{id}/measurements", json=april).status_code == 201
+    submit_drafts(api.app, api.enterprise_id)
+    (row,) = api("GET", "/api/v1/enterprises/{id}/comparison").get_json()
+    assert (row["cycle"], row["baseline"], row["follow_up"], row["improved"]) == (1, 4.0, 3.0, True)
+    assert row["newer_baseline"] == {
+        "value": 7.0,
+        "period": {"start": "2025-10-01", "end": "2025-10-31", "status": "submitted"},
+    }
