@@ -336,21 +336,28 @@ def update_measurement(
     locale: str = "en",
     *,
     seen_version: int | None,
+    period_start: date | None = None,
+    period_end: date | None = None,
 ) -> Measurement:
-    """New inputs for one measurement, refused if someone saved it since `seen_version`."""
+    """New inputs for one measurement, and a new period when one is given (else the stored one
+    stays), refused if someone saved it since `seen_version`. A new period is checked as on
+    entry: its rules, another measurement of the same phase and period, and plausibility."""
     check_version(measurement, seen_version)
     check_editable(measurement)
+    period_start = period_start or measurement.period_start
+    period_end = period_end or measurement.period_end
     checked = check_measurement(
         measurement.enterprise,
         indicator=measurement.indicator,
         phase=measurement.phase,
-        period_start=measurement.period_start,
-        period_end=measurement.period_end,
+        period_start=period_start,
+        period_end=period_end,
         inputs=inputs,
         comment=comment,
         locale=locale,
         existing=measurement,
     )
+    measurement.period_start, measurement.period_end = period_start, period_end
     revise_measurement(user, measurement, checked, comment)
     refresh_latest({_group(measurement)})
     db.session.commit()
