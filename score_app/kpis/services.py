@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
+from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, check_version, first_save_wins
@@ -44,6 +45,15 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
         db.session.scalars(
             query.order_by(Measurement.period_start, Measurement.phase, Measurement.id)
         )
+    )
+
+
+def measurement_or_none(user: User, measurement_id: int) -> Measurement | None:
+    """The measurement when its enterprise is in the user's scope."""
+    return db.session.scalar(
+        select(Measurement)
+        .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
+        .where(Measurement.id == measurement_id, policy.enterprise_scope(user))
     )
 
 
