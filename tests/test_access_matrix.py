@@ -294,6 +294,43 @@ API = [
         {**signed_in(404, anonymous=401), "admin": 200},
         EMPTY,
     ),
+    # A change of a measurement without the version it was read at is refused as bad input.
+    Row(
+        "PATCH",
+        "/api/v1/measurements/{measurement}",
+        {**signed_in(422, anonymous=401), "programme_staff": 403},
+        EMPTY,
+    ),
+    Row(
+        "DELETE",
+        "/api/v1/measurements/{measurement}",
+        {**signed_in(422, anonymous=401), "programme_staff": 403},
+        EMPTY,
+    ),
+    Row(
+        "POST",
+        "/api/v1/measurements/{measurement}/submit",
+        {**signed_in(422, anonymous=401), "programme_staff": 403},
+        EMPTY,
+    ),
+    Row(
+        "POST",
+        "/api/v1/measurements/{measurement}/verify",
+        {**signed_in(422, anonymous=401), "enterprise_owner": 403},
+        EMPTY,
+    ),
+    Row(
+        "POST",
+        "/api/v1/measurements/{measurement}/reopen",
+        {**signed_in(403, anonymous=401), "admin": 422, "programme_staff": 422},
+        EMPTY,
+    ),
+    Row(
+        "POST",
+        "/api/v1/measurements/{other_measurement}/verify",
+        {**signed_in(404, anonymous=401), "admin": 422},
+        EMPTY,
+    ),
 ]
 
 

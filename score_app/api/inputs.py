@@ -32,6 +32,22 @@ MEASUREMENT_FIELDS = {
     "comment": str,
 }
 
+# A change of a measurement: the version its client last read, and the fields to change; those
+# left out keep their stored values, and only the comment can be blanked with null.
+MEASUREMENT_CHANGES = {
+    "version": int,
+    "inputs": dict,
+    "comment": str,
+    "period_start": "date",
+    "period_end": "date",
+}
+BLANKABLE_CHANGES = ("comment",)
+
+# A step of a measurement's workflow (submit, verify, reopen, delete): the version its client
+# last read, and why, for reopening and deleting.
+STEP_FIELDS = {"version": int}
+REASONED_STEP_FIELDS = {"version": int, "reason": str}
+
 # Null leaves a text, date or object field blank; a number or true/false must be given.
 NON_NULL_TYPES = (int, bool)
 
@@ -43,25 +59,41 @@ def read_object() -> dict:
     return body
 
 
+def _not_a_date() -> str:
+    return _("Must be a date written YYYY-MM-DD.")
+
+
 def _type_problem(expected, value) -> str | None:
     if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
         return _("Must be a whole number.")
     if expected is bool and not isinstance(value, bool):
         return _("Must be true or false.")
     if expected in (str, "date") and not isinstance(value, str):
-        return _("Must be a date written YYYY-MM-DD.") if expected == "date" else _("Must be text.")
+        return _not_a_date() if expected == "date" else _("Must be text.")
     if expected is dict and not isinstance(value, dict):
         return _("Must be an object of named numbers.")
     return None
 
 
-def check_types(body: dict, fields: dict) -> None:
-    """Refuse unknown fields and values of the wrong JSON type, naming each field."""
-    errors = {}
+def _may_be_null(name: str, expected, nullable: tuple[str, ...] | None) -> bool:
+    return expected not in NON_NULL_TYPES if nullable is None else name in nullable
+
+
+def check_types(
+    body: dict,
+    fields: dict,
+    *,
+    required: tuple[str, ...] = (),
+    nullable: tuple[str, ...] | None = None,
+) -> None:
+    """Refuse unknown fields, values of the wrong JSON type and required fields left out, naming
+    each field. Null is accepted for the `nullable` fields, by default every text, date or
+    object field."""
+    errors = {name: _("This field is required.") for name in required if name not in body}
     for name, value in body.items():
         if name not in fields:
             errors[name] = _("Unknown field.")
-        elif value is not None or fields[name] in NON_NULL_TYPES:
+        elif value is not None or not _may_be_null(name, fields[name], nullable):
             problem = _type_problem(fields[name], value)
             if problem:
                 errors[name] = problem
@@ -78,8 +110,15 @@ def parse_dates(body: dict, names: tuple[str, ...]) -> tuple[dict, dict[str, str
             dates[name] = date.fromisoformat(text) if text else None
         except ValueError:
             dates[name] = None
-            errors[name] = _("Must be a date written YYYY-MM-DD.")
+            errors[name] = _not_a_date()
     return dates, errors
+
+
+def changed_dates(body: dict, names: tuple[str, ...]) -> tuple[dict, dict[str, str]]:
+    """The dates a change gives, each a real YYYY-MM-DD date (an empty one is refused too); the
+    dates it leaves out are not in the result, so that the stored ones stay."""
+    dates, _errors = parse_dates(body, tuple(name for name in names if name in body))
+    return dates, {name: _not_a_date() for name, day in dates.items() if day is None}
 
 
 def numeric_inputs(inputs: dict | None) -> tuple[dict, dict[str, str]]:

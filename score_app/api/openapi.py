@@ -2,7 +2,15 @@
 
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from score_app.api.inputs import ENTERPRISE_FIELDS, MEASUREMENT_FIELDS, NON_NULL_TYPES
+from score_app.api.inputs import (
+    BLANKABLE_CHANGES,
+    ENTERPRISE_FIELDS,
+    MEASUREMENT_CHANGES,
+    MEASUREMENT_FIELDS,
+    NON_NULL_TYPES,
+    REASONED_STEP_FIELDS,
+    STEP_FIELDS,
+)
 from score_app.api.views import MAX_PER_PAGE, bp
 from score_app.auth.services import TOKEN_PREFIX
 from score_app.config import DEFAULT_SECTORS
@@ -51,6 +59,20 @@ _MEASUREMENT_FIELDS = {
     + "; ".join(f"{i.code}: {', '.join(s.name for s in i.inputs)}" for i in INDICATORS)
     + ".",
     "comment": "Needed when the figures trigger a plausibility warning (the 422 says why).",
+}
+
+_VERSION = (
+    "The measurement's version that the client last read. A change made on another version is "
+    "refused with 409 and changes nothing: someone else saved the measurement meanwhile."
+)
+_CHANGE_FIELDS = {
+    "version": _VERSION,
+    "inputs": "The inputs to change, by name; the others keep their stored values. The same "
+    "rules as on creation apply to the result.",
+    "comment": _MEASUREMENT_FIELDS["comment"] + " Null or empty blanks it.",
+    "period_start": _MEASUREMENT_FIELDS["period_start"],
+    "period_end": _MEASUREMENT_FIELDS["period_end"],
+    "reason": "Why, kept in the measurement's audit trail; it cannot be empty.",
 }
 
 
@@ -155,6 +177,18 @@ def _inputs_object() -> dict:
     }
 
 
+def _measurement_field(name: str, expected, description: str) -> dict:
+    """The schema of a field of a measurement's request bodies (api/inputs.py gives its type)."""
+    kinds = {
+        "indicator": _ref("IndicatorCode"),
+        "phase": _ref("Phase"),
+        "inputs": _inputs_object(),
+        "version": {"type": "integer", "minimum": 1},
+        "reason": {"type": "string", "pattern": r"\S"},
+    }
+    return {**kinds.get(name, _TYPES[expected]), "description": description}
+
+
 def _measurement() -> dict:
     return _object(
         "One figure of an enterprise: an indicator over a period, in one phase.",
@@ -179,19 +213,19 @@ def _measurement() -> dict:
                 "description": "Plausibility warnings it was saved with, in the language of "
                 "the request that saved it.",
             },
+            "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Counts the measurement's saves; send it back with a change.",
+            },
         },
     )
 
 
 def _measurement_input() -> dict:
-    kinds = {
-        "indicator": _ref("IndicatorCode"),
-        "phase": _ref("Phase"),
-        "inputs": _inputs_object(),
-    }
     properties, required = {}, []
     for name, expected in MEASUREMENT_FIELDS.items():
-        schema = {**kinds.get(name, _TYPES[expected]), "description": _MEASUREMENT_FIELDS[name]}
+        schema = _measurement_field(name, expected, _MEASUREMENT_FIELDS[name])
         if name == "comment":
             schema = _or_null(schema)
         else:
@@ -202,6 +236,29 @@ def _measurement_input() -> dict:
         properties,
         required=required,
     )
+
+
+def _measurement_changes() -> dict:
+    properties = {}
+    for name, expected in MEASUREMENT_CHANGES.items():
+        schema = _measurement_field(name, expected, _CHANGE_FIELDS[name])
+        properties[name] = _or_null(schema) if name in BLANKABLE_CHANGES else schema
+    return _object(
+        "Changes to a draft or submitted measurement; the fields left out keep their values. "
+        "The result is checked as on creation, period included (another measurement of the same "
+        "indicator, phase and period, plausibility warnings that need a comment). A submitted "
+        "measurement goes back to draft. Nothing is saved when a field is refused.",
+        properties,
+        required=["version"],
+    )
+
+
+def _workflow_step(fields: dict, description: str) -> dict:
+    properties = {
+        name: _measurement_field(name, expected, _CHANGE_FIELDS[name])
+        for name, expected in fields.items()
+    }
+    return _object(description, properties)
 
 
 def _number_or_null(description: str) -> dict:
@@ -333,11 +390,20 @@ def _schemas() -> dict:
         "Indicator": _indicator(),
         "Measurement": _measurement(),
         "MeasurementInput": _measurement_input(),
+        "MeasurementChanges": _measurement_changes(),
+        "WorkflowStep": _workflow_step(STEP_FIELDS, "The version the step is meant for."),
+        "ReasonedWorkflowStep": _workflow_step(
+            REASONED_STEP_FIELDS, "The version the step is meant for, and why it is taken."
+        ),
         "ComparisonRow": _comparison_row(),
         "Period": _period(),
         "ProgrammeSummary": _programme_summary(),
         "Error": _object(
             "What went wrong, in the request's language.", {"error": {"type": "string"}}
+        ),
+        "MeasurementConflict": _object(
+            "Why nothing was done, in the request's language, and the measurement as stored now.",
+            {"error": {"type": "string"}, "current": _ref("Measurement")},
         ),
         "ValidationErrors": _object(
             "Each refused field with its message, in the request's language. Inputs of a "
@@ -383,17 +449,31 @@ def _responses() -> dict:
             _ref("Error"),
             "Someone else saved the same measurement at the same moment; nothing changed.",
         ),
+        "MeasurementNotFound": _json(
+            _ref("Error"),
+            "No such measurement, or its enterprise is outside the user's scope, or someone "
+            "deleted it while this request was changing it; nothing changed.",
+        ),
+        "MeasurementChanged": _json(
+            _ref("MeasurementConflict"),
+            "The version sent is not the stored one, or someone else saved the measurement at "
+            "the same moment: nothing changed. The answer carries the measurement as it is now.",
+        ),
     }
 
 
-def _refused(*codes: int) -> dict:
-    names = {
-        401: "Unauthorized",
-        403: "Forbidden",
-        404: "NotFound",
-        409: "Conflict",
-        422: "Invalid",
-    }
+_REFUSALS = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    422: "Invalid",
+}
+# A change of one measurement: its 404 may mean deleted meanwhile, its 409 gives the record.
+_CHANGE_REFUSALS = {**_REFUSALS, 404: "MeasurementNotFound", 409: "MeasurementChanged"}
+
+
+def _refused(*codes: int, names: dict[int, str] = _REFUSALS) -> dict:
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
 
 
@@ -408,11 +488,18 @@ def _query(name: str, schema: dict, description: str, required: bool = False) ->
 
 
 _ENTERPRISE_ID = {"$ref": "#/components/parameters/enterprise_id"}
+_MEASUREMENT_ID = {"$ref": "#/components/parameters/measurement_id"}
 _ACCEPT_LANGUAGE = {"$ref": "#/components/parameters/Accept-Language"}
 
 
 def _operation(
-    operation_id: str, tag: str, summary: str, responses: dict, parameters=(), body=None
+    operation_id: str,
+    tag: str,
+    summary: str,
+    responses: dict,
+    parameters=(),
+    body=None,
+    description: str = "",
 ) -> dict:
     operation = {
         "operationId": operation_id,
@@ -420,6 +507,8 @@ def _operation(
         "summary": summary,
         "parameters": [*parameters, _ACCEPT_LANGUAGE],
     }
+    if description:
+        operation["description"] = description
     if body:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
     operation["responses"] = responses
@@ -556,6 +645,7 @@ def _paths() -> dict:
                 ],
             ),
         },
+        **_measurement_paths(),
         "/programme/summary": {
             "get": _operation(
                 "programme_summary",
@@ -575,6 +665,75 @@ def _paths() -> dict:
     }
 
 
+def _step(operation_id: str, summary: str, description: str, body="WorkflowStep") -> dict:
+    """A step of the workflow: the measurement as stored after it, or why it was refused."""
+    return _operation(
+        operation_id,
+        "Measurements",
+        summary,
+        {
+            "200": _json(_ref("Measurement"), "The measurement as stored."),
+            **_refused(401, 403, 404, 409, 422, names=_CHANGE_REFUSALS),
+        },
+        body=body,
+        description=description,
+    )
+
+
+def _measurement_paths() -> dict:
+    state = "A measurement in another state is refused with 422, naming status."
+    return {
+        "/measurements/{measurement_id}": {
+            "parameters": [_MEASUREMENT_ID],
+            "patch": _step(
+                "update_measurement",
+                "Change a measurement's inputs, comment or period (who may enter figures).",
+                "A verified measurement is locked: 422, naming status, until programme staff "
+                "reopen it.",
+                body="MeasurementChanges",
+            ),
+            "delete": _operation(
+                "delete_measurement",
+                "Measurements",
+                "Delete a draft or submitted measurement (who may enter figures).",
+                {
+                    "204": {"description": "Deleted; its audit trail keeps its history."},
+                    **_refused(401, 403, 404, 409, 422, names=_CHANGE_REFUSALS),
+                },
+                body="ReasonedWorkflowStep",
+                description="A verified measurement is locked: 422, naming status.",
+            ),
+        },
+        "/measurements/{measurement_id}/submit": {
+            "parameters": [_MEASUREMENT_ID],
+            "post": _step(
+                "submit_measurement",
+                "Submit a draft for verification (who may enter figures).",
+                state,
+            ),
+        },
+        "/measurements/{measurement_id}/verify": {
+            "parameters": [_MEASUREMENT_ID],
+            "post": _step(
+                "verify_measurement",
+                "Verify a submitted measurement, which locks it (trainers, programme staff, "
+                "admins).",
+                state + " So is whoever last entered its figures: someone else must verify "
+                "them (422, naming status).",
+            ),
+        },
+        "/measurements/{measurement_id}/reopen": {
+            "parameters": [_MEASUREMENT_ID],
+            "post": _step(
+                "reopen_measurement",
+                "Reopen a verified measurement as a draft (programme staff, admins).",
+                state,
+                body="ReasonedWorkflowStep",
+            ),
+        },
+    }
+
+
 def openapi_document() -> dict:
     """The whole API described as an OpenAPI 3.1 document."""
     return {
@@ -586,7 +745,9 @@ def openapi_document() -> dict:
             "description": "Send an API token as `Authorization: Bearer "
             "<token>`; tokens are made on the account page (API tokens) or with `flask score "
             "token`, and revoked there. The API applies the same access policy as the pages: "
-            "what a user cannot see does not exist (404). Messages follow Accept-Language.",
+            "what a user cannot see does not exist (404). Messages follow Accept-Language. "
+            "Measurements carry a version: send the one last read with every change, so that "
+            "nobody overwrites someone else's save unseen (a 409 gives the current record).",
         },
         "servers": [{"url": bp.url_prefix}],
         "security": [{"bearer": []}],
@@ -603,6 +764,12 @@ def openapi_document() -> dict:
             "parameters": {
                 "enterprise_id": {
                     "name": "enterprise_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+                "measurement_id": {
+                    "name": "measurement_id",
                     "in": "path",
                     "required": True,
                     "schema": {"type": "integer", "minimum": 1},

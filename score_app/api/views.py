@@ -1,12 +1,20 @@
 """JSON API v1: token authentication, enterprises, indicators, measurements and programme
 results."""
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
 
 from score_app.api.inputs import (
+    BLANKABLE_CHANGES,
     ENTERPRISE_FIELDS,
+    MEASUREMENT_CHANGES,
     MEASUREMENT_FIELDS,
+    REASONED_STEP_FIELDS,
+    STEP_FIELDS,
     as_formdata,
+    changed_dates,
     check_types,
     form_errors,
     numeric_inputs,
@@ -18,7 +26,7 @@ from score_app.auth.services import user_for_token
 from score_app.enterprises import services
 from score_app.enterprises.forms import EnterpriseForm
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.errors import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.i18n import country_choices
 from score_app.i18n import gettext as _
@@ -33,6 +41,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
 JSON_DECIMALS = 6
+PERIOD = ("period_start", "period_end")
 
 
 @bp.before_request
@@ -168,6 +177,7 @@ def measurement_json(measurement: Measurement) -> dict:
         "status": measurement.status.value,
         "comment": measurement.comment,
         "warnings": measurement.warnings,
+        "version": measurement.version,
     }
 
 
@@ -178,7 +188,7 @@ def create_measurement(enterprise_id: int):
     body = read_object()
     check_types(body, MEASUREMENT_FIELDS)
     inputs, input_errors = numeric_inputs(body.get("inputs"))
-    dates, date_errors = parse_dates(body, ("period_start", "period_end"))
+    dates, date_errors = parse_dates(body, PERIOD)
     try:
         measurement = kpi_services.record_measurement(
             g.api_user,
@@ -203,6 +213,115 @@ def list_measurements(enterprise_id: int):
     return jsonify(
         [measurement_json(m) for m in kpi_services.measurements_of(enterprise.id, indicator)]
     )
+
+
+def _measurement_or_404(measurement_id: int) -> Measurement:
+    measurement = kpi_services.measurement_or_none(g.api_user, measurement_id)
+    if measurement is None:
+        abort(404)
+    policy.require_figures(g.api_user, measurement.enterprise)
+    return measurement
+
+
+def _change_request(
+    measurement_id: int, permission: str, fields: dict, **type_rules
+) -> tuple[Measurement, dict]:
+    """The measurement if the user reaches it (else 404) and may change it so (else 403), and
+    the request's body, checked against `fields` with the version required (else 422)."""
+    measurement = _measurement_or_404(measurement_id)
+    policy.require(g.api_user, permission)
+    body = read_object()
+    check_types(body, fields, required=("version",), **type_rules)
+    return measurement, body
+
+
+@contextmanager
+def _unless_changed_meanwhile(measurement_id: int) -> Iterator[None]:
+    """A change that met someone else's (EditConflict) keeps nothing and answers 409 with the
+    measurement as it is now, for the client to decide again; or 404 if it was deleted."""
+    try:
+        yield
+    except EditConflict:
+        db.session.rollback()
+        current = kpi_services.measurement_or_none(g.api_user, measurement_id)
+        if current is None:
+            deleted = _("Someone else deleted this measurement meanwhile; its history is kept.")
+            abort(make_response(jsonify(error=deleted), 404))
+        changed = _(
+            "Someone else changed this measurement since the version you sent, so nothing was "
+            "done. Its current state is given here: check it, and send its version with your "
+            "change."
+        )
+        abort(make_response(jsonify(error=changed, current=measurement_json(current)), 409))
+
+
+def _step(measurement_id: int, permission: str, step: Callable, fields=STEP_FIELDS) -> Measurement:
+    """One step of the workflow (a kpis service taking the user, the measurement, the reason
+    when `fields` has one, and the version the client saw)."""
+    measurement, body = _change_request(measurement_id, permission, fields)
+    reason = (body.get("reason") or "",) if "reason" in fields else ()
+    with _unless_changed_meanwhile(measurement_id):
+        step(g.api_user, measurement, *reason, seen_version=body["version"])
+    return measurement
+
+
+@bp.post("/measurements/<int:measurement_id>/submit")
+def submit_measurement(measurement_id: int):
+    measurement = _step(measurement_id, policy.MEASUREMENT_ENTER, kpi_services.submit_measurement)
+    return jsonify(measurement_json(measurement))
+
+
+@bp.post("/measurements/<int:measurement_id>/verify")
+def verify_measurement(measurement_id: int):
+    """Whoever last entered the figures gets the service's refusal, a 422 naming status: their
+    role may verify, this measurement's history is what forbids it."""
+    measurement = _step(measurement_id, policy.MEASUREMENT_VERIFY, kpi_services.verify_measurement)
+    return jsonify(measurement_json(measurement))
+
+
+@bp.post("/measurements/<int:measurement_id>/reopen")
+def reopen_measurement(measurement_id: int):
+    measurement = _step(
+        measurement_id,
+        policy.MEASUREMENT_REOPEN,
+        kpi_services.reopen_measurement,
+        REASONED_STEP_FIELDS,
+    )
+    return jsonify(measurement_json(measurement))
+
+
+@bp.delete("/measurements/<int:measurement_id>")
+def delete_measurement(measurement_id: int):
+    _step(
+        measurement_id,
+        policy.MEASUREMENT_ENTER,
+        kpi_services.delete_measurement,
+        REASONED_STEP_FIELDS,
+    )
+    return "", 204
+
+
+@bp.patch("/measurements/<int:measurement_id>")
+def update_measurement(measurement_id: int):
+    """New inputs, comment or period: what the body leaves out keeps its stored value."""
+    measurement, body = _change_request(
+        measurement_id, policy.MEASUREMENT_ENTER, MEASUREMENT_CHANGES, nullable=BLANKABLE_CHANGES
+    )
+    inputs, input_errors = numeric_inputs(body.get("inputs"))
+    period, date_errors = changed_dates(body, PERIOD)
+    if input_errors or date_errors:
+        raise InvalidInput({**input_errors, **date_errors})
+    comment = (body["comment"] or "") if "comment" in body else measurement.comment
+    with _unless_changed_meanwhile(measurement_id):
+        kpi_services.update_measurement(
+            g.api_user,
+            measurement,
+            measurement.inputs | inputs,
+            comment,
+            seen_version=body["version"],
+            **period,
+        )
+    return jsonify(measurement_json(measurement))
 
 
 @bp.get("/enterprises/<int:enterprise_id>/comparison")

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import case, func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
+from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, check_version, first_save_wins
@@ -45,6 +46,15 @@ def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Me
         db.session.scalars(
             query.order_by(Measurement.period_start, Measurement.phase, Measurement.id)
         )
+    )
+
+
+def measurement_or_none(user: User, measurement_id: int) -> Measurement | None:
+    """The measurement when its enterprise is in the user's scope."""
+    return db.session.scalar(
+        select(Measurement)
+        .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
+        .where(Measurement.id == measurement_id, policy.enterprise_scope(user))
     )
 
 
@@ -380,21 +390,28 @@ def update_measurement(
     locale: str = "en",
     *,
     seen_version: int | None,
+    period_start: date | None = None,
+    period_end: date | None = None,
 ) -> Measurement:
-    """New inputs for one measurement, refused if someone saved it since `seen_version`."""
+    """New inputs for one measurement, and a new period when one is given (else the stored one
+    stays), refused if someone saved it since `seen_version`. A new period is checked as on
+    entry: its rules, another measurement of the same phase and period, and plausibility."""
     check_version(measurement, seen_version)
     check_editable(measurement)
+    period_start = period_start or measurement.period_start
+    period_end = period_end or measurement.period_end
     checked = check_measurement(
         measurement.enterprise,
         indicator=measurement.indicator,
         phase=measurement.phase,
-        period_start=measurement.period_start,
-        period_end=measurement.period_end,
+        period_start=period_start,
+        period_end=period_end,
         inputs=inputs,
         comment=comment,
         locale=locale,
         existing=measurement,
     )
+    measurement.period_start, measurement.period_end = period_start, period_end
     revise_measurement(user, measurement, checked, comment)
     refresh_latest({_group(measurement)})
     db.session.commit()

@@ -194,11 +194,7 @@ def list_measurements(enterprise_id: int):
 
 
 def _measurement_or_404(measurement_id: int) -> Measurement:
-    measurement = db.session.scalar(
-        select(Measurement)
-        .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
-        .where(Measurement.id == measurement_id, policy.enterprise_scope(current_user))
-    )
+    measurement = services.measurement_or_none(current_user, measurement_id)
     if measurement is None:
         abort(404)
     policy.require_figures(current_user, measurement.enterprise)

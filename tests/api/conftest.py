@@ -92,7 +92,8 @@ def request_schema_pointer(method: str, template: str) -> str:
 
 def assert_documented(response) -> None:
     """Fail unless the document gives this response's status for its path and method, with
-    the headers it promises and a JSON body that matches its schema."""
+    the headers it promises and a JSON body that matches its schema (or no body, if it gives
+    none)."""
     method, path = response.request.method, response.request.path
     template = documented_path(method, path)
     status = str(response.status_code)
@@ -101,6 +102,9 @@ def assert_documented(response) -> None:
     pointer, spec = _resolved(_pointer("paths", template, method.lower(), "responses", status))
     for name, header in spec.get("headers", {}).items():
         assert not header.get("required") or name in response.headers, f"no {name} header"
+    if "content" not in spec:
+        assert response.get_data() == b"", f"{method} {path} {status} should have no body"
+        return
     assert response.mimetype == JSON and JSON in spec["content"]
     errors = schema_errors(pointer + _pointer("content", JSON, "schema"), response.get_json())
     assert errors == [], f"{method} {path} {status} does not match the document"

@@ -33,13 +33,20 @@ DEFECTS = {
     "indicator": "defect_rate",
     "inputs": {"defective_units": 3, "inspected_units": 100},
 }
+ON_TIME = {
+    **BASELINE,
+    "indicator": "on_time_delivery",
+    "inputs": {"orders_on_time": 45, "orders_delivered": 50},
+}
 
 
 @dataclass(frozen=True)
 class Case:
     role: str
     method: str
-    path: str  # under the server URL; {mine}, {private} and {other} stand for enterprise ids
+    # Under the server URL; {mine}, {private} and {other} stand for enterprise ids, {draft},
+    # {submitted}, {verified}, {private_draft} and {elsewhere} for measurement ids (see `send`).
+    path: str
     status: int
     body: dict | None = None
 
@@ -92,6 +99,48 @@ CASES = [
     Case("trainer", "GET", "/enterprises/{other}/comparison", 404),
 ]
 
+# The versions the measurements of `send` are at: draft 1, submitted 2, verified 3.
+RECOUNTED = {"inputs": {"absent_person_days": 38}, "comment": "Recounted"}
+MOVED = {"comment": None, "period_end": "2025-01-30"}
+WHY = {"reason": "Entered twice"}
+WORKFLOW_CASES = [
+    Case("enterprise_owner", "PATCH", "/measurements/{draft}", 200, {"version": 1, **RECOUNTED}),
+    Case("admin", "PATCH", "/measurements/{draft}", 200, {"version": 1, **MOVED}),
+    Case("anonymous", "PATCH", "/measurements/{draft}", 401, {"version": 1, **RECOUNTED}),
+    Case("programme_staff", "PATCH", "/measurements/{draft}", 403, {"version": 1, **RECOUNTED}),
+    Case("trainer", "PATCH", "/measurements/{elsewhere}", 404, {"version": 1, **RECOUNTED}),
+    Case("enterprise_owner", "PATCH", "/measurements/{draft}", 409, {"version": 2, **RECOUNTED}),
+    Case("trainer", "PATCH", "/measurements/{verified}", 422, {"version": 3, **RECOUNTED}),
+    Case("enterprise_owner", "PATCH", "/measurements/{draft}", 422, {"period_end": "2025-01"}),
+    Case("enterprise_owner", "DELETE", "/measurements/{submitted}", 204, {"version": 2, **WHY}),
+    Case("anonymous", "DELETE", "/measurements/{draft}", 401, {"version": 1, **WHY}),
+    Case("programme_staff", "DELETE", "/measurements/{draft}", 403, {"version": 1, **WHY}),
+    Case("trainer", "DELETE", "/measurements/{elsewhere}", 404, {"version": 1, **WHY}),
+    Case("trainer", "DELETE", "/measurements/{draft}", 409, {"version": 2, **WHY}),
+    Case("enterprise_owner", "DELETE", "/measurements/{verified}", 422, {"version": 3, **WHY}),
+    Case("enterprise_owner", "DELETE", "/measurements/{draft}", 422, {"version": 1}),
+    Case("enterprise_owner", "POST", "/measurements/{draft}/submit", 200, {"version": 1}),
+    Case("anonymous", "POST", "/measurements/{draft}/submit", 401, {"version": 1}),
+    Case("programme_staff", "POST", "/measurements/{draft}/submit", 403, {"version": 1}),
+    Case("trainer", "POST", "/measurements/{elsewhere}/submit", 404, {"version": 1}),
+    Case("enterprise_owner", "POST", "/measurements/{draft}/submit", 409, {"version": 3}),
+    Case("enterprise_owner", "POST", "/measurements/{submitted}/submit", 422, {"version": 2}),
+    Case("trainer", "POST", "/measurements/{draft}/submit", 422, {}),
+    Case("trainer", "POST", "/measurements/{submitted}/verify", 200, {"version": 2}),
+    Case("anonymous", "POST", "/measurements/{submitted}/verify", 401, {"version": 2}),
+    Case("enterprise_owner", "POST", "/measurements/{submitted}/verify", 403, {"version": 2}),
+    Case("programme_staff", "POST", "/measurements/{private_draft}/verify", 403, {"version": 1}),
+    Case("programme_staff", "POST", "/measurements/{elsewhere}/verify", 404, {"version": 1}),
+    Case("programme_staff", "POST", "/measurements/{submitted}/verify", 409, {"version": 1}),
+    Case("trainer", "POST", "/measurements/{draft}/verify", 422, {"version": 1}),
+    Case("programme_staff", "POST", "/measurements/{verified}/reopen", 200, {"version": 3, **WHY}),
+    Case("anonymous", "POST", "/measurements/{verified}/reopen", 401, {"version": 3, **WHY}),
+    Case("trainer", "POST", "/measurements/{verified}/reopen", 403, {"version": 3, **WHY}),
+    Case("programme_staff", "POST", "/measurements/{elsewhere}/reopen", 404, {"version": 1, **WHY}),
+    Case("admin", "POST", "/measurements/{verified}/reopen", 409, {"version": 2, **WHY}),
+    Case("admin", "POST", "/measurements/{verified}/reopen", 422, {"version": 3, "reason": " "}),
+]
+
 
 def _summary(**args) -> str:
     return f"{SUMMARY}?{urlencode(args)}"
@@ -128,7 +177,11 @@ SUMMARY_CASES = [
 def send(app, create_enterprise, api_as):
     """Send a case as its role, among three enterprises: `mine` (shares its figures) and
     `private` (does not) in Ghana, both with a baseline and a follow-up, and `other` in South
-    Africa. The trainer and the owner belong to mine and private; staff are scoped to Ghana."""
+    Africa. The trainer and the owner belong to mine and private; staff are scoped to Ghana.
+
+    The owner entered every figure of mine and private: in mine, the baseline is a `draft`, the
+    follow-up `submitted`, and an on-time delivery baseline `verified` by a trainer; the
+    baseline of private is `private_draft`. An admin entered one figure `elsewhere`, in other."""
     mine = create_enterprise(name="Mine")
     private = create_enterprise(name="Private", data_sharing_consent=False)
     other = create_enterprise(name="Other", country="ZA")
@@ -140,10 +193,24 @@ def send(app, create_enterprise, api_as):
         "enterprise_owner": {"enterprises": [mine, private]},
     }
     owner = api_as("enterprise_owner", **scopes["enterprise_owner"])
-    for enterprise_id in (mine.id, private.id):
-        for body in (BASELINE, FOLLOW_UP):
-            response = owner.post(f"{SERVER}/enterprises/{enterprise_id}/measurements", json=body)
-            assert response.status_code == 201
+    trainer = api_as("trainer", **scopes["trainer"])
+
+    def post(client, path, body, status=200) -> int:
+        response = client.post(SERVER + path, json=body)
+        assert response.status_code == status, response.get_json()
+        return response.get_json()["id"]
+
+    def enter(client, enterprise_id, body) -> int:
+        return post(client, f"/enterprises/{enterprise_id}/measurements", body, status=201)
+
+    for enterprise_id, name in ((mine.id, "draft"), (private.id, "private_draft")):
+        ids[name] = enter(owner, enterprise_id, BASELINE)
+        ids[f"{name}_follow_up"] = enter(owner, enterprise_id, FOLLOW_UP)
+    ids["submitted"] = post(owner, f"/measurements/{ids['draft_follow_up']}/submit", {"version": 1})
+    ids["verified"] = enter(owner, mine.id, ON_TIME)
+    post(owner, f"/measurements/{ids['verified']}/submit", {"version": 1})
+    post(trainer, f"/measurements/{ids['verified']}/verify", {"version": 2})
+    ids["elsewhere"] = enter(api_as("admin"), other.id, BASELINE)
 
     clients = {"anonymous": app.test_client(), "enterprise_owner": owner}
 
@@ -215,12 +282,17 @@ def test_every_documented_response_has_a_case():
         if method != "parameters"
         for status in operation["responses"]
     }
-    cases = {(c.template, c.method, c.status) for c in CASES + SUMMARY_CASES}
+    cases = {(c.template, c.method, c.status) for c in CASES + WORKFLOW_CASES + SUMMARY_CASES}
     assert documented == cases | CHECKED_ELSEWHERE
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_responses_match_the_document(send, case):
+    _check(send, case)
+
+
+@pytest.mark.parametrize("case", WORKFLOW_CASES, ids=str)
+def test_workflow_responses_match_the_document(send, case):
     _check(send, case)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from score_app.auth.models import User
-from score_app.errors import EditConflict
+from score_app.errors import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.kpis import services
 from score_app.kpis.models import Measurement, MeasurementAudit
@@ -392,3 +392,89 @@ def test_two_saves_at_the_same_moment_keep_the_first(app, figures_world, draft):
             )  # fmt: skip
     assert _state(app, draft) == ("draft", 2.0)
     assert [row[0] for row in _audit(app, draft)] == ["create"]  # no audit row of the refusal
+
+
+def _update_as_owner(app, figures_world, measurement_id, defective="45", **period):
+    """The owner's new figures (and period, if given) for a measurement, through the service."""
+    with app.app_context():
+        measurement = db.session.get(Measurement, measurement_id)
+        owner = db.session.get(User, figures_world["users"]["owner"].id)
+        try:
+            services.update_measurement(
+                owner, measurement, {"defective_units": defective, "inspected_units": "1500"},
+                "Moved to its real month", seen_version=measurement.version, **period,
+            )  # fmt: skip
+        finally:
+            db.session.rollback()
+
+
+def _period(app, measurement_id):
+    with app.app_context():
+        m = db.session.get(Measurement, measurement_id)
+        return (str(m.period_start), str(m.period_end), m.status.value, m.value)
+
+
+def test_an_update_with_a_new_period_moves_the_figure_back_to_draft_with_an_audit_row(
+    app, figures_world, draft
+):
+    post_seen(figures_world["clients"]["owner"], f"/measurements/{draft}/submit")
+    _update_as_owner(
+        app, figures_world, draft, "30", period_start=date(2025, 2, 1), period_end=date(2025, 2, 28)
+    )
+    assert _period(app, draft) == ("2025-02-01", "2025-02-28", "draft", 2.0)
+    assert _audit(app, draft)[-1] == (
+        "edit", 3.0, 2.0, "submitted", "draft", "Moved to its real month",
+    )  # fmt: skip
+
+
+def test_an_update_keeps_the_stored_day_it_is_not_given(app, figures_world, draft):
+    _update_as_owner(app, figures_world, draft, "30", period_end=date(2025, 1, 15))
+    assert _period(app, draft) == ("2025-01-01", "2025-01-15", "draft", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("period", "field", "message"),
+    [
+        ({"period_end": date(2024, 12, 31)}, "period_end", "on or after the first day"),
+        ({"period_end": date(2999, 1, 31)}, "period_end", "cannot end in the future"),
+        (
+            {"period_start": date(2025, 2, 1), "period_end": date(2025, 2, 28)},
+            "period_start",
+            "already has a measurement for this phase and period",
+        ),
+    ],
+)
+def test_a_new_period_is_checked_as_on_entry_and_nothing_changes(
+    app, figures_world, draft, period, field, message
+):
+    figures_world["clients"]["owner"].post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(
+            start="2025-02-01", end="2025-02-28",
+            defect_rate={"defective_units": "30", "inspected_units": "1500"},
+        ) | {"new_cycle": "1"},  # a second baseline starts a new cycle
+    )  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        _update_as_owner(app, figures_world, draft, "30", **period)
+    assert message in refused.value.errors[field]
+    assert _period(app, draft) == ("2025-01-01", "2025-01-31", "draft", 3.0)
+    assert [row[0] for row in _audit(app, draft)] == ["create"]
+
+
+def test_a_figure_moved_to_a_new_period_still_needs_a_comment_for_a_warning(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    url = f"/enterprises/{figures_world['enterprise'].id}/measurements/new"
+    figures = {"defect_rate": {"defective_units": "45", "inspected_units": "1500"}}
+    owner.post(url, data=period_form(**figures))
+    owner.post(url, data=period_form("follow_up", "2025-04-01", "2025-04-30", **figures))
+    follow_up = _id_of(app, date(2025, 4, 1))
+    with app.app_context():
+        measurement = db.session.get(Measurement, follow_up)
+        owner_user = db.session.get(User, figures_world["users"]["owner"].id)
+        with pytest.raises(InvalidInput) as refused:
+            services.update_measurement(
+                owner_user, measurement, {"defective_units": "10", "inspected_units": "1500"}, "",
+                seen_version=1, period_start=date(2025, 5, 1), period_end=date(2025, 5, 31),
+            )  # fmt: skip
+    assert "Add a comment" in refused.value.errors["comment"]
+    assert _period(app, follow_up) == ("2025-04-01", "2025-04-30", "draft", 3.0)
