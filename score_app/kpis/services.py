@@ -210,9 +210,31 @@ def check_plausibility(
     workers: int,
     baseline,
 ) -> Checked:
+    """The value and its plausibility warnings (`weigh_plausibility`); a warning without a
+    comment is refused."""
+    checked = weigh_plausibility(
+        definition, values, phase=phase, period_start=period_start, period_end=period_end,
+        workers=workers, baseline=baseline,
+    )  # fmt: skip
+    if checked.warnings and not comment.strip():
+        why = " ".join(checked.warnings)
+        raise InvalidInput({"comment": _("Add a comment that explains this: %(why)s", why=why)})
+    return checked
+
+
+def weigh_plausibility(
+    definition: Indicator,
+    values: dict[str, float],
+    *,
+    phase: str,
+    period_start: date,
+    period_end: date,
+    workers: int,
+    baseline,
+) -> Checked:
     """The value and its plausibility warnings, against the baseline of the follow-up's cycle
-    (any object with `value` and `period_days`, or None); a warning without a comment is
-    refused."""
+    (any object with `value` and `period_days`, or None; a baseline whose value is not known
+    yet is compared by its length only)."""
     value = compute(definition.code, values)
     is_follow_up = phase == Phase.FOLLOW_UP and baseline is not None
     warnings = plausibility_warnings(
@@ -224,10 +246,6 @@ def check_plausibility(
         period_days=(period_end - period_start).days + 1,
         baseline_days=baseline.period_days if is_follow_up else None,
     )
-    if warnings and not comment.strip():
-        raise InvalidInput(
-            {"comment": _("Add a comment that explains this: %(why)s", why=" ".join(warnings))}
-        )
     return Checked(definition, values, value, warnings)
 
 

@@ -1,11 +1,15 @@
 """Importing measurements from a CSV or XLSX file in the export's columns.
 
 An upload is kept under the import folder, named by a random token bound to its user, until it
-is saved. Checking reads the file row by row: every row passes the indicator contract, the
-user's scope and consent, and the verified lock, and is classified new, changed or unchanged
-against the enterprise's figures (loaded once per enterprise). Saving checks the same way and
-writes as it goes, in one transaction that commits only when no row is bad. Both yield progress
-while they work; the report lists every bad row by the row number a spreadsheet shows.
+is saved. Checking reads the file row by row, twice: first for its baselines, so that each
+follow-up meets the baseline of its cycle wherever that row stands in the file; then every row
+passes the indicator contract, the user's scope and consent, the verified lock and the cycles,
+is weighed for plausibility, and is classified new, changed or unchanged against the
+enterprise's figures (loaded once per enterprise). A row's errors keep it from being saved; its
+warnings only until its comment explains them. Saving checks the same way and writes as it goes,
+in one transaction that commits only when no row stands in the way. Both yield progress while
+they work; the report counts the rows of each kind and lists their problems (the first few
+hundred) by the row number a spreadsheet shows.
 """
 
 import csv
@@ -13,10 +17,12 @@ import math
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from babel.lists import format_list
 from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,10 +33,12 @@ from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import ExplainedRefusal, InvalidInput, is_conflict
 from score_app.extensions import db, utcnow
-from score_app.i18n import format_number
+from score_app.i18n import current_locale_code, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
+from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.definitions import BY_CODE, Indicator
+from score_app.kpis.formulas import compute
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
 from score_app.pages import MAX_DB_ID
 from score_app.programme.exports import MEASUREMENT_COLUMNS
@@ -54,6 +62,13 @@ COLUMN_ORDER = {column.name: n for n, column in enumerate(MEASUREMENT_COLUMNS)}
 PROGRESS_EVERY = 500
 WRITE_BATCH = 500
 SAMPLE_ROWS = 10
+# A file of thousands of bad rows stays a page to read: each kind of problem lists its first
+# MAX_LISTED, and the sentence of what stands in the way names the first MAX_NAMED_ROWS rows;
+# the counts cover every row.
+MAX_LISTED = 200
+MAX_NAMED_ROWS = 20
+# The columns that say which figure a row is; a baseline row with these right starts a cycle.
+KEY_COLUMNS = frozenset({"enterprise_id", "indicator", "phase", "period_start", "period_end"})
 MAX_COMMENT = 2000
 KEEP_UNSAVED = timedelta(days=1)
 # What kpis.services.new_draft sets on a new measurement; the rest are column defaults.
@@ -65,17 +80,58 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
+ERROR, NEEDS_COMMENT, EXPLAINED = "error", "needs_comment", "explained"
+
+
 @dataclass(frozen=True)
 class Problem:
     row: int  # as a spreadsheet numbers it: the header is row 1
     column: str
     message: str
+    # An error, or a warning: one that NEEDS_COMMENT keeps the row back, one EXPLAINED by the
+    # row's comment is shown for information, with that comment.
+    kind: str = ERROR
+    comment: str = ""
+
+
+@dataclass
+class Rows:
+    """The rows with one kind of problem: how many, the first numbers, and the first
+    MAX_LISTED of their problems."""
+
+    count: int = 0
+    found: int = 0  # their problems
+    numbers: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problems: list[Problem]) -> None:
+        """One row's problems."""
+        self.count += 1
+        self.found += len(problems)
+        if len(self.numbers) < MAX_NAMED_ROWS:
+            self.numbers.append(problems[0].row)
+        self.problems.extend(problems[: MAX_LISTED - len(self.problems)])
+
+    @property
+    def unlisted(self) -> int:
+        return self.found - len(self.problems)
+
+    def named(self) -> str:
+        """The rows' numbers for a sentence, as the locale lists things: "2, 5 and 9", or
+        "2, 5, 9 and 120 others"."""
+        names = [str(number) for number in self.numbers]
+        if others := self.count - len(self.numbers):
+            # i18n: the last item of a list of row numbers: "Rows 2, 5, and 120 others have…"
+            names.append(ngettext("%(others)s other", "%(others)s others", others,
+                                  others=format_number(others)))  # fmt: skip
+        return format_list(names, locale=current_locale_code())
 
 
 @dataclass(frozen=True)
 class Progress:
     done: int
     about: int | None  # the data rows the file seems to have, when known
+    reading: bool = False  # the first pass, which looks for the file's baselines
 
 
 @dataclass(frozen=True)
@@ -93,22 +149,40 @@ class SampleRow:
 
 @dataclass
 class Report:
+    # The ready rows, by what saving does with them.
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    errors: Rows = field(default_factory=Rows)  # cannot be saved as they are
+    uncommented: Rows = field(default_factory=Rows)  # warnings that need a comment first
+    explained: Rows = field(default_factory=Rows)  # warnings their comment explains: ready
     sample: list[SampleRow] = field(default_factory=list)
     saved: bool = False
     saved_before: bool = False  # another request saved this upload first
     changed_meanwhile: bool = False  # someone saved one of its figures during the save
 
     @property
-    def bad(self) -> int:
-        return len({problem.row for problem in self.problems})
+    def ready(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+    @property
+    def blocked(self) -> bool:
+        """A row stands in the way; the file is saved whole or not at all."""
+        return bool(self.errors.count or self.uncommented.count)
 
     @property
     def can_save(self) -> bool:
-        return not self.problems and bool(self.new or self.changed)
+        return not self.blocked and bool(self.new or self.changed)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The listed warnings in row order, those that need a comment and those explained."""
+        listed = self.uncommented.problems + self.explained.problems
+        return sorted(listed, key=lambda problem: problem.row)
+
+    @property
+    def unlisted_warnings(self) -> int:
+        return self.uncommented.unlisted + self.explained.unlisted
 
 
 class _Figure:
@@ -139,14 +213,16 @@ class _Figure:
 
 
 class _Enterprise:
-    """An enterprise the file writes to: its workers and its figures by (indicator, phase,
-    period), with its baselines by indicator for the plausibility checks."""
+    """An enterprise the file writes to: its workers, its figures by (indicator, phase,
+    period), and its baselines by indicator and period for the cycle and plausibility checks,
+    where the file's baseline rows stand for the stored baselines of their periods."""
 
     def __init__(self, enterprise: Enterprise):
         self.id = enterprise.id
         self.workers = enterprise.workers_total
         self.figures: dict[tuple, _Figure] = {}
-        self.baselines: dict[str, list[_Figure]] = {}
+        self.baselines: dict[str, dict[tuple[date, date], _Figure]] = {}
+        self._noted: set[tuple[str, date, date]] = set()
         query = select(
             Measurement.id, Measurement.indicator, Measurement.phase, Measurement.period_start,
             Measurement.period_end, Measurement.input_1, Measurement.input_2, Measurement.value,
@@ -154,27 +230,38 @@ class _Enterprise:
         ).where(Measurement.enterprise_id == enterprise.id)  # fmt: skip
         for row in db.session.execute(query):
             first, second = BY_CODE[row.indicator].inputs
-            self.add(
-                row.indicator,
-                _Figure(
-                    id=row.id, phase=Phase(row.phase), period_start=row.period_start,
-                    period_end=row.period_end,
-                    inputs={first.name: row.input_1, second.name: row.input_2},
-                    value=row.value, status=Status(row.status), comment=row.comment,
-                    version=row.version, updated_at=row.updated_at,
-                ),
+            figure = _Figure(
+                id=row.id, phase=Phase(row.phase), period_start=row.period_start,
+                period_end=row.period_end,
+                inputs={first.name: row.input_1, second.name: row.input_2},
+                value=row.value, status=Status(row.status), comment=row.comment,
+                version=row.version, updated_at=row.updated_at,
             )  # fmt: skip
+            self.add(row.indicator, figure)
+            if figure.phase == Phase.BASELINE:
+                self._keep_baseline(row.indicator, figure)
 
     def add(self, indicator: str, figure: _Figure) -> None:
-        key = (indicator, figure.phase, figure.period_start, figure.period_end)
-        self.figures[key] = figure
-        if figure.phase == Phase.BASELINE:
-            self.baselines.setdefault(indicator, []).append(figure)
+        self.figures[(indicator, figure.phase, figure.period_start, figure.period_end)] = figure
 
-    def baseline(self, indicator: str, itself: _Figure | None) -> _Figure | None:
-        """The latest baseline by its last day, as kpis.services reads it from the database."""
-        others = [f for f in self.baselines.get(indicator, ()) if f is not itself]
-        return max(others, key=lambda f: f.period_end, default=None)
+    def _keep_baseline(self, indicator: str, figure: _Figure) -> None:
+        self.baselines.setdefault(indicator, {})[figure.period_start, figure.period_end] = figure
+
+    def note_baseline(self, indicator: str, start: date, end: date, value: float | None) -> None:
+        """A baseline row of the file, which stands for any stored baseline of its period; its
+        value is None while its inputs are wrong. A later row of the same period repeats it
+        (an error of its own) and changes nothing."""
+        if (indicator, start, end) not in self._noted:
+            self._noted.add((indicator, start, end))
+            self._keep_baseline(
+                indicator,
+                _Figure(id=None, phase=Phase.BASELINE, period_start=start, period_end=end,
+                        value=value),
+            )  # fmt: skip
+
+    def cycle_baselines(self, indicator: str) -> list[_Figure]:
+        """The indicator's baselines, stored or in the file, whatever their order in it."""
+        return list(self.baselines.get(indicator, {}).values())
 
 
 def upload_path(folder: Path, upload: MeasurementImport) -> Path:
@@ -331,10 +418,30 @@ class _ChangedMeanwhile(Exception):
     """A figure of the file was saved by someone else after the preview or during this pass."""
 
 
+class _Unreadable(Exception):
+    """The file cannot be read on from a row: (row, column, message)."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A file row as read: its fields, and what is wrong with them by column."""
+
+    enterprise: "_Enterprise | None"
+    indicator: str
+    phase: str
+    start: date | None
+    end: date | None
+    comment: str
+    definition: Indicator | None  # with `values`, when the contract's fields are right
+    values: dict[str, float] | None
+    problems: dict[str, str]
+
+
 class MeasurementFile:
-    """One pass over an uploaded file: `run()` yields Progress and leaves `report` complete.
-    With `save`, the rows are written as they are checked and committed at the end if none is
-    bad; otherwise everything is rolled back."""
+    """A check or a save of an uploaded file: `run()` yields Progress and leaves `report`
+    complete. With `save`, the rows are written as they are checked and committed at the end if
+    no row stands in the way (an error, or a warning without a comment); otherwise everything is
+    rolled back."""
 
     def __init__(self, user: User, upload: MeasurementImport, folder: Path, *, save: bool):
         # A streamed page runs this after its view has returned, in a session of its own.
@@ -392,37 +499,54 @@ class MeasurementFile:
         return (copy, "numbered") if copy.exists() else (self.path, self.upload.file_format)
 
     def _read(self) -> Iterator[Progress]:
-        done = last = 1
+        """Two passes: the file's baselines first, so that each follow-up meets the baseline of
+        its cycle wherever that baseline's row stands in the file; then every row, in order."""
+        # Where the file cannot be read on, the second pass says so, after the rows before it.
+        with suppress(_Unreadable):
+            yield from self._pass(self._note_baseline, reading=True)
+        try:
+            yield from self._pass(self._check_row)
+        except _Unreadable as unreadable:
+            self._error(*unreadable.args)
+
+    def _pass(self, handle, *, reading: bool = False) -> Iterator[Progress]:
+        for done, (number, cells, about) in enumerate(self._table_rows(), start=1):
+            handle(number, cells)
+            if self.save and len(self._new) + len(self._changed) >= WRITE_BATCH:
+                self._write()
+            if done % PROGRESS_EVERY == 0:
+                yield Progress(done, about, reading)
+
+    def _table_rows(self) -> Iterator[tuple[int, dict, int | None]]:
+        """(row number, cells by column, data rows about) of each row with something in it;
+        _Unreadable where the file cannot be read on. The first pass over an XLSX upload keeps
+        a numbered copy, which the passes after it read."""
+        last = 1
         path, file_format = self._source()
         try:
             with open_table(path, file_format) as table:
                 positions = {name: n for n, name in enumerate(table.header) if name}
                 if missing := [name for name in REQUIRED_COLUMNS if name not in positions]:
-                    self._problem(1, missing[0], _("This column is missing."))
-                    return
-                done = 0
+                    raise _Unreadable(1, missing[0], _("This column is missing."))
                 rows = table.rows
                 if file_format == "xlsx":
                     rows = copy_rows(table, _copy_path(self.path))
                 for last, values in rows:
                     cells = {name: values[n] if n < len(values) else None
                              for name, n in positions.items()}  # fmt: skip
-                    if all(_text(value) == "" for value in cells.values()):
-                        continue
-                    self._check_row(last, cells)
-                    done += 1
-                    if self.save and len(self._new) + len(self._changed) >= WRITE_BATCH:
-                        self._write()
-                    if done % PROGRESS_EVERY == 0:
-                        yield Progress(done, table.rows_about)
-        except UnreadableFile:
-            self._problem(1, "", _("This file cannot be read: save it again as CSV UTF-8 or XLSX."))
-        except (UnicodeDecodeError, csv.Error):
-            self._problem(last + 1, "", _("The file cannot be read from this row on: save it "
-                                          "again as CSV UTF-8 or XLSX."))  # fmt: skip
+                    if any(_text(value) for value in cells.values()):
+                        yield last, cells, table.rows_about
+        except UnreadableFile as error:
+            raise _Unreadable(
+                1, "", _("This file cannot be read: save it again as CSV UTF-8 or XLSX.")
+            ) from error
+        except (UnicodeDecodeError, csv.Error) as error:
+            message = _("The file cannot be read from this row on: save it again as CSV UTF-8 or "
+                        "XLSX.")  # fmt: skip
+            raise _Unreadable(last + 1, "", message) from error
 
-    def _problem(self, row: int, column: str, message: str) -> None:
-        self.report.problems.append(Problem(row, column, message))
+    def _error(self, row: int, column: str, message: str) -> None:
+        self.report.errors.add([Problem(row, column, message)])
 
     def _enterprise(self, enterprise_id: int) -> _Enterprise | str:
         """The enterprise with its figures, or why this user cannot import into it."""
@@ -461,8 +585,9 @@ class MeasurementFile:
                 inputs[name] = number
         return inputs
 
-    def _check_row(self, number: int, cells: dict) -> None:
+    def _read_row(self, cells: dict) -> _Row:
         problems: dict[str, str] = {}
+        enterprise = None
         enterprise_id = _whole(cells["enterprise_id"])
         if enterprise_id is None:
             problems["enterprise_id"] = _(
@@ -471,7 +596,7 @@ class MeasurementFile:
         else:
             enterprise = self._enterprise(enterprise_id)
             if isinstance(enterprise, str):
-                problems["enterprise_id"] = enterprise
+                problems["enterprise_id"], enterprise = enterprise, None
         indicator, phase = _text(cells["indicator"]), _text(cells["phase"])
         if phase not in PHASES:
             problems["phase"] = _("Write baseline or follow_up.")
@@ -485,6 +610,7 @@ class MeasurementFile:
                                     limit=format_number(MAX_COMMENT))  # fmt: skip
         inputs = self._inputs(BY_CODE.get(indicator), cells, problems)
         start, end = (day or None for day in days.values())
+        definition = values = None
         try:
             definition, values = kpis.check_fields(
                 indicator=indicator, phase=phase, period_start=start, period_end=end,
@@ -494,10 +620,26 @@ class MeasurementFile:
             for key, message in error.errors.items():
                 if column := self._column(key, cells):
                     problems.setdefault(column, message)
-        if problems:
-            self._report_row(number, problems)
+        return _Row(enterprise, indicator, phase, start, end, comment, definition, values,
+                    problems)  # fmt: skip
+
+    def _note_baseline(self, _number: int, cells: dict) -> None:
+        """The first pass: a baseline row whose enterprise, indicator and period are right
+        starts a cycle, even while its inputs are wrong (its follow-ups get no second error
+        for it); its value, once its inputs are right, is what they are compared with."""
+        if _text(cells["phase"]) != Phase.BASELINE:
             return
-        self._classify(number, enterprise, definition, values, phase, start, end, comment)
+        row = self._read_row(cells)
+        if not KEY_COLUMNS & row.problems.keys():
+            value = None if row.values is None else compute(row.indicator, row.values)
+            row.enterprise.note_baseline(row.indicator, row.start, row.end, value)
+
+    def _check_row(self, number: int, cells: dict) -> None:
+        row = self._read_row(cells)
+        if row.problems:
+            self._report_row(number, row.problems)
+        else:
+            self._classify(number, row)
 
     @staticmethod
     def _column(key: str, cells: dict) -> str | None:
@@ -511,58 +653,78 @@ class MeasurementFile:
         return key
 
     def _report_row(self, number: int, problems: dict[str, str]) -> None:
-        for column in sorted(problems, key=lambda c: COLUMN_ORDER.get(c, 99)):
-            self._problem(number, column, problems[column])
+        """A row's errors, in the file's column order."""
+        columns = sorted(problems, key=lambda c: COLUMN_ORDER.get(c, 99))
+        self.report.errors.add([Problem(number, column, problems[column]) for column in columns])
 
-    def _classify(self, number, enterprise, definition, values, phase, start, end, comment):
-        """Unchanged, changed or new; locked, repeated or implausible without comment is bad."""
-        figure = enterprise.figures.get((definition.code, phase, start, end))
+    def _classify(self, number: int, row: _Row) -> None:
+        """Unchanged, changed or new; locked, repeated or before the indicator's first baseline
+        is an error; a warning keeps the row back until its comment explains it."""
+        enterprise, code = row.enterprise, row.definition.code
+        figure = enterprise.figures.get((code, row.phase, row.start, row.end))
         if figure is not None and figure.row is not None:
             self._report_row(number, {"period_start": _(
                 "Row %(row)s already has this enterprise, indicator, phase and period.",
                 row=figure.row,
             )})  # fmt: skip
             return
-        if figure is not None and figure.inputs == values and figure.comment == comment:
+        if figure is not None and figure.inputs == row.values and figure.comment == row.comment:
             self.report.unchanged += 1
-            self._sample(number, enterprise, definition, figure, "unchanged")
+            self._sample(number, enterprise, row.definition, figure, "unchanged")
             figure.claim(number)
             return
-        try:
-            if figure is not None:
-                kpis.check_editable(figure)
-            checked = kpis.check_plausibility(
-                definition, values, phase=phase, period_start=start, period_end=end,
-                comment=comment, workers=enterprise.workers,
-                baseline=enterprise.baseline(definition.code, figure),
-            )  # fmt: skip
-        except InvalidInput as error:
-            self._report_row(number, error.errors)
+        baselines = enterprise.cycle_baselines(code)
+        if errors := _hard_errors(row, figure, baselines):
+            self._report_row(number, errors)
             return
-        self._stage(number, enterprise, checked, phase, start, end, comment, figure)
+        checked = kpis.weigh_plausibility(
+            row.definition, row.values, phase=row.phase, period_start=row.start,
+            period_end=row.end, workers=enterprise.workers,
+            baseline=cycle_baseline(baselines, row.start),
+        )  # fmt: skip
+        if checked.warnings and not self._warn(number, checked.warnings, row.comment):
+            return
+        self._stage(number, checked, row, figure)
 
-    def _stage(self, number, enterprise, checked, phase, start, end, comment, figure) -> None:
+    def _warn(self, number: int, warnings: list[str], comment: str) -> bool:
+        """List a row's warnings on its comment column; whether the comment explains them (the
+        row is ready) or the row needs one."""
+        why = " ".join(warnings)
+        if comment:
+            self.report.explained.add([Problem(number, "comment", why, EXPLAINED, comment)])
+            return True
+        # i18n: %(column)s is the name of the file's column, "comment", the same in every language.
+        message = _("%(warnings)s Write why in the %(column)s column of the file.",
+                    warnings=why, column="comment")  # fmt: skip
+        self.report.uncommented.add([Problem(number, "comment", message, NEEDS_COMMENT)])
+        return False
+
+    def _stage(self, number: int, checked: kpis.Checked, row: _Row, figure: _Figure | None) -> None:
+        enterprise = row.enterprise
         if self.save and figure is not None and figure.id is not None:
             self._check_previewed(figure)
         outcome = "new" if figure is None else "changed"
         if figure is None:
-            figure = _Figure(id=None, phase=Phase(phase), period_start=start, period_end=end)
+            figure = _Figure(id=None, phase=Phase(row.phase), period_start=row.start,
+                             period_end=row.end)  # fmt: skip
             enterprise.add(checked.indicator.code, figure)
             self.report.new += 1
         else:
             self.report.changed += 1
-        figure.inputs, figure.value, figure.comment = checked.inputs, checked.value, comment
+        figure.inputs, figure.value, figure.comment = checked.inputs, checked.value, row.comment
         figure.status = Status.DRAFT
         self._sample(number, enterprise, checked.indicator, figure, outcome)
         figure.claim(number)
-        if not self.save or self.report.problems:
+        if not self.save or self.report.blocked:
             return
         self._groups.add((enterprise.id, checked.indicator.code))
         if figure.id is None:
-            draft = kpis.new_draft(self.user, enterprise.id, checked, phase, start, end, comment)
+            draft = kpis.new_draft(
+                self.user, enterprise.id, checked, row.phase, row.start, row.end, row.comment
+            )
             self._new.append((draft, number))
         else:
-            self._changed.append((figure.id, figure.version, checked, comment, number))
+            self._changed.append((figure.id, figure.version, checked, row.comment, number))
 
     def _sample(self, number, enterprise, definition, figure, outcome) -> None:
         if len(self.report.sample) < SAMPLE_ROWS:
@@ -609,7 +771,7 @@ class MeasurementFile:
 
     def _write(self) -> None:
         """Send the staged rows to the database, within the import's one transaction."""
-        if self.report.problems:
+        if self.report.blocked:
             self._new, self._changed = [], []
             return
         if self._new:
@@ -629,9 +791,9 @@ class MeasurementFile:
         self._new, self._changed = [], []
 
     def _finish(self) -> None:
-        """Commit everything when no row is bad and the pass read the whole file."""
+        """Commit everything when no row stands in the way and the pass read the whole file."""
         self._write()
-        if self.report.problems:
+        if self.report.blocked:
             db.session.rollback()
             return
         kpis.refresh_latest(self._groups)
@@ -642,3 +804,15 @@ class MeasurementFile:
         db.session.commit()
         self.report.saved = True
         _forget(self.path)
+
+
+def _hard_errors(row: _Row, figure: _Figure | None, baselines: list[_Figure]) -> dict[str, str]:
+    """What keeps a row that passed the contract from changing its figure: a verified figure,
+    or a follow-up before the indicator's first baseline (as kpis.services checks a form)."""
+    errors = kpis.check_cycle(baselines, phase=row.phase, period_start=row.start)
+    if figure is not None:
+        try:
+            kpis.check_editable(figure)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    return errors

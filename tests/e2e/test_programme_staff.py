@@ -77,12 +77,17 @@ def test_staff_filter_by_country_export_the_results_and_read_why_an_import_is_re
     )
     before = measurement_count(app)
     upload(page, february)
-    expect(page.get_by_role("alert")).to_have_text(
-        "Nothing was saved: 1 row has problems. Correct it in your file and upload it again."
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing can be saved yet: a file is saved whole or not at all.")
+    expect(alert.get_by_role("listitem")).to_have_text(
+        ["Row 3 has an error: correct it in your file."]
     )
-    problems = page.locator("table.problems tbody tr")
-    expect(problems).to_have_count(1)
-    expect(problems.locator("td")).to_have_text(
+    expect(page.locator(".import-counts li")).to_have_text(
+        ["1 row has an error", "0 rows need a comment", "2 rows are ready"]
+    )
+    errors = page.locator("#import-errors tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.locator("td")).to_have_text(
         ["3", "input_1", "Cannot be more than units inspected."]
     )
     expect(page.get_by_role("button", name="Save")).to_have_count(0)  # "Save 2 rows" neither

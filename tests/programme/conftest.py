@@ -4,6 +4,7 @@ what an import reports; for results, Ghanaian and South African enterprises with
 and after."""
 
 import csv
+import html
 import io
 import re
 from datetime import date
@@ -115,17 +116,43 @@ def save(client, token: str) -> str:
 
 
 def counts(page: str) -> dict[str, int]:
-    """The four counts of an import page."""
-    found = re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", page)
+    """The counts of an import page: rows with errors, rows that need a comment and ready rows
+    (when not saved), and the ready rows by what saving does: New, Changed, Unchanged."""
+    found = re.findall(r'<li class="count-([a-z]+)[^"]*">([\d,]+) ', page)
+    found += re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", page)
     return {label: int(number.replace(",", "")) for label, number in found}
 
 
-def problems(page: str) -> list[tuple[int, str, str]]:
-    """(row, column, message) of each problem listed on an import page."""
+def _listed(page: str) -> list[tuple[int, str, str, str]]:
+    """(row, column, message, kind) of each problem listed on an import page."""
     cells = re.findall(
-        r"<tr><td>(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", page
+        r'<tr data-kind="(\w+)"><td>(\d+)</td><td><code>([^<]*)</code></td><td>(.*?)</td></tr>',
+        page,
     )
-    return [(int(number), column, message) for number, column, message in cells]
+    return [
+        (
+            int(number),
+            column,
+            html.unescape(
+                re.sub(r'<span class="(badge|comment-quote)[^>]*>[^<]*</span>|<[^>]+>', "", cell)
+            ).strip(),
+            kind,
+        )
+        for kind, number, column, cell in cells
+    ]
+
+
+def problems(page: str) -> list[tuple[int, str, str]]:
+    """(row, column, message) of each error listed on an import page."""
+    return [
+        (row, column, message) for row, column, message, kind in _listed(page) if kind == "error"
+    ]
+
+
+def warnings(page: str) -> list[tuple[int, str, str, str]]:
+    """(row, column, message, kind) of each warning listed on an import page; kind is
+    needs_comment or explained."""
+    return [listed for listed in _listed(page) if listed[3] != "error"]
 
 
 JAN, APR, JUL = (date(2025, 1, 1), date(2025, 1, 31)), (date(2025, 4, 1), date(2025, 4, 30)), (

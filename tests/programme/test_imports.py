@@ -26,6 +26,7 @@ from tests.programme.conftest import (
     row,
     save,
     upload,
+    warnings,
     xlsx_bytes,
 )
 
@@ -49,7 +50,9 @@ def test_new_rows_are_previewed_then_saved_as_drafts_with_audit_rows(app, progra
     page, token = check(
         client, csv_bytes([row(accra, **FEBRUARY), row(accra, inputs=("30", "1000"))])
     )
-    assert counts(page) == {"New": 1, "Changed": 0, "Unchanged": 1, "Rows with problems": 0}
+    assert counts(page) == {
+        "errors": 0, "uncommented": 0, "ready": 2, "New": 1, "Changed": 0, "Unchanged": 1
+    }  # fmt: skip
     assert "Save 1 row" in page
     assert measurement_count(app) == before, "the preview saves nothing"
     saved = save(client, token)
@@ -84,7 +87,9 @@ def test_export_then_import_the_same_file_changes_nothing(app, programme_world):
     for fmt in ("csv", "xlsx"):
         exported = client.get(f"/programme/exports/measurements.{fmt}").data
         page, _token = check(client, exported, f"export.{fmt}")
-        assert counts(page) == {"New": 0, "Changed": 0, "Unchanged": 2, "Rows with problems": 0}
+        assert counts(page) == {
+            "errors": 0, "uncommented": 0, "ready": 2, "New": 0, "Changed": 0, "Unchanged": 2
+        }  # fmt: skip
         assert "Nothing to save" in page
 
 
@@ -181,7 +186,6 @@ def test_every_bad_row_is_listed_with_row_column_and_message_and_nothing_is_save
         (6, "input_1"),
         (7, "input_1"),
         (8, "period_end"),
-        (9, "comment"),
         (10, "enterprise_id"),
         (11, "enterprise_id"),
         (13, "period_start"),
@@ -193,7 +197,10 @@ def test_every_bad_row_is_listed_with_row_column_and_message_and_nothing_is_save
     assert messages[(6, "input_1")].startswith("Write a plain number with a dot")
     assert messages[(7, "input_1")] == "Cannot be more than units inspected."
     assert messages[(8, "period_end")] == "The period cannot end in the future."
-    assert messages[(9, "comment")].startswith("Add a comment that explains this")
+    assert warnings(page) == [
+        (9, "comment", "Operating efficiency above 150 is unusual: check the "
+         "inputs. Write why in the comment column of the file.", "needs_comment")
+    ]  # fmt: skip
     assert messages[(10, "enterprise_id")] == (
         f"There is no enterprise {enterprises['durban'].id} among those you can reach."
     )
@@ -201,8 +208,12 @@ def test_every_bad_row_is_listed_with_row_column_and_message_and_nothing_is_save
     assert messages[(13, "period_start")] == (
         "Row 12 already has this enterprise, indicator, phase and period."
     )
-    assert counts(page)["Rows with problems"] == 11
-    assert "Nothing was saved: 11 rows have problems." in page
+    assert counts(page) == {
+        "errors": 10, "uncommented": 1, "ready": 1, "New": 1, "Changed": 0, "Unchanged": 0
+    }  # fmt: skip
+    assert "Nothing can be saved yet: a file is saved whole or not at all." in page
+    assert "Rows 2, 3, 4, 5, 6, 7, 8, 10, 11, and 13 have an error" in page
+    assert "Row 9 needs a comment: say why in its <code>comment</code> column." in page
     assert "programme/imports/" + token + "/save" not in page, "no Save with bad rows"
     saved = save(client, token)  # forced: it checks again and still saves nothing
     assert "Nothing was saved" in saved
@@ -259,7 +270,7 @@ def test_progress_is_streamed_while_the_rows_are_checked(app, programme_world, m
     assert 'role="log"' in page
     assert '<progress max="5" value="2"></progress>' in page
     assert "4 of about 5 rows" in page
-    assert page.index("4 of about 5 rows") < page.index("Rows with problems")
+    assert page.index("4 of about 5 rows") < page.index('class="count-errors"')
 
 
 def test_wrong_unreadable_or_incomplete_files_are_refused_on_the_form(programme_world):
@@ -343,11 +354,15 @@ def test_a_baseline_in_the_file_is_the_one_its_follow_ups_are_compared_with(app,
             inputs=("900", "1000")),
     ]  # fmt: skip
     page, _token = check(client, csv_bytes(rows))
-    assert problems(page) == [(3, "comment", problems(page)[0][2])]
-    assert "differs from the baseline by more than half" in problems(page)[0][2]
+    assert not problems(page)
+    assert [(n, column, kind) for n, column, _message, kind in warnings(page)] == [
+        (3, "comment", "needs_comment")
+    ]
+    assert "differs from the baseline by more than half" in warnings(page)[0][2]
     rows[1][-1] = "New machines"
     page, token = check(client, csv_bytes(rows))
     assert counts(page)["New"] == 2 and not problems(page)
+    assert [kind for *_found, kind in warnings(page)] == ["explained"]
     save(client, token)
     with app.app_context():
         follow_up = db.session.scalar(
@@ -448,3 +463,178 @@ def test_figures_saved_after_the_preview_are_not_overwritten(app, programme_worl
     page = client.get(f"/programme/imports/{token}").get_data(True)
     assert counts(page)["Changed"] == 1  # the new preview compares the file with their figure
     assert "Saved:" in save(client, token)
+
+
+# Cycles, and each row's own errors and warnings (the six-row file that came back as "6 rows
+# have problems" and could not be saved).
+
+ABSENTEEISM = {
+    "indicator": "absenteeism_rate",
+    "names": ("absent_person_days", "scheduled_person_days"),
+}
+OSH = {"indicator": "osh_incidents", "names": ("accidents", "near_misses")}
+NEEDS_A_COMMENT = " Write why in the comment column of the file."
+DIFFERS = "This differs from the baseline by more than half."
+
+
+def month(enterprise_id, number, first, second="1000", phase="follow_up", **fields) -> list:
+    """A row over one month of 2025."""
+    ends = {2: 28, 4: 30, 6: 30, 9: 30, 11: 30}
+    return row(enterprise_id, phase=phase, start=f"2025-{number:02d}-01",
+               end=f"2025-{number:02d}-{ends.get(number, 31)}", inputs=(first, second),
+               **fields)  # fmt: skip
+
+
+def kinds(page: str) -> list[tuple[int, str, str]]:
+    return [(number, column, kind) for number, column, _message, kind in warnings(page)]
+
+
+def test_one_bad_date_among_monthly_rates_is_one_row_with_an_error_and_five_ready(
+    app, programme_world
+):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id
+    rows = [
+        month(kumasi, 2, "40", phase="baseline", **ABSENTEEISM),  # 28 days
+        month(kumasi, 3, "42", **ABSENTEEISM),  # 31 days against 28: a rate, nothing to say
+        month(kumasi, 4, "38", **ABSENTEEISM),
+        month(kumasi, 5, "35", **ABSENTEEISM),
+        month(kumasi, 6, "33", **ABSENTEEISM),
+        row(
+            kumasi,
+            **ABSENTEEISM,
+            phase="follow_up",
+            start="2025-07-01",
+            end="2025-07-32",
+            inputs=("30", "1000"),
+        ),
+    ]
+    before = measurement_count(app)
+    page, token = check(client, csv_bytes(rows))
+    assert problems(page) == [
+        (7, "period_end", "Enter a date as YYYY-MM-DD, for example 2025-01-31.")
+    ]
+    assert warnings(page) == []
+    assert counts(page) == {
+        "errors": 1, "uncommented": 0, "ready": 5, "New": 5, "Changed": 0, "Unchanged": 0
+    }  # fmt: skip
+    assert "1 row has an error" in page and "5 rows are ready" in page
+    assert "Row 7 has an error: correct it in your file." in page
+    assert f"/programme/imports/{token}/save" not in page
+    assert "Nothing was saved" in save(client, token)
+    assert measurement_count(app) == before
+
+
+def test_a_warning_without_a_comment_holds_the_file_back_until_the_comment_column_explains_it(
+    app, programme_world
+):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id  # defect rate 3.0 % in January
+    rows = [month(accra, 2, "29"), month(accra, 3, "10"), month(accra, 4, "31")]
+    before = measurement_count(app)
+    page, token = check(client, csv_bytes(rows))
+    assert problems(page) == []
+    assert warnings(page) == [(3, "comment", DIFFERS + NEEDS_A_COMMENT, "needs_comment")]
+    assert counts(page) == {
+        "errors": 0, "uncommented": 1, "ready": 2, "New": 2, "Changed": 0, "Unchanged": 0
+    }  # fmt: skip
+    assert "Row 3 needs a comment: say why in its <code>comment</code> column." in page
+    assert f"/programme/imports/{token}/save" not in page, "the file is saved whole or not at all"
+    assert "Nothing was saved" in save(client, token)
+    assert measurement_count(app) == before
+
+    rows[1][-1] = "A new inspection table"
+    page, token = check(client, csv_bytes(rows))
+    assert warnings(page) == [(3, "comment", DIFFERS, "explained")]  # still shown, for information
+    assert counts(page)["errors"] == counts(page)["uncommented"] == 0
+    assert counts(page)["ready"] == 3 and "Save 3 rows" in page
+    assert "Saved: 3 new, 0 changed, 0 unchanged." in save(client, token)
+    assert measurement_count(app) == before + 3
+
+
+def test_a_follow_up_before_the_indicators_first_stored_baseline_is_an_error_on_its_first_day(
+    programme_world,
+):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id  # baseline: January 2025
+    december = row(accra, phase="follow_up", start="2024-12-01", end="2024-12-31")
+    page, _token = check(client, csv_bytes([december, month(accra, 2, "29")]))
+    assert problems(page) == [
+        (2, "period_start",
+         "A follow-up must start after the indicator's first baseline, which ends on Jan 31, 2025.")
+    ]  # fmt: skip
+    assert counts(page)["ready"] == 1
+
+
+def test_a_baseline_row_below_its_follow_ups_in_the_file_starts_their_cycle(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id  # no figures yet
+    rows = [month(kumasi, 4, "31"), month(kumasi, 1, "30", phase="baseline")]
+    page, _token = check(client, csv_bytes(rows))
+    assert (problems(page), warnings(page)) == ([], [])
+    assert counts(page)["ready"] == 2
+
+    # The follow-up is compared with that baseline, wherever its row is.
+    rows[0] = month(kumasi, 4, "90")
+    page, _token = check(client, csv_bytes(rows))
+    assert kinds(page) == [(2, "comment", "needs_comment")]
+
+    # A baseline row with a wrong figure still starts the cycle: one mistake, one message.
+    rows = [month(kumasi, 4, "31"), month(kumasi, 1, "30", "abc", phase="baseline")]
+    page, _token = check(client, csv_bytes(rows))
+    assert [(number, column) for number, column, _message in problems(page)] == [(3, "input_2")]
+    assert warnings(page) == []
+
+    rows = [month(kumasi, 4, "31"), month(kumasi, 1, "30", phase="baseline")]
+    page, token = check(client, csv_bytes(rows))
+    assert "Saved: 2 new" in save(client, token)
+
+
+def test_a_follow_up_is_compared_with_the_baseline_of_its_cycle_not_a_later_one(
+    app, programme_world
+):
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id  # January baseline: 3.0 %
+    with app.app_context():  # a second module's baseline: 1.0 %
+        add_measurement(accra, period=(date(2025, 11, 1), date(2025, 11, 30)), inputs=(10, 1000))
+    rows = [month(accra, 4, "29"), month(accra, 12, "29")]  # 2.9 % in April and in December
+    page, _token = check(client, csv_bytes(rows))
+    # April belongs to January's cycle (2.9 against 3.0); December to November's (2.9 against 1.0).
+    assert kinds(page) == [(3, "comment", "needs_comment")]
+    assert counts(page)["ready"] == 1
+
+
+def test_a_count_over_a_quarter_against_a_monthly_baseline_is_warned_and_a_rate_is_not(
+    programme_world,
+):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id
+    quarter = {"phase": "follow_up", "start": "2025-04-01", "end": "2025-06-30"}
+    rows = [
+        month(kumasi, 1, "2", "5", phase="baseline", **OSH),
+        row(kumasi, **OSH, **quarter, inputs=("6", "15")),  # 2 a month, as in January
+        month(kumasi, 1, "40", phase="baseline", **ABSENTEEISM),
+        row(kumasi, **ABSENTEEISM, **quarter, inputs=("120", "3000")),
+    ]
+    page, _token = check(client, csv_bytes(rows))
+    assert warnings(page) == [
+        (3, "comment",
+         "Periods of very different lengths are hard to compare, even per 30 days: 91 days here, "
+         "31 days at baseline." + NEEDS_A_COMMENT, "needs_comment")
+    ]  # fmt: skip
+    assert counts(page)["ready"] == 3
+
+
+def test_the_page_lists_a_limited_number_of_problems_and_counts_every_row(
+    programme_world, monkeypatch
+):
+    monkeypatch.setattr(imports, "MAX_LISTED", 3)
+    monkeypatch.setattr(imports, "MAX_NAMED_ROWS", 2)
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    bad = [month(accra, number, "50", "40") for number in range(2, 7)]  # rows 2 to 6
+    page, _token = check(client, csv_bytes(bad))
+    assert [number for number, _column, _message in problems(page)] == [2, 3, 4]
+    assert counts(page)["errors"] == 5
+    assert "2 more errors are not listed here." in page
+    assert "Rows 2, 3, and 3 others have an error" in page
