@@ -1,6 +1,7 @@
 """What every list and URL shares: ids that fit the database, and pages of results."""
 
 from flask import current_app, request
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select
 from werkzeug.routing import IntegerConverter
 
@@ -26,10 +27,24 @@ def db_id(value) -> int:
     return number
 
 
-def paginate(query: Select, per_page: int | None = None):
-    """One page of a query from ?page=, clamped so no page number can break the query."""
+class _RowPagination(SelectPagination):
+    """Pages of a SELECT of several columns: each item is a whole row, not its first column."""
+
+    def _query_items(self) -> list:
+        query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(query).all())
+
+
+def paginate(query: Select, per_page: int | None = None, *, rows: bool = False):
+    """One page of a query from ?page=, clamped so no page number can break the query; items
+    are the first column's values, or whole rows with `rows`."""
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     size = per_page or current_app.config["SCORE_PAGE_SIZE"]
+    if rows:
+        return _RowPagination(
+            select=query, session=db.session(), page=page, per_page=size, max_per_page=None,
+            error_out=False, count=True,
+        )  # fmt: skip
     return db.paginate(query, page=page, per_page=size, error_out=False)
 
 

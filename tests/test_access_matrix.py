@@ -59,6 +59,11 @@ def enters_figures(status):
 ENTERS_FIGURES = enters_figures(200)
 
 
+def verifies_figures(status):
+    """Trainers, programme staff and admins verify figures; an enterprise's owner may not."""
+    return {**signed_in(status), "enterprise_owner": 403}
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -197,6 +202,23 @@ PAGES = [
         {**signed_in(403), "admin": 302, "programme_staff": 302},
     ),
     Row("POST", "/measurements/{measurement}/delete", enters_figures(302)),
+    Row("GET", "/measurements/to-verify", verifies_figures(200)),
+    Row("GET", "/enterprises/{mine}/periods/{period}", verifies_figures(200)),
+    Row("GET", "/enterprises/{other}/periods/{period}", {**signed_in(404), "admin": 200}),
+    # The period's figure is submitted: nothing is left to submit.
+    Row("POST", "/enterprises/{mine}/periods/{period}/submit", enters_figures(422)),
+    Row("POST", "/enterprises/{other}/periods/{period}/submit", {**signed_in(404), "admin": 422}),
+    # Without the versions its page showed, a step cannot rule out someone else's change.
+    Row("POST", "/enterprises/{mine}/periods/{period}/verify", verifies_figures(409)),
+    Row("POST", "/enterprises/{other}/periods/{period}/verify", {**signed_in(404), "admin": 409}),
+    # Without a reason, nothing is sent back.
+    Row("POST", "/enterprises/{mine}/periods/{period}/send-back", verifies_figures(422), EMPTY),
+    Row(
+        "POST",
+        "/enterprises/{other}/periods/{period}/send-back",
+        {**signed_in(404), "admin": 422},
+        EMPTY,
+    ),
     Row("GET", "/enterprises/{mine}/checklist", signed_in(200)),
     Row("POST", "/enterprises/{mine}/checklist", ENTERS_FIGURES, EMPTY),
     Row("POST", "/enterprises/{other}/checklist", {**signed_in(404), "admin": 200}, EMPTY),
@@ -365,6 +387,7 @@ def world(app, create_enterprise, create_user, tmp_path):
             **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
             **_plans_world(mine.id, other.id, tmp_path),
             "kind": "measurements",
+            "period": "baseline/2025-01-01/2025-01-31",
             "fmt": "xlsx",
             "upload": _upload_world(users["programme_staff"].id, tmp_path),
         }
@@ -527,6 +550,7 @@ def _rule_of(path: str) -> str:
         "{kind}": "<any(measurements, attendance, actions):kind>",
         "{fmt}": "<any(csv, xlsx):fmt>",
         "{upload}": "<token>",
+        "{period}": "<phase>/<period_start>/<period_end>",
     }
     for placeholder, converter in names.items():
         path = path.replace(placeholder, converter)

@@ -27,7 +27,7 @@ from score_app.forms import Form
 from score_app.kpis.models import Measurement
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.training.models import Certificate, Visit, Workshop
-from tests.conftest import post_seen, sign_in
+from tests.conftest import post_seen, seen_version, sign_in
 from tests.plans.conftest import action_fields, png_bytes
 
 PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)><b>bold</b>'
@@ -81,6 +81,8 @@ FIELDS = [
           ("/training/visits/{visit}", "/training/visits/{visit}/edit")),
     Field("comment", (("CommentForm", "comment"),), ("/measurements/{measurement}",)),
     Field("reason", (("ReasonForm", "reason"),), ("/enterprises/{enterprise}/history",)),
+    Field("sendback", (("SendBackForm", "reason"),),
+          ("/enterprises/{enterprise}/history", "/measurements/{measurement}")),
     Field("title", (("PlanForm", "title"),), (PLAN,), (PLAN_PDF,)),
     Field("problem", (("ActionForm", "problem"),), (PLAN, ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
     Field("rootcause", (("ActionForm", "root_cause"),), (ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
@@ -209,7 +211,8 @@ def _build_world(app, client, upload_dir) -> dict:
 
 
 def _measurement(app, client, enterprise) -> int:
-    """A baseline with a comment, and a follow-up deleted with a reason."""
+    """A baseline with a comment, submitted and sent back with a reason, and a follow-up
+    deleted with a reason."""
     url = f"/enterprises/{enterprise}/measurements/new?indicator=defect_rate"
     for phase, start, end, comment in (
         ("baseline", "2025-01-01", "2025-01-31", _value("comment")),
@@ -227,6 +230,12 @@ def _measurement(app, client, enterprise) -> int:
             .order_by(Measurement.id)
         ).all()
     _posted(post_seen(client, f"/measurements/{ids[1]}/delete", data={"reason": _value("reason")}))
+    _posted(post_seen(client, f"/measurements/{ids[0]}/submit"))
+    version = seen_version(client, f"/measurements/{ids[0]}")
+    _posted(client.post(
+        f"/enterprises/{enterprise}/periods/baseline/2025-01-01/2025-01-31/send-back",
+        data={"reason": _value("sendback"), f"version-{ids[0]}": version},
+    ))  # fmt: skip
     return ids[0]
 
 

@@ -3,14 +3,14 @@
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
-from score_app.i18n import fold, is_country_code
+from score_app.i18n import country_name, fold, is_country_code
 from score_app.i18n import gettext as _
 from score_app.pages import like_pattern
 
@@ -101,6 +101,14 @@ def update_enterprise(user: User, enterprise: Enterprise, changes: dict) -> Ente
     _apply(enterprise, data)
     db.session.commit()
     return enterprise
+
+
+def countries_in_scope(user: User) -> list[tuple[str, str]]:
+    """(code, name) of the countries of the enterprises the user may see, sorted by name."""
+    codes = db.session.scalars(
+        select(Enterprise.country).where(policy.enterprise_scope(user)).distinct()
+    ).all()
+    return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
 
 
 def search_enterprises(

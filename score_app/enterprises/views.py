@@ -2,26 +2,17 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from score_app.auth import policy
 from score_app.enterprises import services
 from score_app.enterprises.forms import EnterpriseForm, PersonForm, sector_choices
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput, show_on_form
-from score_app.extensions import db
-from score_app.i18n import country_choices, country_name, fold
+from score_app.i18n import country_choices
 from score_app.i18n import gettext as _
 from score_app.pages import db_id, paginate
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
-
-
-def _countries_in_scope() -> list[tuple[str, str]]:
-    codes = db.session.scalars(
-        select(Enterprise.country).where(policy.enterprise_scope(current_user)).distinct()
-    ).all()
-    return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
 
 
 def _prepare(form: EnterpriseForm, enterprise: Enterprise | None) -> EnterpriseForm:
@@ -59,7 +50,7 @@ def list_enterprises():
         "enterprises/list.html",
         page=page,
         filters=filters,
-        countries=_countries_in_scope(),
+        countries=services.countries_in_scope(current_user),
         sectors=sector_choices(),
         can_create=policy.can(current_user, policy.ENTERPRISE_CREATE),
     )

@@ -10,6 +10,7 @@ from score_app.auth import policy
 from score_app.auth.models import Role
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.kpis import services as kpis
 from score_app.plans import services as plans
 
 bp = Blueprint("home", __name__)
@@ -27,6 +28,7 @@ def index():
         select(Enterprise).where(scope).order_by(Enterprise.name_folded).limit(RECENT)
     ).all()
     today = date.today()
+    can_verify = policy.can(current_user, policy.MEASUREMENT_VERIFY)
     return render_template(
         "home/index.html",
         agenda=plans.agenda(current_user, today) if current_user.role in AGENDA_ROLES else None,
@@ -35,4 +37,5 @@ def index():
         total=total,
         can_manage_users=policy.can(current_user, policy.USER_MANAGE),
         can_create=policy.can(current_user, policy.ENTERPRISE_CREATE),
+        to_verify=kpis.count_periods_to_verify(current_user) if can_verify else None,
     )

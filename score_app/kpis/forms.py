@@ -5,7 +5,7 @@ indicators it shows depends on the page; WTForms covers the fixed fields.
 """
 
 from wtforms import DateField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from score_app.forms import Form, as_choices
 from score_app.i18n import lazy_gettext as _l
@@ -29,6 +29,8 @@ AUDIT_LABELS = {
     "submit": _l("Submitted"),
     "verify": _l("Verified"),
     "reopen": _l("Reopened"),
+    # i18n: submitted figures returned to draft by the person reviewing them
+    "send_back": _l("Sent back"),
     "delete": _l("Deleted"),
 }
 
@@ -49,6 +51,18 @@ class PeriodForm(Form):
 
 class ReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=500)])
+
+
+class SendBackForm(Form):
+    reason = TextAreaField(
+        _l("Why are they sent back?"),
+        description=_l("The people who entered them read this, correct them and submit again."),
+        filters=[lambda text: text.strip() if text else text],
+        validators=[
+            DataRequired(message=_l("Say why the figures are sent back.")),
+            Length(max=500),
+        ],
+    )
 
 
 class CommentForm(Form):

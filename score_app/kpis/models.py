@@ -103,6 +103,8 @@ class AuditAction(enum.StrEnum):
     SUBMIT = "submit"
     VERIFY = "verify"
     REOPEN = "reopen"
+    # Submitted figures returned to draft by their verifier, with the reason.
+    SEND_BACK = "send_back"
     DELETE = "delete"
 
 

@@ -4,13 +4,13 @@ change, compare baseline with follow-up, and record the good-practice checklist.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select, tuple_, update
+from sqlalchemy import Select, case, func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, check_version, first_save_wins
+from score_app.errors import EditConflict, InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_day
 from score_app.i18n import gettext as _
@@ -548,11 +548,13 @@ def _period_key(code: str, key: str) -> str:
     return key if key in ("phase", "period_start", "period_end") else f"{code}.{key}"
 
 
-def _change_status(user, measurement, new_status, action, reason="") -> None:
-    old_status = measurement.status
-    measurement.status = new_status
-    audit_change(measurement, action, user, old_status=old_status, reason=reason)
-    refresh_latest({_group(measurement)})
+def _change_status(user, measurements, new_status, action, reason="") -> None:
+    """Move measurements to a status, each with its audit row, in one commit."""
+    for measurement in measurements:
+        old_status = measurement.status
+        measurement.status = new_status
+        audit_change(measurement, action, user, old_status=old_status, reason=reason)
+    refresh_latest({_group(m) for m in measurements})
     db.session.commit()
 
 
@@ -561,22 +563,33 @@ def submit_measurement(user: User, measurement: Measurement, *, seen_version: in
     check_version(measurement, seen_version)
     if measurement.status != Status.DRAFT:
         raise InvalidInput({"status": _("Only a draft can be submitted.")})
-    _change_status(user, measurement, Status.SUBMITTED, AuditAction.SUBMIT)
+    _change_status(user, [measurement], Status.SUBMITTED, AuditAction.SUBMIT)
+
+
+def entered_by(user: User, measurements: list[Measurement]) -> list[Measurement]:
+    """Those of the measurements whose figures the user entered last: someone else verifies them."""
+    return [m for m in measurements if m.entered_by_id == user.id]
+
+
+def _verify(user: User, measurements: list[Measurement]) -> None:
+    """Lock submitted figures; whoever last entered one of them cannot be the one who verifies."""
+    if any(m.status != Status.SUBMITTED for m in measurements):
+        raise InvalidInput({"status": _("Only a submitted measurement can be verified.")})
+    if entered_by(user, measurements):
+        raise InvalidInput(
+            {"status": _("Someone other than the person who entered the figures must verify them.")}
+        )
+    verified_at = utcnow()
+    for measurement in measurements:
+        measurement.verified_by_id, measurement.verified_at = user.id, verified_at
+    _change_status(user, measurements, Status.VERIFIED, AuditAction.VERIFY)
 
 
 @first_save_wins
 def verify_measurement(user: User, measurement: Measurement, *, seen_version: int | None) -> None:
-    """Lock a submitted figure; whoever last entered it cannot be the one who verifies it, and
-    only the version the verifier saw is verified."""
+    """Lock a submitted figure; only the version the verifier saw is verified."""
     check_version(measurement, seen_version)
-    if measurement.status != Status.SUBMITTED:
-        raise InvalidInput({"status": _("Only a submitted measurement can be verified.")})
-    if measurement.entered_by_id == user.id:
-        raise InvalidInput(
-            {"status": _("Someone other than the person who entered the figures must verify them.")}
-        )
-    measurement.verified_by_id, measurement.verified_at = user.id, utcnow()
-    _change_status(user, measurement, Status.VERIFIED, AuditAction.VERIFY)
+    _verify(user, [measurement])
 
 
 @first_save_wins
@@ -589,7 +602,276 @@ def reopen_measurement(
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the measurement is reopened.")})
     measurement.verified_by_id, measurement.verified_at = None, None
-    _change_status(user, measurement, Status.DRAFT, AuditAction.REOPEN, reason.strip())
+    _change_status(user, [measurement], Status.DRAFT, AuditAction.REOPEN, reason.strip())
+
+
+INDICATOR_ORDER = {definition.code: n for n, definition in enumerate(INDICATORS)}
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The measurements of one phase and period of an enterprise."""
+
+    phase: Phase
+    period_start: date
+    period_end: date
+    measurements: list[Measurement]
+
+    def in_status(self, status: Status) -> list[Measurement]:
+        return [m for m in self.measurements if m.status == status]
+
+    @property
+    def period_days(self) -> int:
+        return (self.period_end - self.period_start).days + 1
+
+
+def period_figures(
+    enterprise_id: int, phase: str, period_start: date, period_end: date
+) -> PeriodFigures:
+    """Every measurement of one enterprise, phase and period, in the indicators' order."""
+    found = db.session.scalars(
+        select(Measurement).where(
+            Measurement.enterprise_id == enterprise_id,
+            Measurement.phase == phase,
+            Measurement.period_start == period_start,
+            Measurement.period_end == period_end,
+        )
+    )
+    ordered = sorted(found, key=lambda m: INDICATOR_ORDER[m.indicator])
+    return PeriodFigures(Phase(phase), period_start, period_end, ordered)
+
+
+def by_period(measurements: list[Measurement]) -> list[PeriodFigures]:
+    """Measurements grouped by phase and period, each group where its first one comes."""
+    groups: dict[tuple, list[Measurement]] = {}
+    for m in measurements:
+        groups.setdefault((Phase(m.phase), m.period_start, m.period_end), []).append(m)
+    return [PeriodFigures(*period, found) for period, found in groups.items()]
+
+
+def changed_since(
+    measurements: list[Measurement], seen_versions: dict[int, int]
+) -> list[Measurement]:
+    """The measurements that a page did not show in their stored version (or did not show)."""
+    return [m for m in measurements if seen_versions.get(m.id) != m.version]
+
+
+def changed_in_period(
+    enterprise_id: int, phase, period_start, period_end, status: Status,
+    seen_versions: dict[int, int],
+) -> list[Measurement]:  # fmt: skip
+    """The figures of a period that are not as a page showed them: changed or added in
+    `status`, or moved out of it (a deleted one is simply gone)."""
+    period = period_figures(enterprise_id, phase, period_start, period_end)
+    moved = [m for m in period.measurements if m.status != status and m.id in seen_versions]
+    return changed_since(period.in_status(status), seen_versions) + moved
+
+
+NOTHING_IN_STATUS = {
+    Status.DRAFT: lambda: _("This period has no drafts to submit."),
+    Status.SUBMITTED: lambda: _("Nothing in this period waits for verification."),
+}
+
+
+def _period_as_seen(
+    enterprise: Enterprise, phase, period_start, period_end, status: Status,
+    seen_versions: dict[int, int],
+) -> list[Measurement]:  # fmt: skip
+    """The period's measurements in a status, provided they are exactly those the user's page
+    showed, each in the version it showed (`seen_versions` by id): else EditConflict, so no
+    figure is moved unseen."""
+    found = period_figures(enterprise.id, phase, period_start, period_end).in_status(status)
+    if changed_since(found, seen_versions) or len(found) != len(seen_versions):
+        raise EditConflict
+    if not found:
+        raise InvalidInput({"period": NOTHING_IN_STATUS[status]()})
+    return found
+
+
+@first_save_wins
+def submit_period(
+    user: User, enterprise: Enterprise, phase: str, period_start: date, period_end: date,
+    seen_versions: dict[int, int],
+) -> list[Measurement]:  # fmt: skip
+    """Submit every draft of one enterprise, phase and period at once, or none: only the drafts
+    the user's page showed, in the versions it showed; an audit row each, one commit."""
+    drafts = _period_as_seen(
+        enterprise, phase, period_start, period_end, Status.DRAFT, seen_versions
+    )
+    _change_status(user, drafts, Status.SUBMITTED, AuditAction.SUBMIT)
+    return drafts
+
+
+@first_save_wins
+def verify_period(
+    user: User, enterprise: Enterprise, phase: str, period_start: date, period_end: date,
+    seen_versions: dict[int, int],
+) -> list[Measurement]:  # fmt: skip
+    """Verify every submitted figure of one enterprise, phase and period that the verifier's
+    page showed, or none; refused if the verifier entered any of them."""
+    submitted = _period_as_seen(
+        enterprise, phase, period_start, period_end, Status.SUBMITTED, seen_versions
+    )
+    _verify(user, submitted)
+    return submitted
+
+
+@first_save_wins
+def send_back_period(
+    user: User, enterprise: Enterprise, phase: str, period_start: date, period_end: date,
+    reason: str, seen_versions: dict[int, int],
+) -> list[Measurement]:  # fmt: skip
+    """Return every submitted figure of the period that the page showed to draft, saying why,
+    so the people who entered them correct and submit them again."""
+    submitted = _period_as_seen(
+        enterprise, phase, period_start, period_end, Status.SUBMITTED, seen_versions
+    )
+    if not reason.strip():
+        raise InvalidInput({"reason": _("Say why the figures are sent back.")})
+    _change_status(user, submitted, Status.DRAFT, AuditAction.SEND_BACK, reason.strip())
+    return submitted
+
+
+def baseline_for(measurement: Measurement) -> Measurement | None:
+    """The baseline a follow-up is compared with: the baseline of its cycle (kpis.cycles), the
+    latest submitted or verified baseline of its enterprise and indicator that ended before the
+    follow-up began (none for a baseline)."""
+    if measurement.phase != Phase.FOLLOW_UP:
+        return None
+    return db.session.scalar(
+        select(Measurement)
+        .where(
+            Measurement.enterprise_id == measurement.enterprise_id,
+            Measurement.indicator == measurement.indicator,
+            Measurement.phase == Phase.BASELINE,
+            REPORTED,
+            Measurement.period_end < measurement.period_start,
+        )
+        .order_by(
+            Measurement.period_start.desc(), Measurement.period_end.desc(), Measurement.id.desc()
+        )
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A figure under review, beside the baseline it is compared with and the change."""
+
+    measurement: Measurement
+    baseline: Measurement | None
+    change: Change | None
+
+
+def review(measurements: list[Measurement]) -> list[Reviewed]:
+    rows = []
+    for measurement in measurements:
+        baseline = baseline_for(measurement)
+        change = baseline and compare_figures(measurement.definition, baseline, measurement)
+        rows.append(Reviewed(measurement, baseline, change))
+    return rows
+
+
+def _waiting(
+    user: User, *, enterprise_id: int | None = None, country: str = "", period: tuple = ()
+) -> Select:
+    """Per enterprise, phase and period with submitted figures that the user may see: how many,
+    when the last was submitted, and how many of them the user entered."""
+    filters = []
+    if enterprise_id:
+        filters.append(Measurement.enterprise_id == enterprise_id)
+    if country:
+        filters.append(Enterprise.country == country)
+    if period:
+        phase, period_start, period_end = period
+        filters += [
+            Measurement.phase == phase,
+            Measurement.period_start == period_start,
+            Measurement.period_end == period_end,
+        ]
+    key = (Measurement.enterprise_id, Measurement.phase, Measurement.period_start,
+           Measurement.period_end)  # fmt: skip
+    return (
+        select(
+            *key,
+            func.count().label("figures"),
+            # A submitted figure changes no more until it is verified or back in draft.
+            func.max(Measurement.updated_at).label("submitted_at"),
+            func.sum(case((Measurement.entered_by_id == user.id, 1), else_=0)).label("mine"),
+        )
+        .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
+        .where(
+            Measurement.status == Status.SUBMITTED,
+            policy.enterprise_scope(user),
+            policy.figures_scope(user),
+            *filters,
+        )
+        .group_by(*key)
+    )
+
+
+def periods_to_verify(user: User, **filters) -> Select:
+    """The verification queue: rows of (Enterprise, phase, period_start, period_end, figures,
+    submitted_at, mine, submitted_by), the longest waiting first; filters as `_waiting`."""
+    waiting = _waiting(user, **filters).subquery("waiting")
+    submitted = aliased(Measurement)
+    submitted_by = (
+        select(User.full_name)
+        .join(MeasurementAudit, MeasurementAudit.user_id == User.id)
+        .join(submitted, submitted.id == MeasurementAudit.measurement_id)
+        .where(
+            submitted.enterprise_id == waiting.c.enterprise_id,
+            submitted.phase == waiting.c.phase,
+            submitted.period_start == waiting.c.period_start,
+            submitted.period_end == waiting.c.period_end,
+            submitted.status == Status.SUBMITTED,
+            MeasurementAudit.action == AuditAction.SUBMIT,
+        )
+        .order_by(MeasurementAudit.at.desc(), MeasurementAudit.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Enterprise,
+            waiting.c.phase,
+            waiting.c.period_start,
+            waiting.c.period_end,
+            waiting.c.figures,
+            waiting.c.submitted_at,
+            waiting.c.mine,
+            submitted_by.label("submitted_by"),
+        )
+        .join(waiting, waiting.c.enterprise_id == Enterprise.id)
+        .order_by(waiting.c.submitted_at, Enterprise.name_folded)
+        .order_by(waiting.c.period_start, waiting.c.phase)
+    )
+
+
+def enterprises_to_verify(user: User, also: Enterprise | None = None) -> list[Enterprise]:
+    """The enterprises with figures the user may verify, by name, and `also` if given."""
+    waiting = _waiting(user).subquery()
+    found = db.session.scalars(
+        select(Enterprise)
+        .where(Enterprise.id.in_(select(waiting.c.enterprise_id)))
+        .order_by(Enterprise.name_folded, Enterprise.id)
+    ).all()
+    if also is not None and also not in found:
+        return sorted([*found, also], key=lambda e: (e.name_folded, e.id))
+    return list(found)
+
+
+def count_periods_to_verify(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(_waiting(user).subquery()))
+
+
+def drafts_of(enterprise_id: int) -> int:
+    """How many of the enterprise's figures are drafts, not yet submitted."""
+    return db.session.scalar(
+        select(func.count()).where(
+            Measurement.enterprise_id == enterprise_id, Measurement.status == Status.DRAFT
+        )
+    )
 
 
 @first_save_wins

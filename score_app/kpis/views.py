@@ -10,11 +10,12 @@ from sqlalchemy import select
 from score_app.auth import policy
 from score_app.catalog.services import get_catalogue
 from score_app.charts import indicator_chart
+from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
 from score_app.extensions import db
 from score_app.forms import Conflict, ConflictRow, seen_version
-from score_app.i18n import current_locale_code, format_exact, ngettext
+from score_app.i18n import current_locale_code, format_exact, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS
@@ -24,10 +25,11 @@ from score_app.kpis.forms import (
     CommentForm,
     PeriodForm,
     ReasonForm,
+    SendBackForm,
     status_label,
 )
 from score_app.kpis.models import AuditAction, Measurement, Phase, Status
-from score_app.pages import db_id
+from score_app.pages import db_id, paginate
 from score_app.training.models import Workshop, workshop_enterprises
 
 bp = Blueprint("kpis", __name__)
@@ -184,13 +186,19 @@ def enterprise_history(enterprise_id: int):
 
 @bp.get("/enterprises/<int:enterprise_id>/measurements")
 def list_measurements(enterprise_id: int):
-    enterprise = _enterprise_figures(enterprise_id)
+    return _measurements_page(_enterprise_figures(enterprise_id))
+
+
+def _measurements_page(enterprise: Enterprise, problems=(), code: int = 200):
+    """The enterprise's measurements by period, with what went wrong with a step, if anything."""
     return render_template(
         "kpis/measurements.html",
         enterprise=enterprise,
-        measurements=services.measurements_of(enterprise.id),
+        periods=services.by_period(services.measurements_of(enterprise.id)),
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
-    )
+        can_verify=policy.can(current_user, policy.MEASUREMENT_VERIFY),
+        problems=problems,
+    ), code
 
 
 def _measurement_or_404(measurement_id: int) -> Measurement:
@@ -204,14 +212,17 @@ def _measurement_or_404(measurement_id: int) -> Measurement:
 @bp.get("/measurements/<int:measurement_id>")
 def view_measurement(measurement_id: int):
     measurement = _measurement_or_404(measurement_id)
+    (compared,) = services.review([measurement])
     return render_template(
         "kpis/measurement.html",
         measurement=measurement,
+        compared=compared,
         history=services.history(measurement.id),
         indicators=BY_CODE,
         reason_form=ReasonForm(formdata=None),
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
         can_verify=policy.can(current_user, policy.MEASUREMENT_VERIFY),
+        entered_by_me=bool(services.entered_by(current_user, [measurement])),
         can_reopen=policy.can(current_user, policy.MEASUREMENT_REOPEN),
     )
 
@@ -318,6 +329,177 @@ def reopen_measurement(measurement_id: int):
 @bp.post("/measurements/<int:measurement_id>/delete")
 def delete_measurement(measurement_id: int):
     return _workflow(measurement_id, "delete", policy.MEASUREMENT_ENTER, needs_reason=True)
+
+
+# One phase and period of an enterprise: every figure of it is submitted, verified or sent back
+# at once.
+PERIOD = "/enterprises/<int:enterprise_id>/periods/<phase>/<period_start>/<period_end>"
+# The queue's filters, which its review pages carry along to return to the same list.
+QUEUE_FILTERS = ("enterprise", "country")
+
+
+def _period_of(enterprise_id: int, permission: str, **period: str) -> tuple[Enterprise, tuple]:
+    """The enterprise and (phase, first day, last day) a period URL names, or 404."""
+    enterprise = _enterprise_figures(enterprise_id)
+    policy.require(current_user, permission)
+    try:
+        phase = Phase(period["phase"])
+        first, last = (date.fromisoformat(period[k]) for k in ("period_start", "period_end"))
+    except ValueError:
+        abort(404)
+    if first > last:
+        abort(404)
+    return enterprise, (phase, first, last)
+
+
+def _seen_versions_by_id() -> dict[int, int]:
+    """The versions of the figures a period's page showed (`version-<id>` fields); a field that
+    is not a number is left out, so the figure counts as unseen."""
+    seen = {}
+    for name, value in request.form.items():
+        prefix, _dash, measurement_id = name.partition("-")
+        if prefix == "version":
+            try:
+                seen[db_id(measurement_id)] = int(value)
+            except ValueError:
+                continue
+    return seen
+
+
+def _refusal(error: Exception, enterprise, period, status: Status, seen) -> tuple[list, int]:
+    """What a period's page says when a step on it is refused, and the status code."""
+    db.session.rollback()
+    if isinstance(error, InvalidInput):
+        return list(error.errors.values()), 422
+    problems = [changed_elsewhere()]
+    changed = services.changed_in_period(enterprise.id, *period, status, seen)
+    if changed:
+        names = ", ".join(str(m.definition.name) for m in changed)
+        problems.append(_("Changed since you opened the page: %(names)s.", names=names))
+    return problems, 409
+
+
+def _queue_args() -> dict[str, str]:
+    return {name: request.values[name] for name in QUEUE_FILTERS if request.values.get(name)}
+
+
+@bp.post(PERIOD + "/submit")
+def submit_period(enterprise_id: int, **period: str):
+    enterprise, period = _period_of(enterprise_id, policy.MEASUREMENT_ENTER, **period)
+    seen = _seen_versions_by_id()
+    try:
+        submitted = services.submit_period(current_user, enterprise, *period, seen)
+    except (InvalidInput, EditConflict) as error:
+        refusal = _refusal(error, enterprise, period, Status.DRAFT, seen)
+        return _measurements_page(enterprise, *refusal)
+    flash(
+        ngettext(
+            "%(count)s measurement submitted for verification.",
+            "%(count)s measurements submitted for verification.",
+            len(submitted),
+            count=format_number(len(submitted)),
+        ),
+        "success",
+    )
+    return redirect(url_for("kpis.list_measurements", enterprise_id=enterprise.id))
+
+
+@bp.get("/measurements/to-verify")
+def verification_queue():
+    policy.require(current_user, policy.MEASUREMENT_VERIFY)
+    enterprise_id = request.args.get("enterprise", type=db_id)
+    chosen = _enterprise_figures(enterprise_id) if enterprise_id else None
+    country = request.args.get("country", "").strip().upper()
+    query = services.periods_to_verify(current_user, enterprise_id=enterprise_id, country=country)
+    return render_template(
+        "kpis/queue.html",
+        page=paginate(query, rows=True),
+        chosen=chosen,
+        country=country,
+        enterprises=services.enterprises_to_verify(current_user, also=chosen),
+        countries=enterprise_services.countries_in_scope(current_user),
+        drafts=services.drafts_of(chosen.id) if chosen else 0,
+        queue_args=_queue_args(),
+    )
+
+
+@bp.get(PERIOD)
+def review_period(enterprise_id: int, **period: str):
+    enterprise, period = _period_of(enterprise_id, policy.MEASUREMENT_VERIFY, **period)
+    return _review_page(enterprise, period)
+
+
+def _review_page(enterprise, period, problems=(), code=200, send_back_form=None):
+    """Every submitted figure of a period beside its baseline, to verify or send back at once."""
+    figures = services.period_figures(enterprise.id, *period)
+    if not figures.measurements:
+        abort(404)
+    submitted = figures.in_status(Status.SUBMITTED)
+    waiting = db.session.execute(
+        services.periods_to_verify(current_user, enterprise_id=enterprise.id, period=period)
+    ).first()
+    return render_template(
+        "kpis/review.html",
+        enterprise=enterprise,
+        period=figures,
+        submitted=submitted,
+        rows=services.review(submitted),
+        others=[m for m in figures.measurements if m.status != Status.SUBMITTED],
+        waiting=waiting,
+        mine=services.entered_by(current_user, submitted),
+        form=send_back_form or SendBackForm(formdata=None),
+        problems=problems,
+        queue_args=_queue_args(),
+    ), code
+
+
+@bp.post(PERIOD + "/verify")
+def verify_period(enterprise_id: int, **period: str):
+    enterprise, period = _period_of(enterprise_id, policy.MEASUREMENT_VERIFY, **period)
+    seen = _seen_versions_by_id()
+    try:
+        verified = services.verify_period(current_user, enterprise, *period, seen)
+    except (InvalidInput, EditConflict) as error:
+        refusal = _refusal(error, enterprise, period, Status.SUBMITTED, seen)
+        return _review_page(enterprise, period, *refusal)
+    flash(
+        ngettext(
+            "%(count)s measurement of %(name)s verified.",
+            "%(count)s measurements of %(name)s verified.",
+            len(verified),
+            count=format_number(len(verified)),
+            name=enterprise.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("kpis.verification_queue", **_queue_args()))
+
+
+@bp.post(PERIOD + "/send-back")
+def send_back_period(enterprise_id: int, **period: str):
+    enterprise, period = _period_of(enterprise_id, policy.MEASUREMENT_VERIFY, **period)
+    form = SendBackForm()
+    if not form.validate():
+        return _review_page(enterprise, period, form.reason.errors, 422, form)
+    seen = _seen_versions_by_id()
+    try:
+        sent_back = services.send_back_period(
+            current_user, enterprise, *period, form.reason.data, seen
+        )
+    except (InvalidInput, EditConflict) as error:
+        refusal = _refusal(error, enterprise, period, Status.SUBMITTED, seen)
+        return _review_page(enterprise, period, *refusal, form)
+    flash(
+        ngettext(
+            "%(count)s measurement of %(name)s sent back to draft.",
+            "%(count)s measurements of %(name)s sent back to draft.",
+            len(sent_back),
+            count=format_number(len(sent_back)),
+            name=enterprise.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("kpis.verification_queue", **_queue_args()))
 
 
 def _taken_modules(enterprise: Enterprise):

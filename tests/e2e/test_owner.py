@@ -57,9 +57,9 @@ def test_owner_corrects_an_impossible_figure_then_plans_an_action_and_prints_the
     defective.fill("25")
     page.get_by_role("button", name="Save", exact=True).tap()
     expect(page.get_by_text("1 measurement saved as a draft.")).to_be_visible()
-    saved = page.get_by_role("row").filter(has_text="Oct 1, 2025")
-    for shown in ("Defect rate", "Follow-up", "Oct 31, 2025", "2.5 %", "draft"):
-        expect(saved).to_contain_text(shown)
+    saved = page.get_by_role("region", name="Follow-up · Oct 1, 2025 \u2013 Oct 31, 2025")
+    for shown in ("Defect rate", "2.5 %", "draft"):
+        expect(saved.get_by_role("row").filter(has_text="Defect rate")).to_contain_text(shown)
 
     add_action(page, ACTION)
     expect(page.get_by_text("The action is saved.")).to_be_visible()
