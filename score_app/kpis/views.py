@@ -462,17 +462,15 @@ def verify_period(enterprise_id: int, **period: str):
     except (InvalidInput, EditConflict) as error:
         refusal = _refusal(error, enterprise, period, Status.SUBMITTED, seen)
         return _review_page(enterprise, period, *refusal)
-    flash(
+    return _back_to_queue(
         ngettext(
             "%(count)s measurement of %(name)s verified.",
             "%(count)s measurements of %(name)s verified.",
             len(verified),
             count=format_number(len(verified)),
             name=enterprise.name,
-        ),
-        "success",
+        )
     )
-    return redirect(url_for("kpis.verification_queue", **_queue_args()))
 
 
 @bp.post(PERIOD + "/send-back")
@@ -489,16 +487,20 @@ def send_back_period(enterprise_id: int, **period: str):
     except (InvalidInput, EditConflict) as error:
         refusal = _refusal(error, enterprise, period, Status.SUBMITTED, seen)
         return _review_page(enterprise, period, *refusal, form)
-    flash(
+    return _back_to_queue(
         ngettext(
             "%(count)s measurement of %(name)s sent back to draft.",
             "%(count)s measurements of %(name)s sent back to draft.",
             len(sent_back),
             count=format_number(len(sent_back)),
             name=enterprise.name,
-        ),
-        "success",
+        )
     )
+
+
+def _back_to_queue(done: str):
+    """Say what was done, and go back to the queue with its filters."""
+    flash(done, "success")
     return redirect(url_for("kpis.verification_queue", **_queue_args()))
 
 
