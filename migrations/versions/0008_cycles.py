@@ -20,26 +20,43 @@ OLD_COLUMNS = ["is_latest", "phase", "enterprise_id", "indicator", "value", "inp
 NEW_COLUMNS = [*OLD_COLUMNS, "period_start", "period_end"]
 
 
-def _latest(column: str, phase: str, condition: str = "") -> str:
+def _latest(column: str, phase: str, condition: str = "", alias: str = "m") -> str:
     """The latest reported row of the updated row's enterprise and indicator in a phase."""
     return (
-        f"(SELECT m.{column} FROM measurements AS m"
-        " WHERE m.enterprise_id = measurements.enterprise_id"
-        f" AND m.indicator = measurements.indicator AND m.phase = '{phase}'"
-        f" AND m.status != 'draft'{condition}"
-        " ORDER BY m.period_start DESC, m.period_end DESC, m.id DESC LIMIT 1)"
+        f"(SELECT {alias}.{column} FROM measurements AS {alias}"
+        f" WHERE {alias}.enterprise_id = measurements.enterprise_id"
+        f" AND {alias}.indicator = measurements.indicator AND {alias}.phase = '{phase}'"
+        f" AND {alias}.status != 'draft'{condition}"
+        f" ORDER BY {alias}.period_start DESC, {alias}.period_end DESC, {alias}.id DESC LIMIT 1)"
     )
 
 
-# As kpis.services.refresh_latest marks them at this revision: the latest reported follow-up,
-# and the latest reported baseline that ended before it starts (with no follow-up, the latest
-# reported baseline).
+# The status of a follow-up's cycle baseline: the latest baseline, whatever its status, that
+# ended before the follow-up starts.
+CYCLE_BASELINE_STATUS = (
+    "(SELECT b.status FROM measurements AS b"
+    " WHERE b.enterprise_id = f.enterprise_id AND b.indicator = f.indicator"
+    " AND b.phase = 'baseline' AND b.period_end < f.period_start"
+    " ORDER BY b.period_start DESC, b.period_end DESC, b.id DESC LIMIT 1)"
+)
+
+
+def _complete(column: str) -> str:
+    """The latest reported follow-up whose cycle's baseline is reported."""
+    return _latest(column, "follow_up", f" AND {CYCLE_BASELINE_STATUS} != 'draft'", alias="f")
+
+
+# As kpis.services.refresh_latest marks them at this revision (kpis.cycles.current_pair): the
+# latest reported follow-up whose cycle's baseline is reported, and that baseline; without one,
+# the latest reported baseline alone, or failing that the latest reported follow-up alone.
 MARK_CURRENT_PAIR = (
     "UPDATE measurements SET is_latest = COALESCE(id = CASE"
-    f" WHEN phase = 'follow_up' THEN {_latest('id', 'follow_up')}"
-    f" WHEN {_latest('id', 'follow_up')} IS NULL THEN {_latest('id', 'baseline')}"
+    " WHEN phase = 'follow_up' THEN COALESCE("
+    f"{_complete('id')}, CASE WHEN {_latest('id', 'baseline')} IS NULL"
+    f" THEN {_latest('id', 'follow_up')} END)"
+    f" WHEN {_complete('id')} IS NULL THEN {_latest('id', 'baseline')}"
     " ELSE "
-    + _latest("id", "baseline", f" AND m.period_end < {_latest('period_start', 'follow_up')}")
+    + _latest("id", "baseline", f" AND m.period_end < {_complete('period_start')}")
     + " END, false)"
 )
 

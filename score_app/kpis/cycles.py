@@ -1,7 +1,9 @@
 """Cycles (DOMAIN.md sections 4 and 5): a baseline is the reference for the follow-ups that
 start after it ends, until the next baseline of the same indicator starts a new cycle; the
-before/after shown is the latest cycle that has a follow-up. Pure rules over anything with a
-period (`period_start`, `period_end`) and, for pairing, a `phase`."""
+before/after shown is the latest cycle whose baseline and a follow-up are submitted or verified.
+Pure rules over anything with a period (`period_start`, `period_end`) and, for pairing, a
+`phase` and a `status`. A cycle's members are decided by every baseline, drafts included, so a
+follow-up never joins an older cycle because its own baseline is still a draft."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,38 +63,48 @@ class Pair:
 
     baseline: Any
     follow_up: Any
-    number: int | None  # the follow-up's number within its cycle
-    follow_ups: int  # follow-ups in the cycle shown
+    number: int | None  # the follow-up's number among the reported ones of its cycle
+    follow_ups: int  # reported follow-ups in the cycle shown
     cycle_number: int  # the shown cycle's number among those with a baseline (0: none)
-    newer_baseline: Any  # a baseline after the shown cycle, with no follow-up yet
+    newer_baseline: Any  # a reported baseline after the shown cycle, with no follow-up yet
+
+
+def is_result(figure) -> bool:
+    """Submitted or verified: a draft is still being typed and is no result."""
+    return figure.status != "draft"
 
 
 def current_pair(figures: Sequence[Dated], chosen: int | None = None) -> Pair:
-    """The latest cycle that has a follow-up: its baseline and its latest (or `chosen`-th)
-    follow-up; without one, the latest baseline alone (or, failing that, the latest follow-up
-    taken before any baseline)."""
+    """The before/after of one indicator's figures (with a `status`, drafts included: they
+    place follow-ups in their cycles, but are never compared).
+
+    The latest complete cycle (a reported baseline with a reported follow-up): its baseline and
+    its latest (or `chosen`-th) reported follow-up. Without one, the latest reported baseline
+    alone; failing that, the latest reported follow-up alone (its cycle has no reported
+    baseline).
+    """
     found = cycles(figures)
     with_baseline = [c for c in found if c.baseline is not None]
-    complete = [c for c in with_baseline if c.follow_ups]
+    reported = [c for c in with_baseline if is_result(c.baseline)]
+    complete = [c for c in reported if any(map(is_result, c.follow_ups))]
     if complete:
         shown = complete[-1]
-    elif with_baseline:
-        shown = with_baseline[-1]
-    elif found:
-        shown = found[-1]
+    elif reported:
+        shown = reported[-1]
     else:
-        return Pair(None, None, None, 0, 0, None)
-    follow_ups = shown.follow_ups
+        follow_ups = [f for c in found for f in c.follow_ups if is_result(f)]
+        latest = follow_ups[-1] if follow_ups else None
+        return Pair(None, latest, None, 0, 0, None)
+    follow_ups = [f for f in shown.follow_ups if is_result(f)]
     if chosen is None:
         number = len(follow_ups) or None
     else:
         number = chosen if 1 <= chosen <= len(follow_ups) else None
-    last = with_baseline[-1] if with_baseline else None
     return Pair(
         baseline=shown.baseline,
         follow_up=follow_ups[number - 1] if number else None,
         number=number,
         follow_ups=len(follow_ups),
-        cycle_number=with_baseline.index(shown) + 1 if shown.baseline is not None else 0,
-        newer_baseline=last.baseline if last is not None and last is not shown else None,
+        cycle_number=with_baseline.index(shown) + 1,
+        newer_baseline=reported[-1].baseline if reported[-1] is not shown else None,
     )

@@ -85,19 +85,50 @@ def _latest_reported(column: str, phase: Phase, *conditions):
     )
 
 
+def cycle_baseline_of(follow_up, column: str):
+    """A column of the baseline of a follow-up's cycle (the latest baseline, whatever its
+    status, that ended before it starts), as a correlated scalar subquery."""
+    baseline = aliased(Measurement)
+    return (
+        select(getattr(baseline, column))
+        .where(
+            baseline.enterprise_id == follow_up.enterprise_id,
+            baseline.indicator == follow_up.indicator,
+            baseline.phase == Phase.BASELINE,
+            baseline.period_end < follow_up.period_start,
+        )
+        .order_by(baseline.period_start.desc(), baseline.period_end.desc(), baseline.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _current_pair_flag():
-    """True for the two rows of the current before/after pair (kpis.cycles): the latest
-    reported follow-up, and the baseline of its cycle (the latest reported baseline that ended
-    before it starts); with no reported follow-up, the latest reported baseline."""
-    follow_up_id = _latest_reported("id", Phase.FOLLOW_UP)
-    follow_up_start = _latest_reported("period_start", Phase.FOLLOW_UP)
+    """True for the rows of the current before/after pair, as kpis.cycles.current_pair picks
+    them: the latest reported follow-up whose cycle's baseline is reported, and that baseline;
+    without one, the latest reported baseline alone, or failing that the latest reported
+    follow-up alone."""
+
+    def complete(column: str):
+        return _latest_reported(
+            column,
+            Phase.FOLLOW_UP,
+            lambda follow_up: cycle_baseline_of(follow_up, "status") != Status.DRAFT,
+        )
+
+    follow_up_id = complete("id")
+    latest_baseline_id = _latest_reported("id", Phase.BASELINE)
     baseline_id = case(
-        (follow_up_id.is_(None), _latest_reported("id", Phase.BASELINE)),
+        (follow_up_id.is_(None), latest_baseline_id),
         else_=_latest_reported(
-            "id", Phase.BASELINE, lambda baseline: baseline.period_end < follow_up_start
+            "id", Phase.BASELINE, lambda baseline: baseline.period_end < complete("period_start")
         ),
     )
-    pick = case((Measurement.phase == Phase.FOLLOW_UP, follow_up_id), else_=baseline_id)
+    alone = case((latest_baseline_id.is_(None), _latest_reported("id", Phase.FOLLOW_UP)))
+    pick = case(
+        (Measurement.phase == Phase.FOLLOW_UP, func.coalesce(follow_up_id, alone)),
+        else_=baseline_id,
+    )
     return func.coalesce(Measurement.id == pick, False)
 
 
@@ -933,22 +964,21 @@ class ComparisonRow:
 
 
 def comparison(enterprise_id: int, follow_up: int | None = None) -> list[ComparisonRow]:
-    """Per indicator with figures: the before/after of its latest cycle that has a reported
-    follow-up (its baseline and its latest, or `follow_up`-th, follow-up) and the change.
+    """Per indicator with figures: the before/after of its latest complete cycle (kpis.cycles:
+    its baseline and its latest, or `follow_up`-th, follow-up) and the change.
 
     Only submitted and verified figures are results; drafts come apart, never compared.
     """
-    reported: dict[str, list[Measurement]] = {}
-    drafts: dict[str, list[Measurement]] = {}
+    by_indicator: dict[str, list[Measurement]] = {}
     for measurement in measurements_of(enterprise_id):
-        kept = drafts if measurement.status == Status.DRAFT else reported
-        kept.setdefault(measurement.indicator, []).append(measurement)
+        by_indicator.setdefault(measurement.indicator, []).append(measurement)
     rows = []
     for definition in INDICATORS:
-        series = reported.get(definition.code, [])
-        if not series and definition.code not in drafts:
+        figures = by_indicator.get(definition.code)
+        if not figures:
             continue
-        pair = current_pair(series, follow_up)
+        series = [m for m in figures if m.status != Status.DRAFT]
+        pair = current_pair(figures, follow_up)
         rows.append(
             ComparisonRow(
                 indicator=definition,
@@ -964,7 +994,7 @@ def comparison(enterprise_id: int, follow_up: int | None = None) -> list[Compari
                 series=series,
                 cycle_number=pair.cycle_number,
                 newer_baseline=pair.newer_baseline,
-                drafts=drafts.get(definition.code, []),
+                drafts=[m for m in figures if m.status == Status.DRAFT],
             )
         )
     return rows

@@ -40,7 +40,7 @@ from score_app.kpis.compare import PER_DAYS, change_margin
 from score_app.kpis.definitions import BY_CODE, INDICATORS, Direction, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
-from score_app.kpis.services import REPORTED
+from score_app.kpis.services import REPORTED, cycle_baseline_of
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from score_app.programme.filters import Filters, Selection, selection
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
@@ -102,12 +102,13 @@ CURRENT_COLUMNS = (
 
 
 def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
-    """Each shared enterprise's current before/after pair per indicator (kpis.cycles): the
-    latest reported follow-up and the baseline of its cycle (with no follow-up, the latest
-    reported baseline).
+    """Each shared enterprise's current before/after pair per indicator, as
+    kpis.cycles.current_pair picks it: the latest reported follow-up whose cycle's baseline is
+    reported, and that baseline; without one, the latest reported baseline alone, or failing
+    that the latest reported follow-up alone.
 
-    Without a period range the flag kept by every write marks them; with one, the latest
-    follow-up inside it is picked on the spot, with the baseline of its cycle, whenever that
+    Without a period range the flag kept by every write marks them; with one, the follow-ups
+    are those inside it, picked on the spot, each with the baseline of its cycle, whenever that
     was taken.
     """
     # Lists of bound values, not expanding ones, which would be rewritten into the statement at
@@ -125,33 +126,43 @@ def _current_rows(chosen: Selection, codes: tuple[str, ...] | None):
             .where(Measurement.is_latest.is_(True), *shared)
             .subquery("current")
         )
-    follow_up = _first_of_each(
+    follow_ups = [*shared, REPORTED, Measurement.phase == Phase.FOLLOW_UP, *period]
+    complete = _first_of_each(
         select(*CURRENT_COLUMNS).where(
-            *shared, REPORTED, Measurement.phase == Phase.FOLLOW_UP, *period
+            *follow_ups, cycle_baseline_of(Measurement, "status") != Status.DRAFT
         ),
         "follow_up",
     )
-    baseline_ended_before = or_(
-        follow_up.c.period_start.is_(None), Measurement.period_end < follow_up.c.period_start
-    )
-    placeholders = chosen.placeholders()
-    if "period_to" in placeholders:  # a baseline taken after the range is no part of it
-        baseline_ended_before = and_(
-            baseline_ended_before, Measurement.period_start <= placeholders["period_to"]
-        )
     baseline = _first_of_each(
         select(*CURRENT_COLUMNS)
-        .outerjoin(
-            follow_up,
-            and_(
-                follow_up.c.enterprise_id == Measurement.enterprise_id,
-                follow_up.c.indicator == Measurement.indicator,
-            ),
-        )
-        .where(*shared, REPORTED, Measurement.phase == Phase.BASELINE, baseline_ended_before),
+        .outerjoin(complete, _same_indicator(complete.c, Measurement))
+        .where(
+            *shared, REPORTED, Measurement.phase == Phase.BASELINE, _baseline_in(chosen, complete)
+        ),
         "baseline",
     )
-    return union_all(select(follow_up), select(baseline)).subquery("current")
+    alone = _first_of_each(select(*CURRENT_COLUMNS).where(*follow_ups), "alone")
+    has_baseline = select(baseline.c.enterprise_id).where(_same_indicator(baseline.c, alone.c))
+    return union_all(
+        select(complete), select(baseline), select(alone).where(~has_baseline.exists())
+    ).subquery("current")
+
+
+def _same_indicator(one, other):
+    """Rows (columns of a table or subquery) of one enterprise's indicator."""
+    return and_(one.enterprise_id == other.enterprise_id, one.indicator == other.indicator)
+
+
+def _baseline_in(chosen: Selection, complete):
+    """A baseline that can count with a period range: the one of the complete cycle's follow-up
+    (the latest that ended before it starts), or with none, one taken by the range's end."""
+    condition = or_(
+        complete.c.period_start.is_(None), Measurement.period_end < complete.c.period_start
+    )
+    placeholders = chosen.placeholders()
+    if "period_to" in placeholders:
+        condition = and_(condition, Measurement.period_start <= placeholders["period_to"])
+    return condition
 
 
 def _first_of_each(query: Select, name: str):

@@ -15,6 +15,8 @@ from score_app.extensions import db
 from score_app.kpis import services
 from score_app.kpis.cycles import current_pair, cycle_baseline, cycles, first_baseline_end
 from score_app.kpis.models import Measurement, Status
+from score_app.programme import services as programme
+from score_app.programme.filters import Filters
 from tests.conftest import submit_drafts
 from tests.kpis.conftest import period_form
 
@@ -24,6 +26,7 @@ class Figure:
     phase: str
     period_start: date
     period_end: date
+    status: str = "submitted"
 
 
 def month(phase: str, year: int, number: int) -> Figure:
@@ -75,6 +78,25 @@ def test_follow_ups_before_any_baseline_form_a_cycle_without_one():
     found = cycles([early, JAN_25, APR_25])
     assert [(c.baseline, c.follow_ups) for c in found] == [(None, [early]), (JAN_25, [APR_25])]
     assert current_pair([early]).baseline is None and current_pair([early]).follow_up is early
+
+
+def test_a_follow_up_whose_baseline_is_a_draft_never_joins_the_earlier_cycle():
+    draft_baseline = Figure("baseline", date(2026, 1, 1), date(2026, 1, 31), "draft")
+    march = month("follow_up", 2026, 3)
+    pair = current_pair([JAN_25, APR_25, draft_baseline, march])
+    # March belongs to January 2026's cycle, whose baseline is no result yet: the before/after
+    # stays January 2025 -> April 2025, not January 2025 -> March 2026.
+    assert (pair.baseline, pair.follow_up, pair.number) == (JAN_25, APR_25, 1)
+    assert pair.newer_baseline is None
+    only_draft_baselines = current_pair([draft_baseline, march])
+    assert (only_draft_baselines.baseline, only_draft_baselines.follow_up) == (None, march)
+
+
+def test_draft_follow_ups_are_not_counted_or_chosen():
+    draft = Figure("follow_up", date(2025, 6, 1), date(2025, 6, 30), "draft")
+    pair = current_pair([JAN_25, APR_25, draft])
+    assert (pair.follow_up, pair.follow_ups) == (APR_25, 1)
+    assert current_pair([JAN_25, draft]).follow_up is None
 
 
 def test_a_baseline_alone_waits_for_its_follow_up():
@@ -272,3 +294,63 @@ def test_a_baseline_of_the_same_period_or_a_follow_up_asks_for_no_confirmation(a
         operating_efficiency={"minutes_produced": "63500", "minutes_attended": "100000"},
     )  # fmt: skip
     assert trainer.post(url, data=follow_up).status_code == 302
+
+
+# The programme reads the pair marked by every write; it must be the pair the pages show.
+
+SEQUENCES = {
+    "a second cycle's baseline in draft": [
+        ("baseline", JAN_25, "verified"), ("follow_up", APR_25, "submitted"),
+        ("baseline", month("b", 2025, 10), "draft"),
+        ("follow_up", month("f", 2025, 11), "submitted"),
+    ],
+    "a follow-up before any baseline, then a baseline": [
+        ("follow_up", month("f", 2024, 11), "submitted"), ("baseline", JAN_25, "submitted"),
+    ],
+    "a follow-up alone": [("follow_up", APR_25, "submitted")],
+    "a newer baseline without follow-up": [
+        ("baseline", JAN_25, "verified"), ("follow_up", APR_25, "verified"),
+        ("baseline", NOV_26, "submitted"),
+    ],
+    "a draft follow-up only": [("baseline", JAN_25, "submitted"), ("follow_up", APR_25, "draft")],
+    "a draft baseline only": [("baseline", JAN_25, "draft"), ("follow_up", APR_25, "submitted")],
+    "two complete cycles": [
+        ("baseline", JAN_25, "verified"), ("follow_up", APR_25, "verified"),
+        ("baseline", month("b", 2025, 10), "submitted"),
+        ("follow_up", month("f", 2025, 11), "submitted"),
+        ("follow_up", month("f", 2025, 12), "draft"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_the_marked_pair_is_the_pair_the_pages_show(app, figures_world, name):
+    enterprise_id = figures_world["enterprise"].id
+    with app.app_context():
+        for phase, period, status in SEQUENCES[name]:
+            db.session.add(
+                Measurement(
+                    enterprise_id=enterprise_id, indicator="defect_rate", phase=phase,
+                    period_start=period.period_start, period_end=period.period_end,
+                    input_1=10, input_2=1000, value=1.0, status=status,
+                )
+            )  # fmt: skip
+        services.refresh_latest({(enterprise_id, "defect_rate")})
+        db.session.commit()
+        (row,) = services.comparison(enterprise_id)
+        shown = {m.id for m in (row.baseline, row.follow_up) if m is not None}
+        marked = set(db.session.scalars(select(Measurement.id).where(Measurement.is_latest)))
+        assert marked == shown
+        # Programme results with a period range pick the pair on the spot, by the same rule.
+        staff = db.session.get(User, figures_world["users"]["staff"].id)
+        whole, ranged = (
+            programme.figures(staff, Filters(**given)).results[0]
+            for given in ({}, {"period_from": date(2020, 1, 1)})
+        )
+        counted = ("n", "n_baseline_only", "n_follow_up_only", "baseline_mean", "follow_up_mean")
+        assert [getattr(ranged, c) for c in counted] == [getattr(whole, c) for c in counted]
+        assert (whole.n, whole.n_baseline_only, whole.n_follow_up_only) == (
+            int(bool(row.baseline and row.follow_up)),
+            int(bool(row.baseline and not row.follow_up)),
+            int(bool(row.follow_up and not row.baseline)),
+        )
