@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import (
     NumberFormatError,
     get_currency_name,
@@ -187,6 +188,11 @@ def _number_marks(locale: str) -> dict[int, str]:
     )
 
 
+def format_items(items) -> str:
+    """Items as the locale lists them: "A, B and C", "A, B et C"."""
+    return format_list([str(item) for item in items], locale=current_locale_code())
+
+
 def format_amount(value) -> str:
     """A raw input as typed: whole numbers without decimals, others with two."""
     if value is None:
@@ -256,6 +262,7 @@ def init_app(app: Flask) -> None:
         day=format_day,
         moment=format_moment,
         number=format_number,
+        items=format_items,
         amount=format_amount,
         exact=format_exact,
         country=country_name,

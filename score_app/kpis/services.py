@@ -12,7 +12,7 @@ from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import EditConflict, InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
-from score_app.i18n import format_day
+from score_app.i18n import format_day, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
 from score_app.kpis.compare import Change, compare_figures
@@ -316,9 +316,11 @@ def check_measurement(
             }
         )
     baselines = _baselines(enterprise.id, indicator, existing.id if existing else None)
-    errors = check_cycle(baselines, phase=phase, period_start=period_start)
-    if errors:
-        raise InvalidInput(errors)
+    if existing is None or not _same_period(existing, Period(period_start, period_end)):
+        # Figures already stored keep their place: correcting them checks no cycle again.
+        errors = check_cycle(baselines, phase=phase, period_start=period_start)
+        if errors:
+            raise InvalidInput(errors)
     return check_plausibility(
         definition, values, phase=phase, period_start=period_start, period_end=period_end,
         comment=comment, workers=enterprise.workers_total,
@@ -449,6 +451,9 @@ def update_measurement(
     check_editable(measurement)
     period_start = period_start or measurement.period_start
     period_end = period_end or measurement.period_end
+    moved_to = Period(period_start, period_end)
+    if not _same_period(measurement, moved_to):
+        check_reference(measurement, "period_start", moved_to)
     checked = check_measurement(
         measurement.enterprise,
         indicator=measurement.indicator,
@@ -556,22 +561,96 @@ def check_period_entries(
     return ready, errors
 
 
-def earlier_baselines(
+@dataclass(frozen=True)
+class NewCycle:
+    """What saving a baseline for a new period does to an indicator that has one already."""
+
+    earlier: Measurement  # the latest baseline of another period
+    moving: list[Measurement]  # follow-ups that would be compared with the new baseline instead
+
+
+def new_cycles(
     enterprise_id: int, codes: list[str], period_start: date, period_end: date
-) -> dict[str, Measurement]:
-    """The latest baseline of each indicator that has one for another period: a baseline
-    saved for this period starts a new cycle of those indicators."""
-    found = db.session.scalars(
-        select(Measurement)
-        .where(
-            Measurement.enterprise_id == enterprise_id,
-            Measurement.indicator.in_(codes),
-            Measurement.phase == Phase.BASELINE,
-            ~((Measurement.period_start == period_start) & (Measurement.period_end == period_end)),
+) -> dict[str, NewCycle]:
+    """The indicators for which a baseline of this period starts a new cycle: those with a
+    baseline of another period and none of this one (saving over it corrects it)."""
+    figures: dict[str, list[Measurement]] = {}
+    for measurement in db.session.scalars(
+        select(Measurement).where(
+            Measurement.enterprise_id == enterprise_id, Measurement.indicator.in_(codes)
         )
-        .order_by(Measurement.period_start, Measurement.period_end)
-    )
-    return {measurement.indicator: measurement for measurement in found}
+    ):
+        figures.setdefault(measurement.indicator, []).append(measurement)
+    new = Period(period_start, period_end)
+    found = {}
+    for code, measured in figures.items():
+        baselines = [m for m in measured if m.phase == Phase.BASELINE]
+        if not baselines or any(_same_period(b, new) for b in baselines):
+            continue
+        moving = [
+            m
+            for m in measured
+            if m.phase == Phase.FOLLOW_UP
+            and cycle_baseline([*baselines, new], m.period_start) is new
+        ]
+        found[code] = NewCycle(max(baselines, key=_by_period), sorted(moving, key=_by_period))
+    return found
+
+
+@dataclass(frozen=True)
+class Period:
+    period_start: date
+    period_end: date
+    id: int | None = None  # of the measurement it stands for, when it does
+
+
+def _same_period(one, other) -> bool:
+    return (one.period_start, one.period_end) == (other.period_start, other.period_end)
+
+
+def _by_period(figure) -> tuple[date, date]:
+    return figure.period_start, figure.period_end
+
+
+def _cycles_of(figures: list, baselines: list) -> dict[int, int | None]:
+    """Which baseline (by id) each follow-up (by id) is compared with."""
+    return {
+        m.id: getattr(cycle_baseline(baselines, m.period_start), "id", None)
+        for m in figures
+        if m.phase == Phase.FOLLOW_UP
+    }
+
+
+def check_reference(baseline: Measurement, field: str, moved_to: Period | None = None) -> None:
+    """A baseline is the reference of the follow-ups of its cycle: it is not deleted, nor moved
+    to a period that would put any follow-up in another cycle, while they refer to it (they
+    would silently change cycle). `moved_to` is the new period of a move; None for deletion."""
+    if baseline.phase != Phase.BASELINE:
+        return
+    figures = measurements_of(baseline.enterprise_id, baseline.indicator)
+    baselines = [m for m in figures if m.phase == Phase.BASELINE]
+    now = _cycles_of(figures, baselines)
+    if moved_to is None:
+        then = _cycles_of(figures, [b for b in baselines if b.id != baseline.id])
+    else:
+        moved = Period(moved_to.period_start, moved_to.period_end, baseline.id)
+        then = _cycles_of(figures, [moved if b.id == baseline.id else b for b in baselines])
+    affected = [
+        m for m, reference in now.items() if reference == baseline.id and then[m] != reference
+    ]
+    if affected:
+        raise InvalidInput(
+            {
+                field: ngettext(
+                    "This baseline is the reference of %(count)s follow-up: delete or move it "
+                    "first, or correct this baseline's figures instead.",
+                    "This baseline is the reference of %(count)s follow-ups: delete or move "
+                    "them first, or correct this baseline's figures instead.",
+                    len(affected),
+                    count=format_number(len(affected)),
+                )
+            }
+        )
 
 
 def _period_key(code: str, key: str) -> str:
@@ -913,6 +992,7 @@ def delete_measurement(
     check_editable(measurement)
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the measurement is deleted.")})
+    check_reference(measurement, "status")
     old = (measurement.inputs, measurement.value)
     audit_change(
         measurement,

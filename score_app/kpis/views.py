@@ -15,7 +15,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
 from score_app.extensions import db
 from score_app.forms import Conflict, ConflictRow, seen_version
-from score_app.i18n import current_locale_code, format_exact, format_number, ngettext
+from score_app.i18n import current_locale_code, format_exact, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services
 from score_app.kpis.definitions import BY_CODE, INDICATORS
@@ -151,7 +151,7 @@ def enter_period(enterprise_id: int):
     ), (409 if conflict else 422 if errors else 200)
 
 
-def _new_cycle(enterprise: Enterprise, fields: dict) -> dict[str, Measurement]:
+def _new_cycle(enterprise: Enterprise, fields: dict) -> dict[str, services.NewCycle]:
     """The earlier baselines of the indicators filled in, when the form saves a baseline: each
     starts a new cycle, which the user confirms."""
     if fields["phase"] != Phase.BASELINE:
@@ -161,9 +161,7 @@ def _new_cycle(enterprise: Enterprise, fields: dict) -> dict[str, Measurement]:
         for code, (inputs, _comment) in fields["entries"].items()
         if any(str(value).strip() for value in inputs.values())
     ]
-    return services.earlier_baselines(
-        enterprise.id, filled, fields["period_start"], fields["period_end"]
-    )
+    return services.new_cycles(enterprise.id, filled, fields["period_start"], fields["period_end"])
 
 
 def _seen_versions(indicators) -> dict[str, int | None]:
@@ -374,7 +372,7 @@ def _refusal(error: Exception, enterprise, period, status: Status, seen) -> tupl
     problems = [changed_elsewhere()]
     changed = services.changed_in_period(enterprise.id, *period, status, seen)
     if changed:
-        names = ", ".join(str(m.definition.name) for m in changed)
+        names = format_items(m.definition.name for m in changed)
         problems.append(_("Changed since you opened the page: %(names)s.", names=names))
     return problems, 409
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from babel.lists import format_list
 from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,7 +32,7 @@ from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.errors import ExplainedRefusal, InvalidInput, is_conflict
 from score_app.extensions import db, utcnow
-from score_app.i18n import current_locale_code, format_number, ngettext
+from score_app.i18n import format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.cycles import cycle_baseline
@@ -124,7 +123,7 @@ class Rows:
             # i18n: the last item of a list of row numbers: "Rows 2, 5, and 120 others have…"
             names.append(ngettext("%(others)s other", "%(others)s others", others,
                                   others=format_number(others)))  # fmt: skip
-        return format_list(names, locale=current_locale_code())
+        return format_items(names)
 
 
 @dataclass(frozen=True)

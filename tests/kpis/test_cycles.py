@@ -354,3 +354,76 @@ def test_the_marked_pair_is_the_pair_the_pages_show(app, figures_world, name):
             int(bool(row.baseline and not row.follow_up)),
             int(bool(row.follow_up and not row.baseline)),
         )
+
+
+def test_a_baseline_inserted_before_follow_ups_names_those_it_takes_over(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    owner = figures_world["users"]["owner"].id
+    _record(app, owner, enterprise_id, *EFFICIENCY, "baseline", JAN_25, 60_000, 100_000)
+    for number in (3, 6):
+        _record(app, owner, enterprise_id, *EFFICIENCY, "follow_up", month("f", 2025, number),
+                64_000, 100_000)  # fmt: skip
+    page = figures_world["clients"]["trainer"].post(
+        f"/enterprises/{enterprise_id}/measurements/new",
+        data=period_form(
+            phase="baseline", start="2025-02-01", end="2025-02-28", action="check",
+            operating_efficiency={"minutes_produced": "69000", "minutes_attended": "100000"},
+        ),
+    ).get_data(True)  # fmt: skip
+    assert "Its follow-ups of Mar 1, 2025 and Jun 1, 2025 will be compared with this" in page
+
+
+def test_correcting_a_stored_baseline_of_a_second_cycle_asks_no_confirmation(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    owner = figures_world["users"]["owner"].id
+    _record(app, owner, enterprise_id, *EFFICIENCY, "baseline", JAN_25, 60_000, 100_000)
+    _record(app, owner, enterprise_id, *EFFICIENCY, "baseline", NOV_26, 49_000, 100_000)
+    with app.app_context():
+        stored = db.session.scalar(
+            select(Measurement).where(Measurement.period_start == NOV_26.period_start)
+        )
+        version = stored.version
+    corrected = figures_world["clients"]["owner"].post(
+        f"/enterprises/{enterprise_id}/measurements/new",
+        data=period_form(
+            phase="baseline", start="2026-11-01", end="2026-11-30",
+            operating_efficiency={"minutes_produced": "49100", "minutes_attended": "100000"},
+        ) | {"operating_efficiency-version": version},
+    )  # fmt: skip
+    assert corrected.status_code == 302
+
+
+def test_a_baseline_with_follow_ups_is_neither_deleted_nor_moved(app, figures_world):
+    enterprise_id = figures_world["enterprise"].id
+    owner_id = figures_world["users"]["owner"].id
+    baseline = _record(app, owner_id, enterprise_id, *EFFICIENCY, "baseline", JAN_25, 60, 100)
+    follow_up = _record(app, owner_id, enterprise_id, *EFFICIENCY, "follow_up", APR_25, 62, 100)
+    with app.app_context():
+        owner = db.session.get(User, owner_id)
+        stored = db.session.get(Measurement, baseline)
+        with pytest.raises(InvalidInput) as refused:
+            services.delete_measurement(owner, stored, "Typed twice", seen_version=stored.version)
+        assert refused.value.errors == {
+            "status": "This baseline is the reference of 1 follow-up: delete or move it first, "
+            "or correct this baseline's figures instead."
+        }
+        db.session.rollback()
+        stored = db.session.get(Measurement, baseline)
+        with pytest.raises(InvalidInput) as moved:
+            services.update_measurement(
+                owner, stored, stored.inputs, "", seen_version=stored.version,
+                period_start=date(2025, 5, 1), period_end=date(2025, 5, 31),
+            )  # fmt: skip
+        assert "reference of 1 follow-up" in moved.value.errors["period_start"]
+        db.session.rollback()
+        # Its figures can still be corrected, and so can its follow-up's.
+        stored = db.session.get(Measurement, baseline)
+        services.update_measurement(
+            owner, stored, {"minutes_produced": 59, "minutes_attended": 100}, "",
+            seen_version=stored.version,
+        )  # fmt: skip
+        later = db.session.get(Measurement, follow_up)
+        services.delete_measurement(owner, later, "Wrong month", seen_version=later.version)
+        stored = db.session.get(Measurement, baseline)
+        services.delete_measurement(owner, stored, "Typed twice", seen_version=stored.version)
+        assert db.session.scalar(select(db.func.count()).select_from(Measurement)) == 0
