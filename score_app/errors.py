@@ -53,6 +53,11 @@ def check_version(record, seen_version: int | None) -> None:
 # What another user's save at the same moment can make a database refuse: a row made twice,
 # or a row that refers to one just deleted (PostgreSQL's SQLSTATE, SQLite's message).
 _CONFLICTS = {"23505": "UNIQUE constraint failed", "23503": "FOREIGN KEY constraint failed"}
+# Two transactions that waited for each other (deadlock_detected), or that PostgreSQL could not
+# run as if one after the other (serialization_failure): it broke one off to let the other on.
+_COLLISIONS = {"40P01", "40001"}
+# The errors by which a database refuses a save that met another one (see met_another_save).
+_SAVE_REFUSALS = (StaleDataError, IntegrityError, OperationalError)
 
 
 def is_conflict(error: IntegrityError) -> bool:
@@ -63,21 +68,34 @@ def is_conflict(error: IntegrityError) -> bool:
     return any(message in str(error.orig) for message in _CONFLICTS.values())
 
 
+def is_collision(error: DBAPIError) -> bool:
+    """True when the database broke the transaction off because another one ran into it."""
+    return getattr(error.orig, "sqlstate", None) in _COLLISIONS
+
+
+def met_another_save(error: Exception) -> bool:
+    """True when the database refused a save because of another save at the same moment: its
+    UPDATE found the version it read changed (SQLAlchemy's StaleDataError), its INSERT found
+    the record made, or what it refers to deleted, meanwhile (is_conflict), or the database
+    broke it off for the other (is_collision); an outage or a bug is none of these."""
+    if isinstance(error, StaleDataError):
+        return True
+    if isinstance(error, IntegrityError):
+        return is_conflict(error)
+    return isinstance(error, DBAPIError) and is_collision(error)
+
+
 def first_save_wins(service):
-    """Two saves of one record at the same moment: the one whose UPDATE finds the version it
-    read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made, or what it
-    refers to deleted, meanwhile (is_conflict), is refused like any other edit conflict."""
+    """Two saves of one record at the same moment: the one the database refuses for the other
+    (met_another_save) is refused like any other edit conflict, keeping nothing."""
 
     @functools.wraps(service)
     def refusing_stale_saves(*args, **kwargs):
         try:
             return service(*args, **kwargs)
-        except StaleDataError as error:
+        except _SAVE_REFUSALS as error:
             db.session.rollback()
-            raise EditConflict from error
-        except IntegrityError as error:
-            db.session.rollback()
-            if not is_conflict(error):
+            if not met_another_save(error):
                 raise
             raise EditConflict from error
 
@@ -132,7 +150,7 @@ def _http_error(error: HTTPException):
     return render_template(template, code=code, message=message), code, headers
 
 
-def _edit_conflict(_error: EditConflict):
+def _edit_conflict(_error: EditConflict | DBAPIError):
     """A conflict no page handles itself (as the edit pages do) is still a clear 409."""
     db.session.rollback()
     return _http_error(Conflict())
@@ -149,7 +167,11 @@ def _is_outage(error: DBAPIError) -> bool:
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
-def _database_unavailable(error: DBAPIError):
+def _database_error(error: DBAPIError):
+    """A save broken off for another one at the same moment is an edit conflict (409), however
+    far it got; a lost or unreachable database is a 503; anything else is a bug (500)."""
+    if is_collision(error):
+        return _edit_conflict(error)
     if not _is_outage(error):
         raise error
     return _unavailable(error)
@@ -197,7 +219,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
-    app.register_error_handler(DBAPIError, _database_unavailable)
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(sa.exc.TimeoutError, _unavailable)
     app.register_error_handler(EditConflict, _edit_conflict)
 

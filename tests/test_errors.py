@@ -4,6 +4,7 @@ import html
 import sqlite3
 
 import sqlalchemy as sa
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import func, select
 
 from score_app.enterprises.models import Enterprise
@@ -55,6 +56,34 @@ def test_ids_and_page_numbers_too_large_for_the_database_are_not_found(
         client.get(f"/enterprises/{create_enterprise().id}/indicators?follow_up={huge}").status_code
         == 200
     )
+
+
+def test_a_save_broken_off_for_another_is_a_409_page_or_json_never_a_503(make_app, create_user):
+    """PostgreSQL's deadlock_detected or serialization_failure, wherever no service turned it
+    into an edit conflict already: someone else's save came first."""
+    app = make_app()
+
+    @app.post("/collide")
+    @app.post("/api/v1/collide")
+    def collide():
+        db.session.add(Enterprise(name="Half", name_folded="half", country="GH", sector="other"))
+        db.session.flush()
+        raise sa.exc.OperationalError("UPDATE enterprises ...", {}, DeadlockDetected("deadlock"))
+
+    client = sign_in(app.test_client(), create_user("admin", preferred_locale="fr"))
+    changed = _in_locale(app, "fr", CHANGED_ELSEWHERE)
+    page = client.post("/collide")
+    assert page.status_code == 409 and changed in html.unescape(page.get_data(True))
+    api = client.post("/api/v1/collide")
+    assert api.status_code == 409 and api.json == {"error": changed}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+CHANGED_ELSEWHERE = (
+    "Someone else changed this after you opened the page, so nothing was done. "
+    "Check what it says now and try again."
+)
 
 
 # The database going away: a 503 in the user's language, nothing half-saved, and recovery.
