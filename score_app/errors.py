@@ -4,7 +4,7 @@ answers with."""
 import functools
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -129,11 +129,16 @@ def _messages() -> dict[int, str]:
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your last change was not saved."),
-        503: _(
-            "The service is unavailable for a moment. Your last change was not saved. "
-            "Try again in a minute."
-        ),
+        503: unavailable_message(),
     }
+
+
+def unavailable_message() -> str:
+    """What a user reads when the database is out of reach (a 503)."""
+    return _(
+        "The service is unavailable for a moment. Your last change was not saved. "
+        "Try again in a minute."
+    )
 
 
 def _http_error(error: HTTPException):
@@ -162,8 +167,18 @@ def _server_error(error: InternalServerError):
     return _http_error(error)
 
 
-def _is_outage(error: DBAPIError) -> bool:
-    """True when the database could not be reached or the connection was lost."""
+# What the database being out of reach raises (see is_database_lost).
+_DATABASE_ERRORS = (DBAPIError, sa.exc.TimeoutError)
+
+
+def is_database_lost(error: BaseException) -> bool:
+    """True when the database could not be reached, the connection was lost, or every pooled
+    connection stayed busy past the pool's wait: the service is unavailable for a moment; a
+    save broken off for another one (is_collision) is not."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, DBAPIError) or is_collision(error):
+        return False
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
@@ -172,7 +187,7 @@ def _database_error(error: DBAPIError):
     far it got; a lost or unreachable database is a 503; anything else is a bug (500)."""
     if is_collision(error):
         return _edit_conflict(error)
-    if not _is_outage(error):
+    if not is_database_lost(error):
         raise error
     return _unavailable(error)
 
@@ -185,6 +200,35 @@ def _unavailable(error: sa.exc.SQLAlchemyError):
     db.session.rollback()
     _serve_as_visitor()
     return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
+
+
+def end_transaction(response: Response) -> Response:
+    """after_request: end the request's transaction before its answer leaves, so that a
+    connection lost while the answer was being made (a PDF being drawn, with no query left to
+    meet the loss) answers 503 like any query that meets it, instead of failing once the answer
+    is made. A streamed answer reads as it is sent: its transaction ends after it
+    (forget_lost_connection)."""
+    if response.is_streamed or not db.session().in_transaction():
+        return response
+    try:
+        db.session.rollback()  # what is left is reads: every service commits its writes
+    except _DATABASE_ERRORS as error:
+        if not is_database_lost(error):
+            raise
+        return make_response(_unavailable(error))
+    return response
+
+
+def forget_lost_connection(_error: BaseException | None) -> None:
+    """teardown_appcontext, before Flask-SQLAlchemy's: give the session's connection back; one
+    lost after a streamed answer began is thrown away (the database dropped what its
+    transaction held) rather than failing a request whose answer has left."""
+    try:
+        db.session.remove()
+    except _DATABASE_ERRORS as error:
+        if not is_database_lost(error):
+            raise
+        current_app.logger.warning("The database connection was lost during an answer: %s", error)
 
 
 def _choose_locale_from_memory() -> None:
@@ -215,13 +259,33 @@ def _csrf_error(error: CSRFError):
     return render_template("errors/generic.html", code=400, message=message), 400
 
 
+def _or_unavailable(handler):
+    """An error page that meets the lost database while it is made (loading the signed-in user
+    or their language for a 404) is the 503 instead, made without the database: an error
+    raised by an error handler would leave the answer to the server, a bare 500."""
+
+    @functools.wraps(handler)
+    def answer(error):
+        try:
+            return handler(error)
+        except _DATABASE_ERRORS as lost:
+            if not is_database_lost(lost):
+                raise
+            return _unavailable(lost)
+
+    return answer
+
+
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(InternalServerError, _server_error)
-    app.register_error_handler(DBAPIError, _database_error)
-    app.register_error_handler(sa.exc.TimeoutError, _unavailable)
-    app.register_error_handler(EditConflict, _edit_conflict)
+    for error_class, handler in (
+        (CSRFError, _csrf_error),
+        (HTTPException, _http_error),
+        (InternalServerError, _server_error),
+        (DBAPIError, _database_error),
+        (sa.exc.TimeoutError, _unavailable),
+        (EditConflict, _edit_conflict),
+    ):
+        app.register_error_handler(error_class, _or_unavailable(handler))
 
 
 def show_on_form(form, error: InvalidInput) -> None:

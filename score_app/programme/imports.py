@@ -29,7 +29,7 @@ from werkzeug.datastructures import FileStorage
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import ExplainedRefusal, InvalidInput, met_another_save
+from score_app.errors import ExplainedRefusal, InvalidInput, is_database_lost, met_another_save
 from score_app.extensions import db, utcnow
 from score_app.i18n import current_locale_code, format_number, ngettext
 from score_app.i18n import gettext as _
@@ -158,6 +158,7 @@ class Report:
     saved: bool = False
     saved_before: bool = False  # another request saved this upload first
     changed_meanwhile: bool = False  # someone saved one of its figures during the save
+    unavailable: bool = False  # the database was lost during the pass: nothing is saved
 
     @property
     def ready(self) -> int:
@@ -459,9 +460,13 @@ class MeasurementFile:
         except BaseException as error:
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
             db.session.rollback()
-            if not (isinstance(error, _ChangedMeanwhile) or met_another_save(error)):
+            if isinstance(error, _ChangedMeanwhile) or met_another_save(error):
+                self.report.changed_meanwhile = True  # someone saved a figure of the file
+            elif is_database_lost(error):
+                # The page began long ago, as a 200: it says what the 503 page would.
+                self.report.unavailable = True
+            else:
                 raise
-            self.report.changed_meanwhile = True  # someone saved a figure of the file
 
     def _run(self) -> Iterator[Progress]:
         user_id, upload_id = self._ids
