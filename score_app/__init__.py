@@ -90,12 +90,17 @@ def _register_commands(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     from score_app.auth.access import require_login
-    from score_app.errors import register_error_handlers
+    from score_app.errors import end_transaction, forget_lost_connection, register_error_handlers
     from score_app.security import refuse_nul_characters, set_security_headers
 
     app.before_request(refuse_nul_characters)
     app.before_request(require_login)
     app.after_request(set_security_headers)
+    # Hooks run last registered first: the 503 that ending the transaction may answer gets the
+    # security headers too, and the lost connection is forgotten before Flask-SQLAlchemy's own
+    # teardown would fail on it.
+    app.after_request(end_transaction)
+    app.teardown_appcontext(forget_lost_connection)
     register_error_handlers(app)
 
 

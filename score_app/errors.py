@@ -4,7 +4,7 @@ answers with."""
 import functools
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -53,6 +53,11 @@ def check_version(record, seen_version: int | None) -> None:
 # What another user's save at the same moment can make a database refuse: a row made twice,
 # or a row that refers to one just deleted (PostgreSQL's SQLSTATE, SQLite's message).
 _CONFLICTS = {"23505": "UNIQUE constraint failed", "23503": "FOREIGN KEY constraint failed"}
+# Two transactions that waited for each other (deadlock_detected), or that PostgreSQL could not
+# run as if one after the other (serialization_failure): it broke one off to let the other on.
+_COLLISIONS = {"40P01", "40001"}
+# The errors by which a database refuses a save that met another one (see met_another_save).
+_SAVE_REFUSALS = (StaleDataError, IntegrityError, OperationalError)
 
 
 def is_conflict(error: IntegrityError) -> bool:
@@ -63,21 +68,34 @@ def is_conflict(error: IntegrityError) -> bool:
     return any(message in str(error.orig) for message in _CONFLICTS.values())
 
 
+def is_collision(error: DBAPIError) -> bool:
+    """True when the database broke the transaction off because another one ran into it."""
+    return getattr(error.orig, "sqlstate", None) in _COLLISIONS
+
+
+def met_another_save(error: Exception) -> bool:
+    """True when the database refused a save because of another save at the same moment: its
+    UPDATE found the version it read changed (SQLAlchemy's StaleDataError), its INSERT found
+    the record made, or what it refers to deleted, meanwhile (is_conflict), or the database
+    broke it off for the other (is_collision); an outage or a bug is none of these."""
+    if isinstance(error, StaleDataError):
+        return True
+    if isinstance(error, IntegrityError):
+        return is_conflict(error)
+    return isinstance(error, DBAPIError) and is_collision(error)
+
+
 def first_save_wins(service):
-    """Two saves of one record at the same moment: the one whose UPDATE finds the version it
-    read changed (SQLAlchemy's StaleDataError), or whose INSERT finds the record made, or what it
-    refers to deleted, meanwhile (is_conflict), is refused like any other edit conflict."""
+    """Two saves of one record at the same moment: the one the database refuses for the other
+    (met_another_save) is refused like any other edit conflict, keeping nothing."""
 
     @functools.wraps(service)
     def refusing_stale_saves(*args, **kwargs):
         try:
             return service(*args, **kwargs)
-        except StaleDataError as error:
+        except _SAVE_REFUSALS as error:
             db.session.rollback()
-            raise EditConflict from error
-        except IntegrityError as error:
-            db.session.rollback()
-            if not is_conflict(error):
+            if not met_another_save(error):
                 raise
             raise EditConflict from error
 
@@ -111,11 +129,16 @@ def _messages() -> dict[int, str]:
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your last change was not saved."),
-        503: _(
-            "The service is unavailable for a moment. Your last change was not saved. "
-            "Try again in a minute."
-        ),
+        503: unavailable_message(),
     }
+
+
+def unavailable_message() -> str:
+    """What a user reads when the database is out of reach (a 503)."""
+    return _(
+        "The service is unavailable for a moment. Your last change was not saved. "
+        "Try again in a minute."
+    )
 
 
 def _http_error(error: HTTPException):
@@ -132,7 +155,7 @@ def _http_error(error: HTTPException):
     return render_template(template, code=code, message=message), code, headers
 
 
-def _edit_conflict(_error: EditConflict):
+def _edit_conflict(_error: EditConflict | DBAPIError):
     """A conflict no page handles itself (as the edit pages do) is still a clear 409."""
     db.session.rollback()
     return _http_error(Conflict())
@@ -144,13 +167,27 @@ def _server_error(error: InternalServerError):
     return _http_error(error)
 
 
-def _is_outage(error: DBAPIError) -> bool:
-    """True when the database could not be reached or the connection was lost."""
+# What the database being out of reach raises (see is_database_lost).
+_DATABASE_ERRORS = (DBAPIError, sa.exc.TimeoutError)
+
+
+def is_database_lost(error: BaseException) -> bool:
+    """True when the database could not be reached, the connection was lost, or every pooled
+    connection stayed busy past the pool's wait: the service is unavailable for a moment; a
+    save broken off for another one (is_collision) is not."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, DBAPIError) or is_collision(error):
+        return False
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
-def _database_unavailable(error: DBAPIError):
-    if not _is_outage(error):
+def _database_error(error: DBAPIError):
+    """A save broken off for another one at the same moment is an edit conflict (409), however
+    far it got; a lost or unreachable database is a 503; anything else is a bug (500)."""
+    if is_collision(error):
+        return _edit_conflict(error)
+    if not is_database_lost(error):
         raise error
     return _unavailable(error)
 
@@ -163,6 +200,35 @@ def _unavailable(error: sa.exc.SQLAlchemyError):
     db.session.rollback()
     _serve_as_visitor()
     return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
+
+
+def end_transaction(response: Response) -> Response:
+    """after_request: end the request's transaction before its answer leaves, so that a
+    connection lost while the answer was being made (a PDF being drawn, with no query left to
+    meet the loss) answers 503 like any query that meets it, instead of failing once the answer
+    is made. A streamed answer reads as it is sent: its transaction ends after it
+    (forget_lost_connection)."""
+    if response.is_streamed or not db.session().in_transaction():
+        return response
+    try:
+        db.session.rollback()  # what is left is reads: every service commits its writes
+    except _DATABASE_ERRORS as error:
+        if not is_database_lost(error):
+            raise
+        return make_response(_unavailable(error))
+    return response
+
+
+def forget_lost_connection(_error: BaseException | None) -> None:
+    """teardown_appcontext, before Flask-SQLAlchemy's: give the session's connection back; one
+    lost after a streamed answer began is thrown away (the database dropped what its
+    transaction held) rather than failing a request whose answer has left."""
+    try:
+        db.session.remove()
+    except _DATABASE_ERRORS as error:
+        if not is_database_lost(error):
+            raise
+        current_app.logger.warning("The database connection was lost during an answer: %s", error)
 
 
 def _choose_locale_from_memory() -> None:
@@ -193,13 +259,33 @@ def _csrf_error(error: CSRFError):
     return render_template("errors/generic.html", code=400, message=message), 400
 
 
+def _or_unavailable(handler):
+    """An error page that meets the lost database while it is made (loading the signed-in user
+    or their language for a 404) is the 503 instead, made without the database: an error
+    raised by an error handler would leave the answer to the server, a bare 500."""
+
+    @functools.wraps(handler)
+    def answer(error):
+        try:
+            return handler(error)
+        except _DATABASE_ERRORS as lost:
+            if not is_database_lost(lost):
+                raise
+            return _unavailable(lost)
+
+    return answer
+
+
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(InternalServerError, _server_error)
-    app.register_error_handler(DBAPIError, _database_unavailable)
-    app.register_error_handler(sa.exc.TimeoutError, _unavailable)
-    app.register_error_handler(EditConflict, _edit_conflict)
+    for error_class, handler in (
+        (CSRFError, _csrf_error),
+        (HTTPException, _http_error),
+        (InternalServerError, _server_error),
+        (DBAPIError, _database_error),
+        (sa.exc.TimeoutError, _unavailable),
+        (EditConflict, _edit_conflict),
+    ):
+        app.register_error_handler(error_class, _or_unavailable(handler))
 
 
 def show_on_form(form, error: InvalidInput) -> None:

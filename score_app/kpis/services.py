@@ -1,6 +1,7 @@
 """Use cases for indicators: record measurements, move them through the workflow, audit every
 change, compare baseline with follow-up, and record the good-practice checklist."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -132,6 +133,38 @@ def _current_pair_flag():
     return func.coalesce(Measurement.id == pick, False)
 
 
+def lock_figures(enterprise_ids: Iterable[int]) -> None:
+    """Take the enterprises' figures for this transaction, in id order: every write of
+    measurements calls this before its first write, so two writers of one enterprise take turns
+    and each sees the other's rows when it checks and ranks them (PostgreSQL's statements
+    otherwise each see their own snapshot).
+
+    Taken first, and always in the same order, the lock cannot form a cycle with the rows the
+    writes lock: a save that wrote its measurement, or an audit row that refers to the
+    enterprise, before waiting for the enterprise would deadlock with another save doing the
+    same. The lock is PostgreSQL's FOR NO KEY UPDATE, which other writers of figures wait for
+    but rows that merely refer to the enterprise do not; SQLite locks the whole database at the
+    first write instead.
+    """
+    with db.session.no_autoflush:  # nothing of this transaction is written before the lock
+        db.session.execute(
+            select(Enterprise.id)
+            .where(Enterprise.id.in_(sorted(set(enterprise_ids))))
+            .order_by(Enterprise.id)
+            .with_for_update(key_share=True)
+        )
+
+
+def lock_measurement(measurement: Measurement, seen_version: int | None) -> None:
+    """Lock the measurement's figures (lock_figures), then read it again as it is now that no
+    one else can change it, and refuse the change unless that is the version the user saw
+    (EditConflict, also when it was deleted meanwhile)."""
+    lock_figures({measurement.enterprise_id})
+    if db.session.get(Measurement, measurement.id, populate_existing=True) is None:
+        raise EditConflict  # deleted by the save that held the lock before
+    check_version(measurement, seen_version)
+
+
 def refresh_latest(groups: set[Group]) -> None:
     """Mark the current before/after pair of each enterprise's indicator, in the caller's
     transaction: the rows programme results count.
@@ -143,13 +176,9 @@ def refresh_latest(groups: set[Group]) -> None:
     thousands of rows refreshes them in a few statements, and only the rows that change are
     written.
     """
+    # Held already by a caller that took it before its first write, as each should.
+    lock_figures({enterprise_id for enterprise_id, _code in groups})
     db.session.flush()
-    # Two writers of one enterprise take turns, so each sees the other's rows when it ranks
-    # them (PostgreSQL's statements otherwise each see their own snapshot).
-    enterprise_ids = sorted({enterprise_id for enterprise_id, _code in groups})
-    db.session.execute(
-        select(Enterprise.id).where(Enterprise.id.in_(enterprise_ids)).with_for_update()
-    )
     is_latest = _current_pair_flag()
     ordered = sorted(groups)
     for first in range(0, len(ordered), GROUPS_PER_STATEMENT):
@@ -415,6 +444,7 @@ def record_measurement(
     user: User, enterprise: Enterprise, *, comment: str = "", **fields
 ) -> Measurement:
     """Save one new measurement as a draft, with its audit row, in one commit."""
+    lock_figures({enterprise.id})
     checked = check_measurement(enterprise, comment=comment, **fields)
     measurement = _add(
         user, enterprise, checked, fields["phase"], fields["period_start"], fields["period_end"],
@@ -447,7 +477,7 @@ def update_measurement(
     """New inputs for one measurement, and a new period when one is given (else the stored one
     stays), refused if someone saved it since `seen_version`. A new period is checked as on
     entry: its rules, another measurement of the same phase and period, and plausibility."""
-    check_version(measurement, seen_version)
+    lock_measurement(measurement, seen_version)
     check_editable(measurement)
     period_start = period_start or measurement.period_start
     period_end = period_end or measurement.period_end
@@ -491,6 +521,7 @@ def save_period(
     if the user saw its stored version (`seen_versions` by code): figures already there are
     never replaced unseen.
     """
+    lock_figures({enterprise.id})
     ready, errors = check_period_entries(
         enterprise, phase=phase, period_start=period_start, period_end=period_end,
         entries=entries, locale=locale,
@@ -532,13 +563,16 @@ def check_period_entries(
         return [], {"entries": _("Fill in the inputs of at least one indicator.")}
     for code, (inputs, comment) in filled.items():
         existing = db.session.scalar(
-            select(Measurement).where(
+            select(Measurement)
+            .where(
                 Measurement.enterprise_id == enterprise.id,
                 Measurement.indicator == code,
                 Measurement.phase == phase,
                 Measurement.period_start == period_start,
                 Measurement.period_end == period_end,
             )
+            # As stored now, even if this session read it before (save_period holds the lock).
+            .execution_options(populate_existing=True)
         )
         try:
             if existing is not None:
@@ -670,7 +704,7 @@ def _change_status(user, measurements, new_status, action, reason="") -> None:
 
 @first_save_wins
 def submit_measurement(user: User, measurement: Measurement, *, seen_version: int | None) -> None:
-    check_version(measurement, seen_version)
+    lock_measurement(measurement, seen_version)
     if measurement.status != Status.DRAFT:
         raise InvalidInput({"status": _("Only a draft can be submitted.")})
     _change_status(user, [measurement], Status.SUBMITTED, AuditAction.SUBMIT)
@@ -698,7 +732,7 @@ def _verify(user: User, measurements: list[Measurement]) -> None:
 @first_save_wins
 def verify_measurement(user: User, measurement: Measurement, *, seen_version: int | None) -> None:
     """Lock a submitted figure; only the version the verifier saw is verified."""
-    check_version(measurement, seen_version)
+    lock_measurement(measurement, seen_version)
     _verify(user, [measurement])
 
 
@@ -706,7 +740,7 @@ def verify_measurement(user: User, measurement: Measurement, *, seen_version: in
 def reopen_measurement(
     user: User, measurement: Measurement, reason: str, *, seen_version: int | None
 ) -> None:
-    check_version(measurement, seen_version)
+    lock_measurement(measurement, seen_version)
     if measurement.status != Status.VERIFIED:
         raise InvalidInput({"status": _("Only a verified measurement can be reopened.")})
     if not reason.strip():
@@ -738,14 +772,17 @@ class PeriodFigures:
 def period_figures(
     enterprise_id: int, phase: str, period_start: date, period_end: date
 ) -> PeriodFigures:
-    """Every measurement of one enterprise, phase and period, in the indicators' order."""
+    """Every measurement of one enterprise, phase and period, in the indicators' order, as
+    stored now (not as this request may have read them before)."""
     found = db.session.scalars(
-        select(Measurement).where(
+        select(Measurement)
+        .where(
             Measurement.enterprise_id == enterprise_id,
             Measurement.phase == phase,
             Measurement.period_start == period_start,
             Measurement.period_end == period_end,
         )
+        .execution_options(populate_existing=True)
     )
     ordered = sorted(found, key=lambda m: INDICATOR_ORDER[m.indicator])
     return PeriodFigures(Phase(phase), period_start, period_end, ordered)
@@ -789,7 +826,9 @@ def _period_as_seen(
 ) -> list[Measurement]:  # fmt: skip
     """The period's measurements in a status, provided they are exactly those the user's page
     showed, each in the version it showed (`seen_versions` by id): else EditConflict, so no
-    figure is moved unseen."""
+    figure is moved unseen. Takes the enterprise's figures first (lock_figures), so it reads
+    them as they are now that no one else can change them."""
+    lock_figures({enterprise.id})
     found = period_figures(enterprise.id, phase, period_start, period_end).in_status(status)
     if changed_since(found, seen_versions) or len(found) != len(seen_versions):
         raise EditConflict
@@ -988,7 +1027,7 @@ def drafts_of(enterprise_id: int) -> int:
 def delete_measurement(
     user: User, measurement: Measurement, reason: str, *, seen_version: int | None
 ) -> None:
-    check_version(measurement, seen_version)
+    lock_measurement(measurement, seen_version)
     check_editable(measurement)
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the measurement is deleted.")})

@@ -23,14 +23,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, insert, inspect, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import ExplainedRefusal, InvalidInput, is_conflict
+from score_app.errors import ExplainedRefusal, InvalidInput, is_database_lost, met_another_save
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_items, format_number, ngettext
 from score_app.i18n import gettext as _
@@ -159,6 +157,7 @@ class Report:
     saved: bool = False
     saved_before: bool = False  # another request saved this upload first
     changed_meanwhile: bool = False  # someone saved one of its figures during the save
+    unavailable: bool = False  # the database was lost during the pass: nothing is saved
 
     @property
     def ready(self) -> int:
@@ -452,8 +451,23 @@ class MeasurementFile:
         self._new: list[tuple[Measurement, int]] = []
         self._changed: list[tuple[int, int, kpis.Checked, str, int]] = []
         self._groups: set[kpis.Group] = set()
+        self._locked: set[int] = set()  # enterprises whose figures this save holds
 
     def run(self) -> Iterator[Progress]:
+        try:
+            yield from self._run()
+        except BaseException as error:
+            # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
+            db.session.rollback()
+            if isinstance(error, _ChangedMeanwhile) or met_another_save(error):
+                self.report.changed_meanwhile = True  # someone saved a figure of the file
+            elif is_database_lost(error):
+                # The page began long ago, as a 200: it says what the 503 page would.
+                self.report.unavailable = True
+            else:
+                raise
+
+    def _run(self) -> Iterator[Progress]:
         user_id, upload_id = self._ids
         self.user = db.session.get(User, user_id)
         self.upload = db.session.get(MeasurementImport, upload_id)
@@ -464,23 +478,9 @@ class MeasurementFile:
         if not self.save:
             self.upload.checked_at = utcnow()
             db.session.commit()
-        try:
-            yield from self._read()
-            if self.save:
-                self._finish()
-        except _ChangedMeanwhile:
-            db.session.rollback()
-            self.report.changed_meanwhile = True
-        except (StaleDataError, IntegrityError) as error:
-            # Someone else saved a figure of the file after this pass read it (or made it).
-            db.session.rollback()
-            if isinstance(error, IntegrityError) and not is_conflict(error):
-                raise
-            self.report.changed_meanwhile = True
-        except BaseException:
-            # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
-            db.session.rollback()
-            raise
+        yield from self._read()
+        if self.save:
+            self._finish()
 
     def _claim(self) -> bool:
         """Lock the upload for this transaction if it is still unsaved: a second Save of the
@@ -773,6 +773,7 @@ class MeasurementFile:
         if self.report.blocked:
             self._new, self._changed = [], []
             return
+        self._lock_figures()
         if self._new:
             self._insert_drafts()
         if self._changed:
@@ -788,6 +789,14 @@ class MeasurementFile:
                     self.user, stored[figure_id], checked, comment, reason=self._reason(number)
                 )
         self._new, self._changed = [], []
+
+    def _lock_figures(self) -> None:
+        """Lock the figures of the enterprises met since the last batch before writing any of
+        them, as every writer of figures does (kpis.lock_figures)."""
+        met = {enterprise_id for enterprise_id, _code in self._groups} - self._locked
+        if met:
+            kpis.lock_figures(met)
+            self._locked |= met
 
     def _finish(self) -> None:
         """Commit everything when no row stands in the way and the pass read the whole file."""

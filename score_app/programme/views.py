@@ -24,7 +24,7 @@ from score_app.auth.models import Role
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import before_after_chart
 from score_app.enterprises.forms import sector_choices, sector_label
-from score_app.errors import InvalidInput, show_on_form
+from score_app.errors import InvalidInput, show_on_form, unavailable_message
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,
@@ -150,7 +150,11 @@ def _streamed(upload: imports.MeasurementImport, *, save: bool) -> Response:
     """The page is sent as the file is read: progress first, then the report."""
     importer = imports.MeasurementFile(current_user, upload, _import_folder(), save=save)
     page = stream_template(
-        "programme/import_run.html", upload=upload, importer=importer, saving=save
+        "programme/import_run.html",
+        upload=upload,
+        importer=importer,
+        saving=save,
+        unavailable=unavailable_message(),
     )
     # Proxies such as nginx would otherwise hold the progress back until the end.
     return Response(page, headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
