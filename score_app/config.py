@@ -69,11 +69,18 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("SCORE_RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # The 429 answers write their own Retry-After, the same wait their message gives
+        # (errors.py `try_again_in`); Flask-Limiter's headers would rewrite it.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "SCORE_LOGIN_RATE_LIMIT": os.environ.get("SCORE_LOGIN_RATE_LIMIT", "10 per minute"),
-        # This many failed sign-ins for one email within the minutes lock it for the minutes.
+        # This many failed sign-ins for one email from one address (or known device) within
+        # the minutes pause that address's sign-in to the account for the minutes.
         "SCORE_LOGIN_LOCKOUT_FAILURES": os.environ.get("SCORE_LOGIN_LOCKOUT_FAILURES", "5"),
         "SCORE_LOGIN_LOCKOUT_MINUTES": os.environ.get("SCORE_LOGIN_LOCKOUT_MINUTES", "15"),
+        # This many for one email from everywhere within those minutes slow its sign-in from
+        # devices it never signed in from to one attempt every so many seconds.
+        "SCORE_LOGIN_ACCOUNT_FAILURES": os.environ.get("SCORE_LOGIN_ACCOUNT_FAILURES", "20"),
+        "SCORE_LOGIN_SLOWDOWN_SECONDS": os.environ.get("SCORE_LOGIN_SLOWDOWN_SECONDS", "30"),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(
@@ -88,6 +95,8 @@ POSITIVE_NUMBERS = (
     "SCORE_MAX_IMPORT_MB",
     "SCORE_LOGIN_LOCKOUT_FAILURES",
     "SCORE_LOGIN_LOCKOUT_MINUTES",
+    "SCORE_LOGIN_ACCOUNT_FAILURES",
+    "SCORE_LOGIN_SLOWDOWN_SECONDS",
 )
 WHOLE_NUMBERS = ("SCORE_PROXIES", *POSITIVE_NUMBERS)
 

@@ -2,10 +2,13 @@
 answers with."""
 
 import functools
+import math
+import time
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,9 +18,11 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     ServiceUnavailable,
+    TooManyRequests,
 )
 
-from score_app.extensions import db, login_manager
+from score_app.extensions import db, limiter, login_manager
+from score_app.i18n import format_number, ngettext
 from score_app.i18n import gettext as _
 
 # Seconds a client is asked to wait before trying again while the database is unavailable.
@@ -114,6 +119,36 @@ class ExplainedRefusal(Forbidden):
     """A 403 that tells the user why, in their language, instead of the general message."""
 
 
+def try_again_in(seconds: float) -> tuple[str, int]:
+    """ "Try again in N seconds/minutes." and the same wait in whole seconds, for Retry-After:
+    under a minute in seconds, else in minutes rounded up, so both say the same time."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        text = ngettext(
+            "Try again in %(count)s second.",
+            "Try again in %(count)s seconds.",
+            seconds,
+            count=format_number(seconds),
+        )
+        return text, seconds
+    minutes = math.ceil(seconds / 60)
+    text = ngettext(
+        "Try again in %(count)s minute.",
+        "Try again in %(count)s minutes.",
+        minutes,
+        count=format_number(minutes),
+    )
+    return text, minutes * 60
+
+
+class ExplainedWait(TooManyRequests):
+    """A 429 whose message says how long to wait, as its Retry-After header does."""
+
+    def __init__(self, reason: str, seconds: float):
+        again, retry_after = try_again_in(seconds)
+        super().__init__(f"{reason} {again}", retry_after=retry_after)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -143,7 +178,7 @@ def unavailable_message() -> str:
 
 def _http_error(error: HTTPException):
     code = error.code or 500
-    if isinstance(error, ExplainedRefusal):
+    if isinstance(error, ExplainedRefusal | ExplainedWait):
         message = error.description
     else:
         message = _messages().get(code, error.description)
@@ -153,6 +188,13 @@ def _http_error(error: HTTPException):
         return jsonify(error=message), code, headers
     template = f"errors/{code}.html" if code in (403, 404, 500, 503) else "errors/generic.html"
     return render_template(template, code=code, message=message), code, headers
+
+
+def _too_many_attempts(_error: RateLimitExceeded):
+    """The limit per address (Flask-Limiter): how long until the window that was hit ends."""
+    limit = limiter.current_limit
+    seconds = limit.window.reset_time - time.time() if limit is not None else 60
+    return _http_error(ExplainedWait(_("Too many attempts."), seconds))
 
 
 def _edit_conflict(_error: EditConflict | DBAPIError):
@@ -280,6 +322,7 @@ def register_error_handlers(app: Flask) -> None:
     for error_class, handler in (
         (CSRFError, _csrf_error),
         (HTTPException, _http_error),
+        (RateLimitExceeded, _too_many_attempts),
         (InternalServerError, _server_error),
         (DBAPIError, _database_error),
         (sa.exc.TimeoutError, _unavailable),

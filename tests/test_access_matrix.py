@@ -91,6 +91,7 @@ PAGES = [
     Row("POST", "/admin/users/new", only_admin(200), EMPTY),
     Row("GET", "/admin/users/{someone}", only_admin(200)),
     Row("POST", "/admin/users/{someone}", only_admin(200), EMPTY),
+    Row("POST", "/admin/users/{someone}/unlock", only_admin(302)),
     Row("GET", "/enterprises", signed_in(200)),
     Row(
         "GET",
@@ -561,11 +562,13 @@ POSTS = [row for row in PAGES if row.method == "POST"]
 
 
 @pytest.mark.parametrize("row", POSTS, ids=[f"POST {row.path}" for row in POSTS])
-def test_post_without_a_csrf_token_is_refused(make_app, world, row):
+def test_post_without_a_csrf_token_is_refused(app, make_app, world, row):
     users, ids = world
+    with app.app_context():
+        session_key = auth_services.start_session(db.session.get(User, users["admin"].id))
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = users["admin"].get_id()
+        session["_user_id"] = session_key
         session["_fresh"] = True
     response = client.post(row.path.format(**ids), data=row.data or {})
     assert response.status_code == 400

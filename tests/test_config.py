@@ -39,16 +39,24 @@ def test_configured_sectors_are_offered_in_the_form(make_app, create_user):
     assert "Food processing" not in page
 
 
+LOCKOUT_SETTINGS = {
+    "SCORE_LOGIN_LOCKOUT_FAILURES": 3,
+    "SCORE_LOGIN_LOCKOUT_MINUTES": 30,
+    "SCORE_LOGIN_ACCOUNT_FAILURES": 40,
+    "SCORE_LOGIN_SLOWDOWN_SECONDS": 10,
+}
+
+
 def test_the_account_lockout_numbers_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_FAILURES", "3")
-    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_MINUTES", "30")
+    for name, value in LOCKOUT_SETTINGS.items():
+        monkeypatch.setenv(name, str(value))
     app = create_app({"TESTING": True})
-    assert app.config["SCORE_LOGIN_LOCKOUT_FAILURES"] == 3
-    assert app.config["SCORE_LOGIN_LOCKOUT_MINUTES"] == 30
+    assert {name: app.config[name] for name in LOCKOUT_SETTINGS} == LOCKOUT_SETTINGS
 
 
+@pytest.mark.parametrize("name", LOCKOUT_SETTINGS)
 @pytest.mark.parametrize("value", ["0", "five"])
-def test_start_up_refuses_a_lockout_that_is_not_a_positive_whole_number(monkeypatch, value):
-    monkeypatch.setenv("SCORE_LOGIN_LOCKOUT_FAILURES", value)
-    with pytest.raises(ConfigError, match="SCORE_LOGIN_LOCKOUT_FAILURES must be a"):
+def test_start_up_refuses_a_lockout_that_is_not_a_positive_whole_number(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name} must be a"):
         create_app({"TESTING": True})

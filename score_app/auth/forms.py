@@ -80,7 +80,13 @@ class UserForm(Form):
     full_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=as_choices(ROLE_LABELS.items()), coerce=Role)
     preferred_locale = _locale_field()
-    is_active = BooleanField(_l("Active (can sign in)"), default=True)
+    is_active = BooleanField(
+        _l("Active (can sign in)"),
+        description=_l(
+            "Deactivating signs the person out everywhere and revokes their API tokens for good."
+        ),
+        default=True,
+    )
     countries = SelectMultipleField(
         _l("Countries (programme staff)"),
         description=_l("Leave empty to give programme staff every country."),

@@ -1,33 +1,23 @@
 """Flask-Login wiring: which user a session belongs to, and where visitors are sent to sign in."""
 
-from functools import cache
-
 from flask import Flask
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
 
 from score_app.auth.models import User
-from score_app.extensions import db, login_manager
+from score_app.auth.services import user_for_session
+from score_app.extensions import login_manager
 from score_app.i18n import lazy_gettext as _l
-from score_app.pages import MAX_DB_ID
+
+# A session key is 43 characters (secrets.token_urlsafe(32)); anything far longer is not one.
+_MAX_KEY_LENGTH = 100
 
 
-@cache
-def _user_by_id() -> Select:
-    """Built once, on first use (every model is mapped by then), as it runs on every request;
-    with the countries that scope programme staff: all the access policy needs."""
-    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.countries))
-
-
-def load_user(session_id: str) -> User | None:
-    """The session's user, unless the account was deactivated or its password changed since."""
-    user_id, _sep, stamp = session_id.partition("-")
-    if not user_id.isdigit() or int(user_id) > MAX_DB_ID:
+def load_user(session_key: str) -> User | None:
+    """The user of the session the cookie names, if the session is still live on the server
+    (auth/services.py `user_for_session`): signing out, a new password and a deactivation end
+    it there, so an old copy of the cookie signs nobody in."""
+    if not session_key or len(session_key) > _MAX_KEY_LENGTH:
         return None
-    user = db.session.scalars(_user_by_id(), {"user_id": int(user_id)}).unique().one_or_none()
-    if user is None or not user.is_active or stamp != user.session_stamp:
-        return None
-    return user
+    return user_for_session(session_key)
 
 
 def init_login(app: Flask) -> None:

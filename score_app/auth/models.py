@@ -1,4 +1,4 @@
-"""Users, their roles and scope, and API tokens."""
+"""Users, their roles and scope, their signed-in sessions, and API tokens."""
 
 import enum
 import hashlib
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     preferred_locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How many times an admin lifted the pauses of this account's sign-in: part of the key of
+    # every failure counter (auth/lockout.py), so a lift starts every count afresh.
+    sign_in_pauses_lifted: Mapped[int] = mapped_column(default=0, server_default="0")
 
     countries: Mapped[list["UserCountry"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserCountry.country"
@@ -39,18 +42,24 @@ class User(UserMixin, db.Model):
     tokens: Mapped[list["ApiToken"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.created_at"
     )
+    sessions: Mapped[list["UserSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # The key of the browser session this user object was loaded for or signed in with (not a
+    # column): what Flask-Login keeps in the session cookie.
+    session_key = None
 
     @property
     def country_codes(self) -> list[str]:
         return [c.country for c in self.countries]
 
     def get_id(self) -> str:
-        """The session's user id, stamped with the password: a new password ends old sessions."""
-        return f"{self.id}-{self.session_stamp}"
-
-    @property
-    def session_stamp(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """What the session cookie carries: the key of this browser's session, not the user's
+        id, so a session ends when its row is deleted (auth/services.py `start_session`)."""
+        if self.session_key is None:
+            raise RuntimeError("start a session (services.start_session) before login_user")
+        return self.session_key
 
 
 class UserCountry(db.Model):
@@ -64,6 +73,26 @@ class UserCountry(db.Model):
     country: Mapped[str] = mapped_column(String(2))
 
     user: Mapped[User] = relationship(back_populates="countries")
+
+
+def digest(secret: str) -> str:
+    """The SHA-256 digest stored in place of a session key or an API token."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """A signed-in browser session. The cookie carries a random key; only its digest is stored.
+    Deleting the row ends the session, whatever copies of the cookie exist."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
 
 class ApiToken(db.Model):
@@ -86,6 +115,4 @@ class ApiToken(db.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    @staticmethod
-    def digest(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    digest = staticmethod(digest)

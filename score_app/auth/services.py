@@ -1,18 +1,19 @@
-"""Use cases for accounts: sign-in, users and their scope, passwords, API tokens."""
+"""Use cases for accounts: sign-in and sessions, users and their scope, passwords, API tokens."""
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth import lockout
-from score_app.auth.models import ApiToken, Role, User, UserCountry
+from score_app.auth.devices import KnownDevice
+from score_app.auth.models import ApiToken, Role, User, UserCountry, UserSession, digest
 from score_app.enterprises.models import Enterprise
 from score_app.errors import InvalidInput
 from score_app.extensions import db, utcnow
@@ -21,6 +22,8 @@ from score_app.i18n import gettext as _
 from score_app.pages import like_pattern
 
 TOKEN_PREFIX = "score_"
+# A session's and a token's last use is written at most this often, not on every request.
+LAST_USE_EVERY = timedelta(minutes=5)
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
 _UNKNOWN_USER_HASH = "scrypt:32768:8:1$K6xSrQFzAlRUtgyW$" + "0" * 128
 
@@ -65,38 +68,122 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-class SignInLocked(Exception):
-    """Too many failed sign-ins for one email: refused until `retry_at`, whatever the password."""
+class SignInPaused(Exception):
+    """Too many wrong passwords: refused for `wait.seconds`, whatever the password."""
 
-    def __init__(self, retry_at: datetime):
-        super().__init__(retry_at)
-        self.retry_at = retry_at
+    def __init__(self, wait: lockout.Wait):
+        super().__init__(wait)
+        self.wait = wait
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(
+    email: str, password: str, *, address: str, device: KnownDevice | None = None
+) -> User | None:
     """The active user with this email and password, or None (for any reason, told the same way).
-    Raises SignInLocked after repeated failures for the email, known or not, so a lockout tells
-    nobody whether an account exists."""
+    Raises SignInPaused after repeated failures from this address, or this device if the account
+    signed in from it before (auth/lockout.py); unknown emails are paused the same way, so a
+    pause tells nobody whether an account exists."""
     email = normalize_email(email)
-    retry_at = lockout.locked_until(email)
-    if retry_at is not None:
-        raise SignInLocked(retry_at)
-    user = _check_credentials(email, password)
-    if user is None:
-        lockout.record_failure(email)
-    else:
-        lockout.record_success(email)
+    user = find_user_by_email(email)
+    known = device.id if device is not None and user is not None and device.knows(user.id) else None
+    attempt = lockout.Attempt(
+        email=email,
+        source=lockout.source_of(address, known),
+        lifts=user.sign_in_pauses_lifted if user is not None else 0,
+    )
+    wait = lockout.wait_before(attempt)
+    if wait is not None:
+        raise SignInPaused(wait)
+    if not _password_matches(user, password):
+        lockout.record_failure(attempt)
+        return None
+    lockout.record_success(attempt)
     return user
 
 
-def _check_credentials(email: str, password: str) -> User | None:
-    user = find_user_by_email(email)
+def _password_matches(user: User | None, password: str) -> bool:
     if user is None:
         check_password_hash(_UNKNOWN_USER_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password) and user.is_active
+
+
+def lift_sign_in_pauses(user: User, acting_user: User) -> None:
+    """An admin's lift of every pause and slow-down of the account's sign-in: the counts start
+    afresh (their keys hold the number of lifts). Written to the log, as admin actions are."""
+    user.sign_in_pauses_lifted += 1
+    db.session.commit()
+    current_app.logger.info("%s lifted the sign-in pauses of %s", acting_user.email, user.email)
+
+
+def start_session(user: User) -> str:
+    """A new signed-in session of the user: its random key is what the session cookie carries
+    (set on the user for Flask-Login's get_id); only its digest is stored. The user's sessions
+    unused for longer than a session cookie lasts are cleared on the way."""
+    key = secrets.token_urlsafe(32)
+    idle_since = utcnow() - current_app.permanent_session_lifetime
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.last_seen_at < idle_since
+        )
+    )
+    db.session.add(UserSession(user_id=user.id, key_hash=digest(key)))
+    db.session.commit()
+    user.session_key = key
+    return key
+
+
+@cache
+def _session_by_digest() -> Select:
+    """Built once, on first use (every model is mapped by then), as it runs on every request;
+    with the user and the countries that scope programme staff: all the access policy needs."""
+    return (
+        select(UserSession)
+        .where(UserSession.key_hash == bindparam("digest"))
+        .options(joinedload(UserSession.user).joinedload(User.countries))
+    )
+
+
+def user_for_session(key: str) -> User | None:
+    """The active user of a live session, or None: signed out, ended by a new password or a
+    deactivation, or unused for longer than a session cookie lasts."""
+    found = db.session.scalars(_session_by_digest(), {"digest": digest(key)})
+    session = found.unique().one_or_none()
+    if session is None or not session.user.is_active:
         return None
-    if not check_password_hash(user.password_hash, password) or not user.is_active:
+    now = utcnow()
+    if now - session.last_seen_at > current_app.permanent_session_lifetime:
         return None
-    return user
+    if now - session.last_seen_at > LAST_USE_EVERY:
+        session.last_seen_at = now
+        db.session.commit()
+    session.user.session_key = key
+    return session.user
+
+
+def end_session(key: str) -> None:
+    """Signing out: this session ends on the server, so no copy of its cookie works again."""
+    db.session.execute(delete(UserSession).where(UserSession.key_hash == digest(key)))
+    db.session.commit()
+
+
+def _end_sessions(user: User, keep: str | None = None) -> None:
+    """End every session of the user but `keep` (the key of the one that asked)."""
+    ended = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        ended = ended.where(UserSession.key_hash != digest(keep))
+    db.session.execute(ended)
+
+
+def _revoke_tokens(user: User) -> int:
+    """Revoke every live API token of the user; how many there were."""
+    live = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    return len(live)
 
 
 def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[int]):
@@ -192,6 +279,9 @@ def update_user(
         errors["role"] = _("You cannot remove your own admin rights or deactivate yourself.")
     if errors:
         raise InvalidInput(errors)
+    if ends_access(user, is_active=is_active, new_password=new_password):
+        _end_sessions(user, keep=acting_user.session_key if user.id == acting_user.id else None)
+        _revoke_tokens(user)
     user.email, user.full_name, user.role = email, full_name.strip(), role
     user.is_active, user.preferred_locale = is_active, preferred_locale or None
     kept = {c.country: c for c in user.countries}
@@ -201,6 +291,12 @@ def update_user(
         user.password_hash = hash_password(new_password)
     db.session.commit()
     return user
+
+
+def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:
+    """Whether an admin's edit ends every session and API token of the account for good: a new
+    password, or a deactivation (so reactivating it later revives none of them)."""
+    return bool(new_password) or (user.is_active and not is_active)
 
 
 def update_preferences(user: User, full_name: str, preferred_locale: str | None) -> None:
@@ -217,14 +313,19 @@ def set_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str) -> int:
+    """A user's new password ends their other sessions (the one that asked goes on) and revokes
+    their API tokens, as whoever knew the old password may have made one; how many it revoked."""
     if not check_password_hash(user.password_hash, current_password):
         raise InvalidInput({"current_password": _("This is not your current password.")})
     problem = password_problem(new_password, user.email)
     if problem:
         raise InvalidInput({"new_password": problem})
     user.password_hash = hash_password(new_password)
+    _end_sessions(user, keep=user.session_key)
+    revoked = _revoke_tokens(user)
     db.session.commit()
+    return revoked
 
 
 def create_token(user: User, label: str) -> tuple[ApiToken, str]:
@@ -233,7 +334,7 @@ def create_token(user: User, label: str) -> tuple[ApiToken, str]:
     if not label:
         raise InvalidInput({"label": _("Give the token a name, such as the device that uses it.")})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, label=label, token_hash=ApiToken.digest(plain), prefix=plain[:12])
+    token = ApiToken(user=user, label=label, token_hash=digest(plain), prefix=plain[:12])
     db.session.add(token)
     db.session.commit()
     return token, plain
@@ -258,12 +359,12 @@ def _token_by_digest() -> Select:
 
 def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None."""
-    found = db.session.scalars(_token_by_digest(), {"digest": ApiToken.digest(plain)})
+    found = db.session.scalars(_token_by_digest(), {"digest": digest(plain)})
     token = found.unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_active:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+    if token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY:
         token.last_used_at = now
         db.session.commit()
     return token.user

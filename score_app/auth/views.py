@@ -1,7 +1,5 @@
 """Sign-in and sign-out, the user's own account and tokens, the language switcher, user admin."""
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -13,11 +11,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_timedelta
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from score_app.auth import policy, services
+from score_app.auth import devices, policy, services
 from score_app.auth.access import public, safe_next
 from score_app.auth.forms import (
     ROLE_LABELS,
@@ -29,10 +27,16 @@ from score_app.auth.forms import (
 )
 from score_app.auth.models import ApiToken, User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, show_on_form
+from score_app.errors import InvalidInput, show_on_form, try_again_in
 from score_app.extensions import db, limiter
 from score_app.forms import as_choices
-from score_app.i18n import SUPPORTED_LOCALES, country_choices, country_name
+from score_app.i18n import (
+    SUPPORTED_LOCALES,
+    country_choices,
+    country_name,
+    format_number,
+    ngettext,
+)
 from score_app.i18n import gettext as _
 from score_app.pages import paginate
 
@@ -51,29 +55,42 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        device = devices.read_device(request)
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.SignInLocked as locked:
-            form.form_errors.append(_locked_message(locked.retry_at))
-            return render_template("auth/login.html", form=form), 429
+            user = services.authenticate(
+                form.email.data, form.password.data, address=get_remote_address(), device=device
+            )
+        except services.SignInPaused as paused:
+            message, seconds = _paused_message(paused.wait)
+            form.form_errors.append(message)
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(seconds)}
         if user is not None:
+            services.start_session(user)
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            devices.remember_device(response, device, user.id)
+            return response
         form.form_errors.append(_("Email or password is incorrect."))
     return render_template("auth/login.html", form=form)
 
 
-def _locked_message(retry_at: datetime) -> str:
-    wait = format_timedelta(retry_at - datetime.now(UTC), add_direction=True)
-    # i18n: %(wait)s is a time from now in the reader's language, such as "in 15 minutes".
-    return _(
-        "Sign-in to this account is paused after too many wrong passwords. Try again %(wait)s.",
-        wait=wait,
-    )
+def _paused_message(wait) -> tuple[str, int]:
+    """Why sign-in is refused and when to try again, and the same wait for Retry-After."""
+    if wait.slowed:
+        reason = _(
+            "Sign-in to this account from new devices is slowed down after many wrong passwords."
+        )
+    else:
+        # i18n: "from here" is the reader's address or device; others can still sign in.
+        reason = _("Sign-in to this account from here is paused after too many wrong passwords.")
+    again, seconds = try_again_in(wait.seconds)
+    return f"{reason} {again}", seconds
 
 
 @bp.post("/logout")
 def logout():
+    services.end_session(current_user.session_key)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -121,20 +138,32 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(
+            revoked = services.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
         except InvalidInput as error:
             show_on_form(form, error)
         else:
-            login_user(current_user._get_current_object())  # this session goes on; others end
-            flash(_("Your password is changed. Other devices are signed out."), "success")
+            flash(_password_changed_message(revoked), "success")
             return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html",
         form=_preferences_form(formdata=None),
         password_form=form,
     )
+
+
+def _password_changed_message(revoked_tokens: int) -> str:
+    message = _("Your password is changed. Other devices are signed out.")
+    if not revoked_tokens:
+        return message
+    revoked = ngettext(
+        "Your %(count)s API token is revoked: make a new one for the device that used it.",
+        "Your %(count)s API tokens are revoked: make new ones for the devices that used them.",
+        revoked_tokens,
+        count=format_number(revoked_tokens),
+    )
+    return f"{message} {revoked}"
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -228,17 +257,30 @@ def edit_user(user_id: int):
     )
     _fill_user_choices(form)
     if form.validate_on_submit():
+        changes = {"is_active": form.is_active.data, "new_password": form.new_password.data or ""}
+        ends_access = services.ends_access(user, **changes)
         try:
-            services.update_user(
-                user,
-                is_active=form.is_active.data,
-                new_password=form.new_password.data or "",
-                acting_user=current_user,
-                **_user_fields(form),
-            )
+            services.update_user(user, acting_user=current_user, **changes, **_user_fields(form))
         except InvalidInput as error:
             show_on_form(form, error)
         else:
-            flash(_("The account for %(email)s is saved.", email=user.email), "success")
+            message = _("The account for %(email)s is saved.", email=user.email)
+            if ends_access:
+                ended = _("Its sessions are ended and its API tokens revoked.")
+                message = f"{message} {ended}"
+            flash(message, "success")
             return redirect(url_for("auth.list_users"))
     return render_template("auth/user_form.html", form=form, user=user)
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+def unlock_user(user_id: int):
+    """Lift every pause and slow-down of the account's sign-in (auth/lockout.py)."""
+    policy.require(current_user, policy.USER_MANAGE)
+    user = db.get_or_404(User, user_id)
+    services.lift_sign_in_pauses(user, acting_user=current_user)
+    flash(
+        _("Sign-in to %(email)s is open again from every address and device.", email=user.email),
+        "success",
+    )
+    return redirect(url_for("auth.edit_user", user_id=user.id))
