@@ -51,10 +51,11 @@ class UnreadableFile(Exception):
 # What openpyxl and the libraries below it raise on a damaged or hostile XLSX file: XML that is
 # cut short or has an undefined entity (ParseError), entities that defusedxml forbids (a
 # ValueError), damaged compressed data (zlib.error, or BadZipFile on its checksum), a missing
-# part (KeyError), cells of the wrong kind (ValueError, TypeError, OverflowError for dates).
+# part (KeyError), cells of the wrong kind (ValueError, TypeError, OverflowError for dates), a
+# part encrypted (RuntimeError) or compressed by a method zipfile does not know.
 _XLSX_ERRORS = (
     ParseError, ValueError, KeyError, IndexError, TypeError, OverflowError, EOFError, OSError,
-    zlib.error, zipfile.BadZipFile, InvalidFileException,
+    RuntimeError, NotImplementedError, zlib.error, zipfile.BadZipFile, InvalidFileException,
 )  # fmt: skip
 
 
@@ -304,7 +305,7 @@ def xlsx_shape(path: Path, most_rows: int) -> XlsxShape:
                 shape = XlsxShape(max(shape.rows, found.rows), found.crowded)
                 if shape.crowded or shape.rows > most_rows:
                     break
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
+    except _XLSX_ERRORS as error:
         raise UnreadableFile("xlsx") from error
     return shape
 

@@ -262,6 +262,30 @@ def test_an_xlsx_with_damaged_compressed_data_is_refused_not_a_500(app, programm
         assert "cannot be read" in _refusal(response)
 
 
+def _flagged(data: bytes, name: bytes, flags: int = 0, method: int | None = None) -> bytes:
+    """The zip with its part `name` marked encrypted (flags 1) or compressed by `method`, in its
+    local header and in the zip directory, as another program could write it."""
+    data = bytearray(data)
+    for signature, flags_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        at = data.find(signature)
+        while at != -1:
+            if data[at + name_at :].startswith(name):
+                data[at + flags_at] |= flags
+                if method is not None:
+                    data[at + flags_at + 2 : at + flags_at + 4] = method.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("flags, method", [(1, None), (0, 99)], ids=["encrypted", "aes-method"])
+def test_an_xlsx_with_an_encrypted_or_unknown_part_is_refused_not_a_500(
+    programme_world, flags, method
+):
+    data = _flagged(xlsx_bytes([]), SHEET.encode(), flags, method)
+    response = upload(programme_world["clients"]["staff"], data, "f.xlsx")
+    assert "This file cannot be read: save it again as CSV UTF-8 or XLSX." in _refusal(response)
+
+
 def test_a_file_whose_first_100_rows_all_have_an_error_stops_there(app, programme_world):
     page, token = check(programme_world["clients"]["staff"], csv_bytes([["x"]] * 15_000))
     assert "The first 100 rows all have an error, so checking stopped there" in page
