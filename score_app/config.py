@@ -58,6 +58,9 @@ def load_config(instance_path: str) -> dict:
             "SCORE_IMPORT_DIR", str(Path(instance_path) / "imports")
         ),
         "SCORE_MAX_IMPORT_MB": os.environ.get("SCORE_MAX_IMPORT_MB", "10"),
+        # Rows below a measurement file's header, empty ones included: a check reads each row
+        # twice, so this bounds the time and memory one import takes from a worker.
+        "SCORE_MAX_IMPORT_ROWS": os.environ.get("SCORE_MAX_IMPORT_ROWS", "20000"),
         "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
@@ -93,6 +96,7 @@ POSITIVE_NUMBERS = (
     "SCORE_PAGE_SIZE",
     "SCORE_MAX_PHOTO_MB",
     "SCORE_MAX_IMPORT_MB",
+    "SCORE_MAX_IMPORT_ROWS",
     "SCORE_LOGIN_LOCKOUT_FAILURES",
     "SCORE_LOGIN_LOCKOUT_MINUTES",
     "SCORE_LOGIN_ACCOUNT_FAILURES",

@@ -60,3 +60,12 @@ def test_start_up_refuses_a_lockout_that_is_not_a_positive_whole_number(monkeypa
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=f"{name} must be a"):
         create_app({"TESTING": True})
+
+
+def test_the_import_row_limit_comes_from_the_environment_and_must_be_positive(monkeypatch):
+    assert create_app({"TESTING": True}).config["SCORE_MAX_IMPORT_ROWS"] == 20_000
+    monkeypatch.setenv("SCORE_MAX_IMPORT_ROWS", "5000")
+    assert create_app({"TESTING": True}).config["SCORE_MAX_IMPORT_ROWS"] == 5000
+    monkeypatch.setenv("SCORE_MAX_IMPORT_ROWS", "0")
+    with pytest.raises(ConfigError, match="SCORE_MAX_IMPORT_ROWS must be a positive"):
+        create_app({"TESTING": True})

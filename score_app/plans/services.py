@@ -1,14 +1,12 @@
 """Use cases for improvement plans: start a plan, add and move actions, verify them, keep
 evidence photos, link visits, and sum up what the plan achieved."""
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select, update
 
 from score_app.auth import policy
@@ -22,6 +20,7 @@ from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.compare import change_margin
 from score_app.kpis.definitions import BY_CODE
+from score_app.plans import photos
 from score_app.plans.models import (
     OPEN_STATUSES,
     ActionPhoto,
@@ -34,13 +33,6 @@ from score_app.training.models import Visit
 MAX_TEXT = 2000
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_PHOTOS_PER_ACTION = 12
-# What Pillow reads a photo as -> what it is stored and served as.
-# Many phones save "MPO" JPEGs (a JPEG with a second picture inside): still a JPEG.
-PHOTO_TYPES = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "MPO": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-}
 # Statuses an action's editors set; "verified" is given by a verifier.
 EDITABLE_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
 
@@ -330,17 +322,6 @@ def delete_action(
         (upload_dir / name).unlink(missing_ok=True)
 
 
-def _photo_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) when the bytes really are a JPEG or PNG image, else None."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None
-    return PHOTO_TYPES.get(kind)
-
-
 @first_save_wins
 def add_photo(
     user: User,
@@ -351,42 +332,39 @@ def add_photo(
     upload_dir: Path,
     max_bytes: int,
 ) -> ActionPhoto:
-    """Keep an evidence photo; the file's content decides its type, never its name."""
+    """Keep an evidence photo: its picture alone, encoded again (`photos.clean_photo`); the
+    file's content decides its type, never its name."""
     _editable_plan(action.plan)
     errors = {}
-    kind = None
-    if not data:
-        errors["photo"] = _("Choose a photo to upload.")
-    elif len(data) > max_bytes:
-        errors["photo"] = _(
-            "This photo is %(size)s MB; the limit is %(limit)s MB.",
-            size=format_number(len(data) / 1_000_000, 1),
-            limit=format_number(max_bytes / 1_000_000, 1),
-        )
-    else:
-        kind = _photo_type(data)
-        if kind is None:
-            errors["photo"] = _("Only JPEG and PNG photos can be uploaded.")
-    if len(caption.strip()) > 200:
-        errors["caption"] = _("Keep this under %(limit)s characters.", limit=format_number(200))
+    clean = None
     if len(action.photos) >= MAX_PHOTOS_PER_ACTION:
         errors["photo"] = _(
             "An action keeps %(count)s photos at most.", count=format_number(MAX_PHOTOS_PER_ACTION)
         )
+    elif not data:
+        errors["photo"] = _("Choose a photo to upload.")
+    elif too_large := photos.size_problem(len(data), max_bytes):
+        errors["photo"] = too_large
+    else:
+        try:
+            clean = photos.clean_photo(data)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if len(caption.strip()) > 200:
+        errors["caption"] = _("Keep this under %(limit)s characters.", limit=format_number(200))
     if errors:
         raise InvalidInput(errors)
-    content_type, extension = kind
     photo = ActionPhoto(
         action_id=action.id,
-        stored_name=f"{uuid.uuid4().hex}.{extension}",
-        content_type=content_type,
-        size_bytes=len(data),
+        stored_name=f"{uuid.uuid4().hex}.{clean.extension}",
+        content_type=clean.content_type,
+        size_bytes=len(clean.data),
         caption=caption.strip(),
         uploaded_by_id=user.id,
     )
     upload_dir.mkdir(parents=True, exist_ok=True)
     path = upload_dir / photo.stored_name
-    path.write_bytes(data)
+    path.write_bytes(clean.data)
     try:
         db.session.add(photo)
         db.session.commit()

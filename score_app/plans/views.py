@@ -416,8 +416,9 @@ def upload_photo(action_id: int):
     form.photo.description = _photo_hint()
     if form.validate_on_submit():
         upload = form.photo.data
-        limit = current_app.config["SCORE_MAX_PHOTO_MB"] * 1_000_000
-        data = upload.stream.read(limit + 1) if upload else None
+        # The whole file is read, so that a refusal says its real size: the request itself is
+        # capped (MAX_CONTENT_LENGTH, three times the photo limit).
+        data = upload.stream.read() if upload else None
         try:
             services.add_photo(
                 current_user,
@@ -425,7 +426,7 @@ def upload_photo(action_id: int):
                 data=data,
                 caption=form.caption.data or "",
                 upload_dir=_upload_dir(),
-                max_bytes=limit,
+                max_bytes=current_app.config["SCORE_MAX_PHOTO_MB"] * 1_000_000,
             )
         except InvalidInput as error:
             db.session.rollback()

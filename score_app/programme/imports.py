@@ -8,8 +8,17 @@ is weighed for plausibility, and is classified new, changed or unchanged against
 enterprise's figures (loaded once per enterprise). A row's errors keep it from being saved; its
 warnings only until its comment explains them. Saving checks the same way and writes as it goes,
 in one transaction that commits only when no row stands in the way. Both yield progress while
-they work; the report counts the rows of each kind and lists their problems (the first few
-hundred) by the row number a spreadsheet shows.
+they work, for every few hundred rows read, empty ones too, so that a server soon notices a
+reader who left and closes the pass (its transaction rolled back); the report counts the rows
+of each kind and lists their problems (the first few hundred) by the row number a spreadsheet
+shows.
+
+A file costs a worker a bounded time and memory: it may have SCORE_MAX_IMPORT_ROWS rows below
+its header (counted at the upload where the file says or an XLSX shows how many, and where
+the reading gets past them otherwise); an XLSX file is refused from its zip directory when it
+would unpack to far more than such rows need, and from a count of its XML when a part is
+crowded; its XML is parsed by defusedxml (no entities); and a file whose first rows are all
+wrong is not read on.
 """
 
 import csv
@@ -47,6 +56,8 @@ from score_app.programme.spreadsheets import (
     file_format_of,
     open_table,
     strip_formula_guard,
+    unzipped_size,
+    xlsx_shape,
 )
 
 # Read on import; `enterprise`, `value` and `status` are for people (value is always computed).
@@ -64,6 +75,14 @@ SAMPLE_ROWS = 10
 # the counts cover every row.
 MAX_LISTED = 200
 MAX_NAMED_ROWS = 20
+# A file whose first HOPELESS_ROWS rows all have an error is not read on: it is the wrong file,
+# or in the wrong columns, and the rows listed already show what to correct.
+HOPELESS_ROWS = 100
+# An XLSX upload may unpack to this much a row of the row limit (a row of the template with a
+# long comment), and to 1 MB whatever the limit (the workbook's own parts): a zip bomb is
+# refused from its zip directory before anything is parsed.
+XLSX_BYTES_PER_ROW = 2_500
+MIN_XLSX_BYTES = 1_000_000
 # The columns that say which figure a row is; a baseline row with these right starts a cycle.
 KEY_COLUMNS = frozenset({"enterprise_id", "indicator", "phase", "period_start", "period_end"})
 MAX_COMMENT = 2000
@@ -158,6 +177,7 @@ class Report:
     saved_before: bool = False  # another request saved this upload first
     changed_meanwhile: bool = False  # someone saved one of its figures during the save
     unavailable: bool = False  # the database was lost during the pass: nothing is saved
+    stopped: str = ""  # why the file was not read to its end (too many rows, hopeless)
 
     @property
     def ready(self) -> int:
@@ -165,8 +185,9 @@ class Report:
 
     @property
     def blocked(self) -> bool:
-        """A row stands in the way; the file is saved whole or not at all."""
-        return bool(self.errors.count or self.uncommented.count)
+        """A row stands in the way, or the file was not read whole; a file is saved whole or
+        not at all."""
+        return bool(self.errors.count or self.uncommented.count or self.stopped)
 
     @property
     def can_save(self) -> bool:
@@ -317,15 +338,64 @@ def _store(upload: FileStorage, path: Path, max_bytes: int) -> int:
     return size
 
 
-def _file_problem(path: Path, file_format: str, extension: str) -> str | None:
+def _unreadable() -> str:
+    return _("This file cannot be read: save it again as CSV UTF-8 or XLSX.")
+
+
+def _too_many_rows(rows: int, max_rows: int) -> str:
+    return ngettext(
+        "This file has %(rows)s row below its header; at most %(limit)s are accepted: split it "
+        "into smaller files.",
+        "This file has %(rows)s rows below its header; at most %(limit)s are accepted: split it "
+        "into smaller files.",
+        rows, rows=format_number(rows), limit=format_number(max_rows),
+    )  # fmt: skip
+
+
+def _xlsx_problem(path: Path, max_rows: int) -> str | None:
+    """Why an XLSX upload is refused before openpyxl opens it: what it would unpack to, from
+    its zip directory, then the rows of its sheets, counted without keeping them."""
+    size, limit = unzipped_size(path), max(max_rows * XLSX_BYTES_PER_ROW, MIN_XLSX_BYTES)
+    if size > limit:
+        return _(
+            "This XLSX file unpacks to %(size)s MB; the largest accepted is %(limit)s MB. Save "
+            "it again without its empty rows, or as CSV UTF-8.",
+            size=format_number(size / 1_000_000, 1),
+            limit=format_number(limit / 1_000_000, 0 if limit % 1_000_000 == 0 else 1),
+        )
+    shape = xlsx_shape(path, most_rows=max_rows + 1)  # the header is a row of the sheet
+    if shape.crowded:
+        return _(
+            "This XLSX file holds far more than rows of figures (a row of thousands of cells, "
+            "or thousands of other parts): copy its rows into the template, or save it as CSV "
+            "UTF-8."
+        )
+    if shape.rows > max_rows + 1:
+        return ngettext(
+            "This file has more than %(limit)s row below its header (empty rows count too): "
+            "split it into smaller files.",
+            "This file has more than %(limit)s rows below its header (empty rows count too): "
+            "split it into smaller files.",
+            max_rows, limit=format_number(max_rows),
+        )  # fmt: skip
+    return None
+
+
+def _file_problem(path: Path, file_format: str, extension: str, max_rows: int) -> str | None:
+    """Why the upload cannot be checked, from what is known before its rows are checked: its
+    kind, for an XLSX the size it unpacks to and its rows, its header, and the rows it says it
+    has."""
     if file_format != extension:
         return _("This file's content is not %(kind)s: save it again as CSV UTF-8 or XLSX.",
                  kind=extension.upper())  # fmt: skip
     try:
+        if file_format == "xlsx" and (refused := _xlsx_problem(path, max_rows)):
+            return refused
         with open_table(path, file_format) as table:
             missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
+            rows = table.rows_about
     except UnreadableFile:
-        return _("This file cannot be read: save it again as CSV UTF-8 or XLSX.")
+        return _unreadable()
     except UnicodeDecodeError:
         return _("This CSV file is not UTF-8 text: save it again as CSV UTF-8.")
     if missing:
@@ -334,11 +404,13 @@ def _file_problem(path: Path, file_format: str, extension: str) -> str | None:
             "template.",
             columns=", ".join(missing),
         )
+    if rows and rows > max_rows:
+        return _too_many_rows(rows, max_rows)
     return None
 
 
 def store_upload(
-    user: User, upload: FileStorage | None, folder: Path, max_bytes: int
+    user: User, upload: FileStorage | None, folder: Path, max_bytes: int, max_rows: int
 ) -> MeasurementImport:
     """Keep an uploaded CSV or XLSX file for its preview, or raise InvalidInput on `file`."""
     filename = (upload.filename or "").strip() if upload else ""
@@ -355,7 +427,7 @@ def store_upload(
     problem = (
         _("This file is larger than %(limit)s MB.", limit=format_number(max_bytes / 1_000_000))
         if size > max_bytes
-        else _file_problem(path, file_format_of(path), extension)
+        else _file_problem(path, file_format_of(path), extension, max_rows)
     )
     if problem:
         path.unlink(missing_ok=True)
@@ -412,12 +484,20 @@ def _day(value) -> date | str | None:
         return None
 
 
+def _unreadable_from_here() -> str:
+    return _("The file cannot be read from this row on: save it again as CSV UTF-8 or XLSX.")
+
+
 class _ChangedMeanwhile(Exception):
     """A figure of the file was saved by someone else after the preview or during this pass."""
 
 
 class _Unreadable(Exception):
     """The file cannot be read on from a row: (row, column, message)."""
+
+
+class _Stopped(Exception):
+    """The file is not read on: (why,), for the whole page rather than one row."""
 
 
 @dataclass(frozen=True)
@@ -441,11 +521,15 @@ class MeasurementFile:
     no row stands in the way (an error, or a warning without a comment); otherwise everything is
     rolled back."""
 
-    def __init__(self, user: User, upload: MeasurementImport, folder: Path, *, save: bool):
+    def __init__(
+        self, user: User, upload: MeasurementImport, folder: Path, *, save: bool, max_rows: int
+    ):
         # A streamed page runs this after its view has returned, in a session of its own.
         self._ids = (user.id, upload.id)
         self.folder = folder
         self.save = save
+        self.max_rows = max_rows
+        self._checked = 0  # rows with something in them, by the pass that checks them
         self.report = Report()
         self._enterprises: dict[int, _Enterprise | str] = {}
         self._new: list[tuple[Measurement, int]] = []
@@ -499,27 +583,36 @@ class MeasurementFile:
 
     def _read(self) -> Iterator[Progress]:
         """Two passes: the file's baselines first, so that each follow-up meets the baseline of
-        its cycle wherever that baseline's row stands in the file; then every row, in order."""
-        # Where the file cannot be read on, the second pass says so, after the rows before it.
-        with suppress(_Unreadable):
-            yield from self._pass(self._note_baseline, reading=True)
+        its cycle wherever that baseline's row stands in the file; then every row, in order.
+        A file with too many rows stops the first pass, a hopeless one the second."""
         try:
-            yield from self._pass(self._check_row)
-        except _Unreadable as unreadable:
-            self._error(*unreadable.args)
+            # Where the file cannot be read on, the second pass says so, after the rows before.
+            with suppress(_Unreadable):
+                yield from self._pass(self._note_baseline, reading=True)
+            try:
+                yield from self._pass(self._check_row)
+            except _Unreadable as unreadable:
+                self._error(*unreadable.args)
+        except _Stopped as stopped:
+            self.report.stopped = stopped.args[0]
 
     def _pass(self, handle, *, reading: bool = False) -> Iterator[Progress]:
-        for done, (number, cells, about) in enumerate(self._table_rows(), start=1):
-            handle(number, cells)
+        """Each row with something in it to `handle`. Progress counts every row read, empty
+        ones too, so that the page keeps moving and a server notices soon when its reader has
+        left (it then closes this generator, and the transaction is rolled back)."""
+        for number, cells, about in self._table_rows():
+            if cells is not None:
+                handle(number, cells)
             if self.save and len(self._new) + len(self._changed) >= WRITE_BATCH:
                 self._write()
-            if done % PROGRESS_EVERY == 0:
-                yield Progress(done, about, reading)
+            if (number - 1) % PROGRESS_EVERY == 0:
+                yield Progress(number - 1, about, reading)
 
-    def _table_rows(self) -> Iterator[tuple[int, dict, int | None]]:
-        """(row number, cells by column, data rows about) of each row with something in it;
-        _Unreadable where the file cannot be read on. The first pass over an XLSX upload keeps
-        a numbered copy, which the passes after it read."""
+    def _table_rows(self) -> Iterator[tuple[int, dict | None, int | None]]:
+        """(row number, cells by column or None for an empty row, data rows about) of each row
+        below the header; _Unreadable where the file cannot be read on, _Stopped past the row
+        limit. The first pass over an XLSX upload keeps a numbered copy, which the passes after
+        it read."""
         last = 1
         path, file_format = self._source()
         try:
@@ -531,18 +624,27 @@ class MeasurementFile:
                 if file_format == "xlsx":
                     rows = copy_rows(table, _copy_path(self.path))
                 for last, values in rows:
+                    if last > self.max_rows + 1:
+                        raise _Stopped(self._past_the_limit(last))
                     cells = {name: values[n] if n < len(values) else None
                              for name, n in positions.items()}  # fmt: skip
-                    if any(_text(value) for value in cells.values()):
-                        yield last, cells, table.rows_about
+                    filled = any(_text(value) for value in cells.values())
+                    yield last, cells if filled else None, table.rows_about
         except UnreadableFile as error:
-            raise _Unreadable(
-                1, "", _("This file cannot be read: save it again as CSV UTF-8 or XLSX.")
-            ) from error
+            if last == 1:
+                raise _Unreadable(1, "", _unreadable()) from error
+            raise _Unreadable(last + 1, "", _unreadable_from_here()) from error
         except (UnicodeDecodeError, csv.Error) as error:
-            message = _("The file cannot be read from this row on: save it again as CSV UTF-8 or "
-                        "XLSX.")  # fmt: skip
-            raise _Unreadable(last + 1, "", message) from error
+            raise _Unreadable(last + 1, "", _unreadable_from_here()) from error
+
+    def _past_the_limit(self, number: int) -> str:
+        return ngettext(
+            "This file has more than %(limit)s row below its header (empty rows count too): "
+            "checking stopped at row %(row)s. Split it into smaller files.",
+            "This file has more than %(limit)s rows below its header (empty rows count too): "
+            "checking stopped at row %(row)s. Split it into smaller files.",
+            self.max_rows, limit=format_number(self.max_rows), row=format_number(number),
+        )  # fmt: skip
 
     def _error(self, row: int, column: str, message: str) -> None:
         self.report.errors.add([Problem(row, column, message)])
@@ -639,6 +741,18 @@ class MeasurementFile:
             self._report_row(number, row.problems)
         else:
             self._classify(number, row)
+        self._checked += 1
+        if self._checked == HOPELESS_ROWS and self.report.errors.count == HOPELESS_ROWS:
+            raise _Stopped(
+                ngettext(
+                    "The first %(count)s row has an error, so checking stopped there: correct "
+                    "it, or start from the template.",
+                    "The first %(count)s rows all have an error, so checking stopped there: "
+                    "correct them, or start from the template.",
+                    HOPELESS_ROWS,
+                    count=format_number(HOPELESS_ROWS),
+                )
+            )
 
     @staticmethod
     def _column(key: str, cells: dict) -> str | None:

@@ -11,6 +11,7 @@ import csv
 import io
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -43,6 +46,17 @@ class Column:
 
 class UnreadableFile(Exception):
     """The upload is not a CSV or XLSX file this app can read; the message says why."""
+
+
+# What openpyxl and the libraries below it raise on a damaged or hostile XLSX file: XML that is
+# cut short or has an undefined entity (ParseError), entities that defusedxml forbids (a
+# ValueError), damaged compressed data (zlib.error, or BadZipFile on its checksum), a missing
+# part (KeyError), cells of the wrong kind (ValueError, TypeError, OverflowError for dates), a
+# part encrypted (RuntimeError) or compressed by a method zipfile does not know.
+_XLSX_ERRORS = (
+    ParseError, ValueError, KeyError, IndexError, TypeError, OverflowError, EOFError, OSError,
+    RuntimeError, NotImplementedError, zlib.error, zipfile.BadZipFile, InvalidFileException,
+)  # fmt: skip
 
 
 def write_table(
@@ -189,25 +203,149 @@ def _read_csv(path: Path) -> Iterator[Table]:
         )
 
 
+def unzipped_size(path: Path) -> int:
+    """The bytes an XLSX file's parts unpack to, as its zip directory declares them: known
+    before anything is unpacked, and binding, since a part that unpacks to more fails its
+    check (zipfile stops at the declared size)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UnreadableFile("xlsx") from error
+
+
+# A row of the template is some 40 XML elements (a cell, its text, its run); anything with many
+# more is not a table of figures, and would cost openpyxl time and memory for each element.
+XLSX_ELEMENTS_PER_ROW = 100
+
+
+@dataclass
+class XlsxShape:
+    """What an XLSX file's parts hold, counted before openpyxl reads them: the rows of its
+    largest sheet, header included (counted up to the most allowed, plus one), and whether a
+    part is crowded: an element with more children than the rows allowed (a row of tens of
+    thousands of cells), or more elements than XLSX_ELEMENTS_PER_ROW a row."""
+
+    rows: int = 0
+    crowded: bool = False
+
+
+class _ShapeCounter:
+    """Counts what expat meets in one part, and stops the parse as soon as it is too much."""
+
+    def __init__(self, most_rows: int):
+        self.most_rows = most_rows
+        # A workbook's own parts (its styles, its theme) need some room whatever the limit.
+        self.most_children = max(most_rows, 1_000)
+        self.most_elements = self.most_children * XLSX_ELEMENTS_PER_ROW
+        self.rows = self.elements = 0
+        self.children = [0]  # of each open element, the root's parent first
+
+    def start(self, name: str, _attributes) -> None:
+        self.elements += 1
+        self.children[-1] += 1
+        self.children.append(0)
+        if name == "row" or name.endswith(":row"):
+            self.rows += 1
+            if self.rows > self.most_rows:
+                raise _StopCounting
+        if self.elements > self.most_elements or self.children[-2] > self.most_children:
+            raise _Crowded
+
+    def end(self, _name: str) -> None:
+        self.children.pop()
+
+
+class _StopCounting(Exception):
+    pass
+
+
+class _Crowded(_StopCounting):
+    pass
+
+
+def _refuse_entities(*_declaration) -> None:
+    # Entities could expand to anything while they are counted; an XLSX file has no use for
+    # them, and openpyxl, through defusedxml, refuses the file when it reads it.
+    raise _StopCounting
+
+
+def _count_part(part, most_rows: int) -> XlsxShape:
+    """The shape of one part of the zip, by expat alone: nothing is built or kept. A part that
+    is not XML, or goes wrong, counts what came before (openpyxl says what is wrong with it)."""
+    counter = _ShapeCounter(most_rows)
+    parser = expat.ParserCreate()
+    parser.ordered_attributes = True
+    parser.StartElementHandler = counter.start
+    parser.EndElementHandler = counter.end
+    parser.EntityDeclHandler = _refuse_entities
+    crowded = False
+    try:
+        while chunk := part.read(CHUNK):
+            parser.Parse(chunk, False)
+    except _Crowded:
+        crowded = True
+    except (_StopCounting, expat.ExpatError, *_XLSX_ERRORS):
+        pass
+    return XlsxShape(counter.rows, crowded)
+
+
+def xlsx_shape(path: Path, most_rows: int) -> XlsxShape:
+    """What the parts of an XLSX file hold, in constant memory, stopping at the first part
+    past a limit. openpyxl parses a whole sheet when opening it if the sheet does not declare
+    its size (its own exports do not), keeping an element for each row it passes, and a row or
+    other element with millions of children whole: counting first keeps such files from it.
+    Every part is counted, whichever the workbook names as its sheets."""
+    shape = XlsxShape()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as part:
+                    found = _count_part(part, most_rows)
+                shape = XlsxShape(max(shape.rows, found.rows), found.crowded)
+                if shape.crowded or shape.rows > most_rows:
+                    break
+    except _XLSX_ERRORS as error:
+        raise UnreadableFile("xlsx") from error
+    return shape
+
+
 def _read_xlsx(path: Path) -> Iterator[Table]:
+    # openpyxl parses the sheets with defusedxml once it is installed (a dependency): a file
+    # that declares entities is refused rather than expanded.
+    workbook = None
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise UnreadableFile("xlsx") from error
-    try:
         sheet = workbook.worksheets[0]
         total = sheet.max_row
         # A wrong <dimension> in the file would cut rows off: read to the real end.
         sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, ())
+        rows = _readable(sheet.iter_rows(values_only=True))
+        header = [str(name).strip().lower() if name is not None else "" for name in next(rows, ())]
+    except _XLSX_ERRORS as error:
+        if workbook is not None:
+            workbook.close()
+        raise UnreadableFile("xlsx") from error
+    # openpyxl pads every row to its last cell: one cell far to the right would widen all the
+    # rows that follow it, so only the header's named columns are kept.
+    width = max((n + 1 for n, name in enumerate(header) if name), default=0)
+    try:
         yield Table(
-            [str(name).strip().lower() if name is not None else "" for name in header],
-            enumerate(rows, start=2),
+            header[:width],
+            ((number, values[:width]) for number, values in enumerate(rows, start=2)),
             max(total - 1, 0) if total else None,
         )
     finally:
         workbook.close()
+
+
+def _readable(rows: Iterator[tuple]) -> Iterator[tuple]:
+    """The rows of an XLSX sheet, and UnreadableFile where its XML or zip data goes wrong (cut
+    short, an undefined or forbidden entity, damaged compressed data)."""
+    try:
+        yield from rows
+    except _XLSX_ERRORS as error:
+        raise UnreadableFile("xlsx") from error
 
 
 def strip_formula_guard(text: str) -> str:

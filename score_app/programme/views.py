@@ -108,17 +108,27 @@ def _limit_mb() -> int:
     return current_app.config["SCORE_MAX_IMPORT_MB"]
 
 
+def _limit_rows() -> int:
+    return current_app.config["SCORE_MAX_IMPORT_ROWS"]
+
+
 @bp.route("/programme/imports", methods=["GET", "POST"])
 def upload_import():
     policy.require(current_user, policy.MEASUREMENT_IMPORT)
     form = ImportForm()
     form.file.description = _(
-        "Up to %(mb)s MB, in the columns of the measurements export.", mb=format_number(_limit_mb())
+        "Up to %(mb)s MB and %(rows)s rows, in the columns of the measurements export.",
+        mb=format_number(_limit_mb()),
+        rows=format_number(_limit_rows()),
     )
     if form.validate_on_submit():
         try:
             upload = imports.store_upload(
-                current_user, form.file.data, _import_folder(), _limit_mb() * 1_000_000
+                current_user,
+                form.file.data,
+                _import_folder(),
+                _limit_mb() * 1_000_000,
+                _limit_rows(),
             )
         except InvalidInput as error:
             show_on_form(form, error)
@@ -148,7 +158,9 @@ def _upload(token: str) -> imports.MeasurementImport:
 
 def _streamed(upload: imports.MeasurementImport, *, save: bool) -> Response:
     """The page is sent as the file is read: progress first, then the report."""
-    importer = imports.MeasurementFile(current_user, upload, _import_folder(), save=save)
+    importer = imports.MeasurementFile(
+        current_user, upload, _import_folder(), save=save, max_rows=_limit_rows()
+    )
     page = stream_template(
         "programme/import_run.html",
         upload=upload,

@@ -217,7 +217,7 @@ def test_an_oversized_photo_is_refused_with_its_size_and_the_limit(app, plan_wor
     big = png_bytes() + b"\0" * 1_200_000
     response = _upload(plan_world["clients"]["owner"], action_id, big)
     assert response.status_code == 422
-    assert "the limit is 1.0 MB" in response.get_data(True)
+    assert "This photo is 1.2 MB; the largest accepted is 1 MB." in response.get_data(True)
     assert _count(app, ActionPhoto) == 0
 
 

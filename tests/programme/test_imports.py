@@ -338,7 +338,7 @@ def test_import_page_explains_the_columns(programme_world):
     page = programme_world["clients"]["staff"].get("/programme/imports").get_data(True)
     assert "with a dot for decimals" in page
     assert "<code>minutes_attended</code>" in page
-    assert "Up to 10 MB" in page
+    assert "Up to 10 MB and 20,000 rows" in page
 
 
 def test_a_baseline_in_the_file_is_the_one_its_follow_ups_are_compared_with(app, programme_world):
@@ -384,10 +384,10 @@ def test_a_second_save_of_the_same_upload_finds_it_saved(app, programme_world):
         )
         user = db.session.get(User, stored.user_id)
         first = imports.MeasurementFile(
-            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True, max_rows=100
         )
         second = imports.MeasurementFile(
-            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True
+            user, stored, Path(app.config["SCORE_IMPORT_DIR"]), save=True, max_rows=100
         )
         list(first.run())
         list(second.run())

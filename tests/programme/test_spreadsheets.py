@@ -4,15 +4,17 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from score_app.kpis.models import Status
 from score_app.programme.spreadsheets import (
     Column,
+    XlsxShape,
     copy_rows,
     open_table,
     strip_formula_guard,
     write_table,
+    xlsx_shape,
 )
 
 COLUMNS = (Column("day", 12), Column("amount"), Column("text", 30), Column("flag"))
@@ -73,3 +75,27 @@ def test_a_numbered_copy_reads_back_the_same_rows_as_text(tmp_path):
             (2, ("2025-01-31", "0.00001", "'=x", "12")),
             (3, ("", "240000.5", "", "3")),
         ]
+
+
+def test_a_cell_far_to_the_right_does_not_widen_the_rows_read(tmp_path):
+    # openpyxl pads a row to its last cell: one value in column XFD would make every row that
+    # follows 16,384 values wide, in memory and in the numbered copy.
+    workbook = Workbook()
+    workbook.active.append(["day", "amount"])
+    for number in range(2, 5):
+        workbook.active.cell(row=number, column=1, value=f"2025-01-0{number}")
+        workbook.active.cell(row=number, column=16_384, value="far")
+    path, copy = tmp_path / "wide.xlsx", tmp_path / "wide.rows.csv"
+    workbook.save(path)
+    with open_table(path, "xlsx") as table:
+        assert table.header == ["day", "amount"]
+        rows = list(copy_rows(table, copy))
+    assert rows[0] == (2, ("2025-01-02", None))
+    assert copy.stat().st_size < 200
+
+
+def test_the_rows_of_an_xlsx_are_counted_without_keeping_them_and_only_up_to_a_limit(tmp_path):
+    path = tmp_path / "table.xlsx"
+    path.write_bytes(b"".join(write_table(iter(ROWS * 10), COLUMNS, "xlsx")))
+    assert xlsx_shape(path, most_rows=100) == XlsxShape(rows=31), "the header and 30 rows"
+    assert xlsx_shape(path, most_rows=10) == XlsxShape(rows=11), "counting stops past the limit"

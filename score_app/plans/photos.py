@@ -1,0 +1,126 @@
+"""Evidence photos as they are kept: decoded by Pillow, turned upright, scaled down to a long side
+of at most 2,000 pixels, converted to sRGB and encoded again, so that nothing of the uploaded file
+but its picture is kept: no EXIF (the phone's GPS position, its make, the time), no comments or
+text chunks, no colour profile, nothing appended after the image data."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from score_app.errors import InvalidInput
+from score_app.i18n import format_number
+from score_app.i18n import gettext as _
+
+# A phone's photo has 12 to 50 megapixels; a picture with more would take hundreds of megabytes
+# to decode, so it is refused from its header, before any pixel is read.
+MAX_MEGAPIXELS = 50
+LONG_SIDE = 2000  # pixels: plenty for evidence on a page or in a printed plan
+JPEG_QUALITY = 85
+# What Pillow reads a photo as -> what it is stored and served as. Many phones save "MPO" JPEGs
+# (a JPEG with a second picture inside): kept as a JPEG of the first picture.
+TYPES = {
+    "JPEG": ("JPEG", "image/jpeg", "jpg"),
+    "MPO": ("JPEG", "image/jpeg", "jpg"),
+    "PNG": ("PNG", "image/png", "png"),
+}
+# What Pillow raises on a file that is not a whole JPEG or PNG it can decode.
+_UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError)
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def _too_many_pixels() -> InvalidInput:
+    return InvalidInput(
+        {
+            "photo": _(
+                "This picture has more than %(limit)s megapixels: send a smaller copy.",
+                limit=format_number(MAX_MEGAPIXELS),
+            )
+        }
+    )
+
+
+def _not_a_photo() -> InvalidInput:
+    return InvalidInput({"photo": _("Only JPEG and PNG photos can be uploaded.")})
+
+
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is refused, saying its real size; None when it may be kept."""
+    if size <= max_bytes:
+        return None
+    limit = max_bytes / 1_000_000
+    return _(
+        "This photo is %(size)s MB; the largest accepted is %(limit)s MB.",
+        size=format_number(size / 1_000_000, 1),
+        limit=format_number(limit, 0 if limit.is_integer() else 1),
+    )
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    """The photo's picture alone, encoded again; InvalidInput on `photo` when the bytes are not
+    a JPEG or PNG picture, or one with too many pixels to decode."""
+    try:
+        with warnings.catch_warnings():
+            # The pixels are counted below; Pillow's own warning would only repeat it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except _UNREADABLE:
+        raise _not_a_photo() from None
+    with image:
+        if image.format not in TYPES:
+            raise _not_a_photo()
+        if image.width * image.height > MAX_MEGAPIXELS * 1_000_000:
+            raise _too_many_pixels()
+        file_format, content_type, extension = TYPES[image.format]
+        try:
+            picture = _upright_and_small(image)
+            picture = _in_srgb(picture, image.info.get("icc_profile"), file_format)
+        except _UNREADABLE:
+            raise _not_a_photo() from None
+    buffer = io.BytesIO()
+    if file_format == "JPEG":
+        picture.save(buffer, "JPEG", quality=JPEG_QUALITY)
+    else:
+        picture.save(buffer, "PNG")
+    return CleanPhoto(buffer.getvalue(), content_type, extension)
+
+
+def _upright_and_small(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says, at most LONG_SIDE pixels long."""
+    if image.format != "PNG":
+        # A JPEG decodes straight at a half, a quarter or an eighth of its size: less memory.
+        image.draft(image.mode, (LONG_SIDE, LONG_SIDE))
+    image.load()
+    upright = ImageOps.exif_transpose(image)
+    upright.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+    return upright
+
+
+def _in_srgb(picture: Image.Image, profile: bytes | None, file_format: str) -> Image.Image:
+    """The picture's colours in sRGB, which browsers assume when a file carries no profile, and
+    with no metadata left: its `info` (EXIF, text, comments, profile) is not carried over."""
+    has_alpha = "A" in picture.getbands() or "transparency" in picture.info
+    mode = "RGBA" if has_alpha and file_format == "PNG" else "RGB"
+    if picture.mode in ("1", "L") and not has_alpha:
+        mode = "L"
+    if profile and picture.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            picture = ImageCms.profileToProfile(
+                picture, source, _SRGB, outputMode=mode if picture.mode != "CMYK" else "RGB"
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken profile: the colours are taken as they are
+    clean = picture.convert(mode)
+    clean.info = {}
+    return clean
