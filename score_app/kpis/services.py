@@ -1011,7 +1011,9 @@ def enterprises_to_verify(user: User, also: Enterprise | None = None) -> list[En
 
 
 def count_periods_to_verify(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(_waiting(user).subquery()))
+    """How many submitted periods the user can verify: those they entered none of."""
+    waiting = _waiting(user).subquery()
+    return db.session.scalar(select(func.count()).where(waiting.c.mine == 0))
 
 
 def drafts_of(enterprise_id: int) -> int:

@@ -403,6 +403,14 @@ def test_home_counts_the_periods_to_verify_for_those_who_verify(app, figures_wor
     assert "Figures to verify" not in clients["owner"].get("/").get_data(True)
 
 
+def test_home_counts_only_the_periods_the_user_can_verify(app, figures_world):
+    _enter(figures_world, role="trainer")
+    _submit(figures_world, role="trainer")
+    clients = figures_world["clients"]
+    assert "Figures to verify</a>: 0 periods wait" in clients["trainer"].get("/").get_data(True)
+    assert "Figures to verify</a>: 1 period waits" in clients["staff"].get("/").get_data(True)
+
+
 def test_the_review_compares_a_follow_up_with_the_baseline_before_it(app, figures_world):
     _enter(figures_world, defect_rate=DEFECTS)
     _submit(figures_world)
