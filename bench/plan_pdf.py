@@ -72,7 +72,10 @@ def _prepare(app) -> tuple[int, int]:
             ).id
             for n in range(30)
         ]  # fmt: skip
-        enterprise_services.set_eit_members(enterprise, set(people[:10]))
+        enterprise_services.set_eit_members(
+            owner, enterprise, set(people[:10]),
+            seen_versions={p.id: p.version for p in enterprise.people},
+        )  # fmt: skip
         for indicator in INDICATORS[:INDICATOR_COUNT]:
             for period in range(PERIODS):
                 start = date(2025, 1 + 3 * period, 1)
@@ -89,8 +92,9 @@ def _prepare(app) -> tuple[int, int]:
                 )  # fmt: skip
         db.session.commit()
         plan = plan_services.start_plan(
-            owner, enterprise, title="Plan 2025", started_on=date(2025, 1, 6), carry_over=False
-        )
+            owner, enterprise, title="Plan 2025", started_on=date(2025, 1, 6), carry_over=False,
+            seen_current=None,
+        )  # fmt: skip
         statuses = ("planned", "in_progress", "done")
         for n in range(ACTIONS):
             indicator = INDICATORS[n % INDICATOR_COUNT]

@@ -587,8 +587,9 @@ def _load_plans(ids: dict[str, int], users: dict) -> None:
         enterprise = db.session.get(Enterprise, ids[key])
         user = members[key]
         plan = plan_services.start_plan(
-            user, enterprise, title=title, started_on=enterprise.joined_on, carry_over=False
-        )
+            user, enterprise, title=title, started_on=enterprise.joined_on, carry_over=False,
+            seen_current=None,
+        )  # fmt: skip
         locale = (
             "vi" if enterprise.country == "VN" else "fr" if enterprise.country == "MA" else "en"
         )

@@ -4,6 +4,7 @@ answers with."""
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
@@ -319,6 +320,9 @@ def _or_unavailable(handler):
 
 
 def register_error_handlers(app: Flask) -> None:
+    # StaleDataError: a save of a versioned record that met another save at the same moment in
+    # a use case not wrapped in first_save_wins (changing a password while an admin saves the
+    # account).
     for error_class, handler in (
         (CSRFError, _csrf_error),
         (HTTPException, _http_error),
@@ -327,6 +331,7 @@ def register_error_handlers(app: Flask) -> None:
         (DBAPIError, _database_error),
         (sa.exc.TimeoutError, _unavailable),
         (EditConflict, _edit_conflict),
+        (StaleDataError, _edit_conflict),
     ):
         app.register_error_handler(error_class, _or_unavailable(handler))
 
@@ -339,3 +344,25 @@ def show_on_form(form, error: InvalidInput) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def save_form(form, save: Callable[[], object], conflict: Callable[[], object]):
+    """Run `save()`, the use case of a valid form, which returns the record it saved; as every
+    edit page does. Its field messages go on the form (InvalidInput). A save made on another
+    version than the stored one (EditConflict) keeps nothing and gives `conflict()`, built once
+    the stored record is read again: the stored version beside what the user typed
+    (forms.Conflict), for the page to show with a 409; with no stored version to show (a new
+    record met a change of what it refers to), the general 409 page. Returns (the saved record,
+    None), else (None, the conflict or None)."""
+    try:
+        return save(), None
+    except InvalidInput as error:
+        db.session.rollback()
+        show_on_form(form, error)
+        return None, None
+    except EditConflict:
+        db.session.rollback()
+        shown = conflict()
+        if shown is None:
+            raise
+        return None, shown

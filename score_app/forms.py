@@ -7,7 +7,15 @@ from datetime import datetime
 from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    widgets,
+)
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -18,6 +26,7 @@ from score_app.i18n import (
     parse_number,
     translations,
 )
+from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 
 # WTForms' own messages that our forms can show, listed so every supported language has them.
@@ -127,14 +136,31 @@ class Conflict:
     rows: list[ConflictRow]
 
 
+def _labels(field) -> dict:
+    return {choice.value: str(choice.label) for choice in field.choices}
+
+
 def _shown(field) -> str:
-    """A field's value as the user reads it: a choice's label, a date in their language."""
-    if isinstance(field, SelectField):
-        labels = {choice.value: str(choice.label) for choice in field.choices}
-        return labels.get(field.data, field.data or "")
+    """A field's value as the user reads it: a choice's label (the chosen ones in the list's
+    order), yes or no, a date in their language, the filled entries of a list in order."""
+    if isinstance(field, SelectMultipleField):
+        chosen = set(field.data or ())
+        return ", ".join(label for value, label in _labels(field).items() if value in chosen)
+    if isinstance(field, _SelectField):  # radio buttons too
+        return _labels(field).get(field.data, field.data or "")
+    if isinstance(field, BooleanField):
+        return _("Yes") if field.data else _("No")
+    if isinstance(field, FieldList):
+        filled = sorted((entry for entry in field if entry.data), key=lambda entry: entry.data)
+        return ", ".join(_shown(entry) for entry in filled)
     if isinstance(field, DateField) and field.data:
         return format_day(field.data)
     return field._value()
+
+
+def _compared(field) -> bool:
+    """Fields a person reads on the form; a password is never shown back."""
+    return field.name != "csrf_token" and not isinstance(field, PasswordField | HiddenField)
 
 
 def conflict_rows(stored: FlaskForm, typed: FlaskForm) -> list[ConflictRow]:
@@ -142,8 +168,14 @@ def conflict_rows(stored: FlaskForm, typed: FlaskForm) -> list[ConflictRow]:
     return [
         ConflictRow(str(field.label.text), _shown(field), _shown(typed[field.name]))
         for field in stored
-        if field.name != "csrf_token"
+        if _compared(field)
     ]
+
+
+def stored_beside_typed(record, stored: FlaskForm, typed: FlaskForm) -> Conflict:
+    """A refused save of a record that keeps who saved it last and when (extensions.Edited):
+    its form filled from the stored record beside the form the user sent."""
+    return Conflict(record.updated_by, record.updated_at, conflict_rows(stored, typed))
 
 
 def seen_version() -> int | None:

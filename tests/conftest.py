@@ -263,9 +263,11 @@ def seen_version(client, page: str) -> str:
 
 def post_seen(client, url: str, data: dict | None = None, **kwargs):
     """Post a form of a versioned record as a browser does, with the version its page shows:
-    the edit page for `.../edit`, else the record's own page (`/actions/1/move` -> `/actions/1`)."""
-    page = url if url.endswith("/edit") else url.rsplit("/", 1)[0]
-    return client.post(url, data={"version": seen_version(client, page), **(data or {})}, **kwargs)
+    the form's own page when `url` is one (`.../edit`, `/admin/users/1`, `/account`), else the
+    record's page that holds the button (`/actions/1/move` -> `/actions/1`)."""
+    shown = VERSION_FIELD.search(client.get(url).get_data(as_text=True))
+    version = shown.group(1) if shown else seen_version(client, url.rsplit("/", 1)[0])
+    return client.post(url, data={"version": version, **(data or {})}, **kwargs)
 
 
 @pytest.fixture

@@ -110,6 +110,14 @@ PAGES = [
     Row("POST", "/enterprises/{mine}/edit", signed_in(200), EMPTY),
     Row("GET", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}),
     Row("POST", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}, EMPTY),
+    # Consent's own button: the enterprise's owners and admins (nothing chosen: said and back).
+    Row(
+        "POST",
+        "/enterprises/{mine}/consent",
+        {**signed_in(403), "admin": 302, "enterprise_owner": 302},
+        EMPTY,
+    ),
+    Row("POST", "/enterprises/{other}/consent", {**signed_in(404), "admin": 302}, EMPTY),
     Row("GET", "/modules", signed_in(200)),
     Row("GET", "/modules/{slug}", signed_in(200)),
     Row("GET", "/modules/{slug}/print", signed_in(200)),
@@ -228,7 +236,8 @@ PAGES = [
     Row("GET", "/enterprises/{mine}/plan.pdf", signed_in(200)),
     Row("GET", "/enterprises/{other}/plan.pdf", {**signed_in(404), "admin": 200}),
     Row("GET", "/enterprises/{mine}/plans/new", ENTERS_FIGURES),
-    Row("POST", "/enterprises/{mine}/plans/new", enters_figures(422), EMPTY),
+    # Without the plan the form said it would archive, the start could archive another unseen.
+    Row("POST", "/enterprises/{mine}/plans/new", enters_figures(409), EMPTY),
     Row("GET", "/enterprises/{other}/plans/new", {**signed_in(404), "admin": 200}),
     Row("GET", "/enterprises/{mine}/plan/actions/new", ENTERS_FIGURES),
     Row("POST", "/enterprises/{mine}/plan/actions/new", enters_figures(422), EMPTY),
@@ -310,14 +319,15 @@ API = [
         "/api/v1/programme/summary",  # without an indicator: refused as bad input
         {**signed_in(403, anonymous=401), "admin": 422, "programme_staff": 422},
     ),
-    Row("PATCH", "/api/v1/enterprises/{mine}", signed_in(200, anonymous=401), EMPTY),
+    # A change of an enterprise or a measurement without the version it was read at is refused
+    # as bad input.
+    Row("PATCH", "/api/v1/enterprises/{mine}", signed_in(422, anonymous=401), EMPTY),
     Row(
         "PATCH",
         "/api/v1/enterprises/{other}",
-        {**signed_in(404, anonymous=401), "admin": 200},
+        {**signed_in(404, anonymous=401), "admin": 422},
         EMPTY,
     ),
-    # A change of a measurement without the version it was read at is refused as bad input.
     Row(
         "PATCH",
         "/api/v1/measurements/{measurement}",

@@ -15,7 +15,7 @@ from score_app.i18n import gettext, in_locale
 from score_app.kpis.models import Measurement, MeasurementAudit
 from score_app.pdf import pdf_response
 from score_app.plans import views as plan_views
-from tests.conftest import sign_in
+from tests.conftest import saved_meanwhile, sign_in
 from tests.kpis.conftest import period_form
 from tests.programme.conftest import check, csv_bytes, row
 
@@ -47,6 +47,34 @@ def test_a_server_error_shows_the_500_page_and_keeps_nothing(make_app, create_us
     assert "Your last change was not saved." in response.get_data(True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+
+
+def test_a_save_that_met_another_unforeseen_is_a_409_and_keeps_nothing(
+    make_app, create_user, create_enterprise
+):
+    """A use case that does not expect someone else's save at the same moment (no
+    first_save_wins) still keeps nothing and says why, instead of a 500."""
+    app = make_app()
+    enterprise = create_enterprise(product="Shirts")
+
+    @app.post("/retitle")
+    def retitle():
+        db.session.get(Enterprise, enterprise.id).product = "Trousers"
+        db.session.commit()
+        return "saved"
+
+    client = sign_in(app.test_client(), create_user("admin"))
+    theirs = (
+        sa.update(Enterprise)
+        .where(Enterprise.id == enterprise.id)
+        .values(product="Caps", version=Enterprise.version + 1)
+    )
+    with saved_meanwhile(theirs):
+        response = client.post("/retitle")
+    assert response.status_code == 409
+    assert "Someone else changed this after you opened the page" in response.get_data(True)
+    with app.app_context():
+        assert db.session.get(Enterprise, enterprise.id).product == "Caps"
 
 
 def test_ids_and_page_numbers_too_large_for_the_database_are_not_found(

@@ -90,6 +90,12 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_p
             ]
             assert counts == [1, 1, 1]
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            # 0009 rebuilds users, enterprises and visits: a visit not saved since it was made
+            # was last saved then, at its first version.
+            saved = connection.execute(
+                sa.text("SELECT version, updated_at = created_at, updated_by_id FROM visits")
+            )
+            assert [tuple(row) for row in saved] == [(1, 1, None)]
         db.engine.dispose()
 
 

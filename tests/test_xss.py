@@ -153,18 +153,19 @@ def _build_world(app, client, upload_dir) -> dict:
         "name": _value("enterprise"), "country": "GH", "region": _value("region"),
         "sector": "garments", "product": _value("product"), "workers_women": "60",
         "workers_men": "40", "joined_on": "2025-01-06", "cohort": _value("cohort"),
-        "data_sharing_consent": "y",
     }))  # fmt: skip
+    _posted(post_seen(client, f"/enterprises/{enterprise}/consent", data={"consent": "give"}))
     person_data = {"full_name": _value("person"), "sex": "female", "job_role": "worker"}
     _posted(client.post(f"/enterprises/{enterprise}/people", data=person_data))
     with app.app_context():
         person = _one(Person, Person.enterprise_id == enterprise).id
-    _posted(client.post(f"/enterprises/{enterprise}/eit", data={"members": person}))
+    eit = {"members": person, f"version-{person}": "1"}  # the person as the team page lists them
+    _posted(client.post(f"/enterprises/{enterprise}/eit", data=eit))
     _posted(client.post("/admin/users/new", data={
         "email": "trainer-x@example.org", "full_name": _value("trainer"), "role": "trainer",
         "new_password": "a-long-password", "enterprises": enterprise,
     }))  # fmt: skip
-    _posted(client.post("/account", data={"full_name": _value("account")}))
+    _posted(post_seen(client, "/account", data={"full_name": _value("account")}))
     assert client.post("/account/tokens", data={"label": _value("token")}).status_code == 200
     with app.app_context():
         trainer = _one(User, User.email == "trainer-x@example.org").id

@@ -22,6 +22,10 @@ ENTERPRISE_FIELDS = {
     "data_sharing_consent": bool,
 }
 
+# A change of an enterprise: the version its client last read, and the fields to change; those
+# left out keep their stored values. Consent changes only in a change of nothing else.
+ENTERPRISE_CHANGES = {"version": int, **ENTERPRISE_FIELDS}
+
 
 MEASUREMENT_FIELDS = {
     "indicator": str,

@@ -4,6 +4,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from score_app.api.inputs import (
     BLANKABLE_CHANGES,
+    ENTERPRISE_CHANGES,
     ENTERPRISE_FIELDS,
     MEASUREMENT_CHANGES,
     MEASUREMENT_FIELDS,
@@ -46,7 +47,14 @@ _ENTERPRISE_FIELDS = {
     "data_sharing_consent": "Whether the enterprise agrees that its figures enter programme "
     "results. Only admins and the enterprise's owners may give or withdraw it; a change sent "
     "by anyone else is refused with 422.",
+    "version": "The enterprise's version: it counts the saves. Send the one last read with a "
+    "change.",
 }
+_CONSENT_ALONE = (
+    " A change of consent must come alone: a request that changes it and any other field is "
+    "refused with 422, naming data_sharing_consent, and changes nothing. The value read, sent "
+    "back unchanged, is no change."
+)
 
 _MEASUREMENT_FIELDS = {
     "indicator": "The indicator's code.",
@@ -111,9 +119,10 @@ def _form_rules(field) -> tuple[bool, dict]:
 def _enterprise() -> dict:
     columns = Enterprise.__table__.columns
     properties = {"id": {"type": "integer", "minimum": 1}}
-    for name, expected in ENTERPRISE_FIELDS.items():
+    for name, expected in ENTERPRISE_CHANGES.items():
         schema = {**_TYPES[expected], "description": _ENTERPRISE_FIELDS[name]}
         properties[name] = _or_null(schema) if columns[name].nullable else schema
+    properties["version"]["minimum"] = 1
     return _object("An enterprise taking part in the programme.", properties)
 
 
@@ -125,8 +134,9 @@ def _enterprise_input(is_change: bool) -> dict:
             "description": "Accepted only as the enterprise's own id, so that an object read "
             "with GET can be sent back.",
         }
-    for name, expected in ENTERPRISE_FIELDS.items():
-        is_required, limits = _form_rules(getattr(EnterpriseForm, name))
+    for name, expected in (ENTERPRISE_CHANGES if is_change else ENTERPRISE_FIELDS).items():
+        field = getattr(EnterpriseForm, name, None)  # consent and version are not on the form
+        is_required, limits = _form_rules(field) if field else (False, {})
         schema = {**_TYPES[expected], **limits, "description": _ENTERPRISE_FIELDS[name]}
         if is_required:
             required.append(name)
@@ -134,11 +144,19 @@ def _enterprise_input(is_change: bool) -> dict:
             schema = _or_null(schema)
         properties[name] = schema
     if is_change:
+        properties["version"] = {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The enterprise's version that the client last read. A change made "
+            "on another version is refused with 409 and changes nothing: someone else saved the "
+            "enterprise meanwhile.",
+        }
+        properties["data_sharing_consent"]["description"] += _CONSENT_ALONE
         return _object(
-            "The fields to change; the others keep their values. The result is checked as a "
-            "whole, as on creation.",
+            "The version read and the fields to change; the others keep their values. The "
+            "result is checked as a whole, as on creation." + _CONSENT_ALONE,
             properties,
-            required=[],
+            required=["version"],
         )
     return _object(
         "A new enterprise. Optional text left out, empty or null is blank; consent is false unless "
@@ -405,6 +423,10 @@ def _schemas() -> dict:
             "Why nothing was done, in the request's language, and the measurement as stored now.",
             {"error": {"type": "string"}, "current": _ref("Measurement")},
         ),
+        "EnterpriseConflict": _object(
+            "Why nothing was done, in the request's language, and the enterprise as stored now.",
+            {"error": {"type": "string"}, "current": _ref("Enterprise")},
+        ),
         "ValidationErrors": _object(
             "Each refused field with its message, in the request's language. Inputs of a "
             "measurement are named inputs.NAME; a body that is not a JSON object is named body.",
@@ -459,6 +481,11 @@ def _responses() -> dict:
             "The version sent is not the stored one, or someone else saved the measurement at "
             "the same moment: nothing changed. The answer carries the measurement as it is now.",
         ),
+        "EnterpriseChanged": _json(
+            _ref("EnterpriseConflict"),
+            "The version sent is not the stored one, or someone else saved the enterprise at "
+            "the same moment: nothing changed. The answer carries the enterprise as it is now.",
+        ),
     }
 
 
@@ -471,6 +498,7 @@ _REFUSALS = {
 }
 # A change of one measurement: its 404 may mean deleted meanwhile, its 409 gives the record.
 _CHANGE_REFUSALS = {**_REFUSALS, 404: "MeasurementNotFound", 409: "MeasurementChanged"}
+_ENTERPRISE_REFUSALS = {**_REFUSALS, 409: "EnterpriseChanged"}
 
 
 def _refused(*codes: int, names: dict[int, str] = _REFUSALS) -> dict:
@@ -579,12 +607,15 @@ def _paths() -> dict:
             "patch": _operation(
                 "update_enterprise",
                 "Enterprises",
-                "Change some of an enterprise's fields.",
+                "Change some of an enterprise's fields, or give or withdraw its consent alone.",
                 {
                     "200": _json(_ref("Enterprise"), "The enterprise as stored."),
-                    **_refused(401, 404, 422),
+                    **_refused(401, 404, 409, 422, names=_ENTERPRISE_REFUSALS),
                 },
                 body="EnterpriseChanges",
+                description="Send the version last read: a change made on another version is "
+                "refused with 409, so nobody overwrites someone else's save unseen (an object "
+                "read before the owner withdrew consent cannot give it back)." + _CONSENT_ALONE,
             ),
         },
         "/indicators": {
@@ -746,8 +777,9 @@ def openapi_document() -> dict:
             "<token>`; tokens are made on the account page (API tokens) or with `flask score "
             "token`, and revoked there. The API applies the same access policy as the pages: "
             "what a user cannot see does not exist (404). Messages follow Accept-Language. "
-            "Measurements carry a version: send the one last read with every change, so that "
-            "nobody overwrites someone else's save unseen (a 409 gives the current record).",
+            "Enterprises and measurements carry a version: send the one last read with every "
+            "change, so that nobody overwrites someone else's save unseen (a 409 gives the "
+            "current record).",
         },
         "servers": [{"url": bp.url_prefix}],
         "security": [{"bearer": []}],

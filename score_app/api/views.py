@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, make_response, requ
 
 from score_app.api.inputs import (
     BLANKABLE_CHANGES,
+    ENTERPRISE_CHANGES,
     ENTERPRISE_FIELDS,
     MEASUREMENT_CHANGES,
     MEASUREMENT_FIELDS,
@@ -75,15 +76,20 @@ def enterprise_json(enterprise: Enterprise) -> dict:
         "joined_on": enterprise.joined_on.isoformat() if enterprise.joined_on else None,
         "cohort": enterprise.cohort,
         "data_sharing_consent": enterprise.data_sharing_consent,
+        "version": enterprise.version,
     }
 
 
 def _validated_enterprise_data(values: dict, enterprise: Enterprise | None = None) -> dict:
+    """The profile checked by the pages' form, and consent (a JSON boolean) when given."""
     form = EnterpriseForm(formdata=as_formdata(values), meta={"csrf": False})
     form.fill_choices(country_choices(), enterprise.sector if enterprise else None)
     if not form.validate():
         raise InvalidInput(form_errors(form))
-    return {name: getattr(form, name).data for name in services.FIELDS}
+    data = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
+    if services.CONSENT in values:
+        data[services.CONSENT] = values[services.CONSENT]
+    return data
 
 
 @bp.get("/enterprises")
@@ -123,16 +129,26 @@ def get_enterprise(enterprise_id: int):
 
 @bp.patch("/enterprises/<int:enterprise_id>")
 def update_enterprise(enterprise_id: int):
+    """Some fields of the profile, or consent alone, on the version the client read."""
     enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
     policy.require(g.api_user, policy.ENTERPRISE_EDIT)
     body = read_object()
     if body.get("id") == enterprise.id:
         del body["id"]  # an object sent back as GET returned it
-    check_types(body, ENTERPRISE_FIELDS)
+    check_types(body, ENTERPRISE_CHANGES, required=("version",))
+    seen_version = body.pop("version")
     current = {name: getattr(enterprise, name) for name in services.FIELDS}
     data = _validated_enterprise_data(current | body, enterprise)
-    services.update_enterprise(g.api_user, enterprise, data)
+    with _unless_changed_meanwhile(lambda: enterprise_json(enterprise), _enterprise_changed):
+        services.update_enterprise(g.api_user, enterprise, data, seen_version=seen_version)
     return jsonify(enterprise_json(enterprise))
+
+
+def _enterprise_changed() -> str:
+    return _(
+        "Someone else changed this enterprise since the version you sent, so nothing was done. "
+        "Its current state is given here: check it, and send its version with your change."
+    )
 
 
 @bp.get("/indicators")
@@ -236,23 +252,43 @@ def _change_request(
 
 
 @contextmanager
-def _unless_changed_meanwhile(measurement_id: int) -> Iterator[None]:
+def _unless_changed_meanwhile(
+    now: Callable[[], dict], changed: Callable[[], str]
+) -> Iterator[None]:
     """A change that met someone else's (EditConflict) keeps nothing and answers 409 with the
-    measurement as it is now, for the client to decide again; or 404 if it was deleted."""
+    record as it is now (`now()`, its JSON, which answers 404 if the record was deleted), for
+    the client to decide again."""
     try:
         yield
     except EditConflict:
         db.session.rollback()
-        current = kpi_services.measurement_or_none(g.api_user, measurement_id)
-        if current is None:
+        current = now()
+        abort(make_response(jsonify(error=changed(), current=current), 409))
+
+
+def _measurement_now(measurement_id: int) -> Callable[[], dict]:
+    def read() -> dict:
+        measurement = kpi_services.measurement_or_none(g.api_user, measurement_id)
+        if measurement is None:
             deleted = _("Someone else deleted this measurement meanwhile; its history is kept.")
             abort(make_response(jsonify(error=deleted), 404))
-        changed = _(
-            "Someone else changed this measurement since the version you sent, so nothing was "
-            "done. Its current state is given here: check it, and send its version with your "
-            "change."
-        )
-        abort(make_response(jsonify(error=changed, current=measurement_json(current)), 409))
+        return measurement_json(measurement)
+
+    return read
+
+
+def _measurement_changed() -> str:
+    return _(
+        "Someone else changed this measurement since the version you sent, so nothing was "
+        "done. Its current state is given here: check it, and send its version with your "
+        "change."
+    )
+
+
+@contextmanager
+def _unless_measurement_changed(measurement_id: int) -> Iterator[None]:
+    with _unless_changed_meanwhile(_measurement_now(measurement_id), _measurement_changed):
+        yield
 
 
 def _step(measurement_id: int, permission: str, step: Callable, fields=STEP_FIELDS) -> Measurement:
@@ -260,7 +296,7 @@ def _step(measurement_id: int, permission: str, step: Callable, fields=STEP_FIEL
     when `fields` has one, and the version the client saw)."""
     measurement, body = _change_request(measurement_id, permission, fields)
     reason = (body.get("reason") or "",) if "reason" in fields else ()
-    with _unless_changed_meanwhile(measurement_id):
+    with _unless_measurement_changed(measurement_id):
         step(g.api_user, measurement, *reason, seen_version=body["version"])
     return measurement
 
@@ -312,7 +348,7 @@ def update_measurement(measurement_id: int):
     if input_errors or date_errors:
         raise InvalidInput({**input_errors, **date_errors})
     comment = (body["comment"] or "") if "comment" in body else measurement.comment
-    with _unless_changed_meanwhile(measurement_id):
+    with _unless_measurement_changed(measurement_id):
         kpi_services.update_measurement(
             g.api_user,
             measurement,

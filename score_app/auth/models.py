@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow, value_enum
+from score_app.extensions import Edited, db, utcnow, value_enum
 
 
 class Role(enum.StrEnum):
@@ -18,7 +18,7 @@ class Role(enum.StrEnum):
     ENTERPRISE_OWNER = "enterprise_owner"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Edited, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

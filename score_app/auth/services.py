@@ -15,7 +15,7 @@ from score_app.auth import lockout
 from score_app.auth.devices import KnownDevice
 from score_app.auth.models import ApiToken, Role, User, UserCountry, UserSession, digest
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES, is_country_code
 from score_app.i18n import gettext as _
@@ -253,6 +253,7 @@ def create_user(
     return user
 
 
+@first_save_wins
 def update_user(
     user: User,
     *,
@@ -265,8 +266,11 @@ def update_user(
     enterprise_ids: Iterable[int],
     new_password: str = "",
     acting_user: User,
+    seen_version: int | None,
 ) -> User:
-    """An admin's edit of an account, its scope and whether it may sign in."""
+    """An admin's edit of an account, its scope and whether it may sign in, refused when the
+    account was saved after `seen_version` (by another admin, or by its user)."""
+    check_version(user, seen_version)
     email = normalize_email(email)
     errors = _check_profile(user.id, email, full_name, preferred_locale)
     scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
@@ -289,6 +293,7 @@ def update_user(
     user.enterprises = enterprises
     if new_password:
         user.password_hash = hash_password(new_password)
+    user.mark_saved_by(acting_user)
     db.session.commit()
     return user
 
@@ -299,20 +304,32 @@ def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:
     return bool(new_password) or (user.is_active and not is_active)
 
 
-def update_preferences(user: User, full_name: str, preferred_locale: str | None) -> None:
+@first_save_wins
+def update_preferences(
+    user: User, full_name: str, preferred_locale: str | None, *, seen_version: int | None
+) -> User:
+    """The user's own name and language, refused when the account was saved after
+    `seen_version` (an admin corrected the name meanwhile)."""
+    check_version(user, seen_version)
     errors = _check_profile(user.id, user.email, full_name, preferred_locale)
     if errors:
         raise InvalidInput(errors)
     user.full_name, user.preferred_locale = full_name.strip(), preferred_locale or None
+    user.mark_saved_by(user)
     db.session.commit()
+    return user
 
 
+@first_save_wins
 def set_locale(user: User, locale: str) -> None:
+    """The language switch: one choice, whatever the account's version."""
     if locale in SUPPORTED_LOCALES and user.preferred_locale != locale:
         user.preferred_locale = locale
+        user.mark_saved_by(user)
         db.session.commit()
 
 
+@first_save_wins
 def change_password(user: User, current_password: str, new_password: str) -> int:
     """A user's new password ends their other sessions (the one that asked goes on) and revokes
     their API tokens, as whoever knew the old password may have made one; how many it revoked."""
@@ -322,6 +339,7 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     if problem:
         raise InvalidInput({"new_password": problem})
     user.password_hash = hash_password(new_password)
+    user.mark_saved_by(user)
     _end_sessions(user, keep=user.session_key)
     revoked = _revoke_tokens(user)
     db.session.commit()

@@ -1,5 +1,7 @@
 """Sign-in and sign-out, the user's own account and tokens, the language switcher, user admin."""
 
+from contextlib import suppress
+
 from flask import (
     Blueprint,
     abort,
@@ -27,9 +29,16 @@ from score_app.auth.forms import (
 )
 from score_app.auth.models import ApiToken, User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, show_on_form, try_again_in
+from score_app.errors import (
+    EditConflict,
+    InvalidInput,
+    changed_elsewhere,
+    save_form,
+    show_on_form,
+    try_again_in,
+)
 from score_app.extensions import db, limiter
-from score_app.forms import as_choices
+from score_app.forms import as_choices, seen_version, stored_beside_typed
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,
@@ -102,8 +111,11 @@ def set_locale():
     locale = request.form.get("locale", "")
     if locale in SUPPORTED_LOCALES:
         session["locale"] = locale
+        # An account saved by someone else at this moment keeps its language; the session's
+        # choice still holds.
         if current_user.is_authenticated:
-            services.set_locale(current_user, locale)
+            with suppress(EditConflict):
+                services.set_locale(current_user, locale)
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 
@@ -118,19 +130,27 @@ def _preferences_form(**kwargs) -> PreferencesForm:
 @bp.route("/account", methods=["GET", "POST"])
 def account():
     form = _preferences_form()
+    conflict = None
     if form.validate_on_submit():
-        try:
-            services.update_preferences(
-                current_user, form.full_name.data, form.preferred_locale.data
-            )
-        except InvalidInput as error:
-            show_on_form(form, error)
-        else:
+        saved, conflict = save_form(
+            form,
+            lambda: services.update_preferences(
+                current_user,
+                form.full_name.data,
+                form.preferred_locale.data,
+                seen_version=seen_version(),
+            ),
+            lambda: stored_beside_typed(current_user, _preferences_form(formdata=None), form),
+        )
+        if saved:
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
     return render_template(
-        "auth/account.html", form=form, password_form=PasswordForm(formdata=None)
-    )
+        "auth/account.html",
+        form=form,
+        password_form=PasswordForm(formdata=None),
+        conflict=conflict,
+    ), (409 if conflict else 200)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -143,6 +163,8 @@ def change_password():
             )
         except InvalidInput as error:
             show_on_form(form, error)
+        except EditConflict:
+            form.form_errors.append(changed_elsewhere())
         else:
             flash(_password_changed_message(revoked), "success")
             return redirect(url_for("auth.account"))
@@ -240,37 +262,53 @@ def create_user():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
+def _user_form(user: User, **options) -> UserForm:
+    """The account form with its choices, showing the stored account on a first view (or with
+    formdata=None)."""
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role,
+        "preferred_locale": user.preferred_locale or "",
+        "is_active": user.is_active,
+        "countries": user.country_codes,
+        "enterprises": [e.id for e in user.enterprises],
+    }
+    form = UserForm(data=data, **options)
+    _fill_user_choices(form)
+    return form
+
+
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     policy.require(current_user, policy.USER_MANAGE)
     user = db.get_or_404(User, user_id)
-    form = UserForm(
-        data={
-            "email": user.email,
-            "full_name": user.full_name,
-            "role": user.role,
-            "preferred_locale": user.preferred_locale or "",
-            "is_active": user.is_active,
-            "countries": user.country_codes,
-            "enterprises": [e.id for e in user.enterprises],
-        }
-    )
-    _fill_user_choices(form)
+    form = _user_form(user)
+    conflict = None
     if form.validate_on_submit():
         changes = {"is_active": form.is_active.data, "new_password": form.new_password.data or ""}
         ends_access = services.ends_access(user, **changes)
-        try:
-            services.update_user(user, acting_user=current_user, **changes, **_user_fields(form))
-        except InvalidInput as error:
-            show_on_form(form, error)
-        else:
+        saved, conflict = save_form(
+            form,
+            lambda: services.update_user(
+                user,
+                **changes,
+                acting_user=current_user,
+                seen_version=seen_version(),
+                **_user_fields(form),
+            ),
+            lambda: stored_beside_typed(user, _user_form(user, formdata=None), form),
+        )
+        if saved:
             message = _("The account for %(email)s is saved.", email=user.email)
             if ends_access:
                 ended = _("Its sessions are ended and its API tokens revoked.")
                 message = f"{message} {ended}"
             flash(message, "success")
             return redirect(url_for("auth.list_users"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return render_template("auth/user_form.html", form=form, user=user, conflict=conflict), (
+        409 if conflict else 200
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -1,7 +1,7 @@
-"""The enterprise profile form; the view supplies the country and sector choices."""
+"""The enterprise profile and person forms; the view supplies the country and sector choices."""
 
 from flask import current_app
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
+from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from score_app.enterprises.models import JobRole, Sex
@@ -40,6 +40,9 @@ def _workers_field(label):
 
 
 class EnterpriseForm(Form):
+    """The profile. Consent is not part of it: it is given or withdrawn with its own button
+    (views.change_consent), never as a side effect of saving the profile."""
+
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     country = SelectField(_l("Country"), validators=[InputRequired()], choices=[])
     region = StringField(_l("Region or province"), validators=[Optional(), Length(max=120)])
@@ -52,13 +55,6 @@ class EnterpriseForm(Form):
         _l("Cohort"),
         description=_l("The enterprises trained together in one classroom round, e.g. GH-2026-A."),
         validators=[Optional(), Length(max=60)],
-    )
-    data_sharing_consent = BooleanField(
-        _l("The enterprise agrees that its data enters programme results"),
-        description=_l(
-            "Without consent, the enterprise's figures are seen only by its own people and its "
-            "trainer, and are left out of every programme total."
-        ),
     )
 
     def fill_choices(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow, value_enum
+from score_app.extensions import Edited, db, utcnow, value_enum
 
 enterprise_members = Table(
     "enterprise_members",
@@ -18,7 +18,7 @@ enterprise_members = Table(
 )
 
 
-class Enterprise(db.Model):
+class Enterprise(Edited, db.Model):
     __tablename__ = "enterprises"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,6 @@ class Enterprise(db.Model):
     data_sharing_consent: Mapped[bool] = mapped_column(default=False)
     consent_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members: Mapped[list["User"]] = relationship(  # noqa: F821
         secondary=enterprise_members, back_populates="enterprises", order_by="User.full_name"
@@ -62,7 +61,7 @@ class JobRole(enum.StrEnum):
     WORKER = "worker"
 
 
-class Person(db.Model):
+class Person(Edited, db.Model):
     """Someone who works at an enterprise and takes part in training; no account needed."""
 
     __tablename__ = "people"

@@ -1,4 +1,5 @@
-"""Use cases for enterprises: create and edit profiles, record consent, search within a scope."""
+"""Use cases for enterprises: create and edit profiles, give or withdraw consent, search within
+a scope, and the enterprise's people and EIT."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ from sqlalchemy import Select, select
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
-from score_app.errors import InvalidInput
+from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_name, fold, is_country_code
 from score_app.i18n import gettext as _
@@ -25,7 +26,8 @@ PROFILE_FIELDS = (
     "joined_on",
     "cohort",
 )
-FIELDS = (*PROFILE_FIELDS, "data_sharing_consent")
+CONSENT = "data_sharing_consent"
+FIELDS = (*PROFILE_FIELDS, CONSENT)
 _TEXT_FIELDS = ("name", "region", "product", "cohort")
 TEXT_LIMITS = {"name": 200, "region": 120, "product": 200, "cohort": 60}
 MAX_WORKERS = 1_000_000
@@ -59,13 +61,9 @@ def _check(user: User, data: dict, enterprise: Enterprise | None) -> None:
             errors[name] = _("Use at most %(n)d characters.", n=longest)
     if data["joined_on"] and data["joined_on"] > date.today():
         errors["joined_on"] = _("The date joined cannot be in the future.")
-    changing_consent = data["data_sharing_consent"] != (
-        enterprise.data_sharing_consent if enterprise else False
-    )
+    changing_consent = data[CONSENT] != (enterprise.data_sharing_consent if enterprise else False)
     if changing_consent and not policy.can(user, policy.ENTERPRISE_CONSENT):
-        errors["data_sharing_consent"] = _(
-            "Only the enterprise's owner or an admin can give or withdraw consent."
-        )
+        errors[CONSENT] = _("Only the enterprise's owner or an admin can give or withdraw consent.")
     if errors:
         raise InvalidInput(errors)
 
@@ -74,31 +72,45 @@ def _may_place(user: User, country: str) -> bool:
     return policy.can(user, policy.ENTERPRISE_CREATE) and policy.country_in_scope(user, country)
 
 
-def _apply(enterprise: Enterprise, data: dict) -> None:
+def _apply(user: User, enterprise: Enterprise, data: dict) -> None:
     for name in PROFILE_FIELDS:
         setattr(enterprise, name, data[name])
     enterprise.name_folded = fold(data["name"])[:200]
-    if enterprise.data_sharing_consent != data["data_sharing_consent"]:
-        enterprise.data_sharing_consent = data["data_sharing_consent"]
+    if enterprise.data_sharing_consent != data[CONSENT]:
+        enterprise.data_sharing_consent = data[CONSENT]
         enterprise.consent_changed_at = utcnow()
+    enterprise.mark_saved_by(user)
 
 
 def create_enterprise(user: User, data: dict) -> Enterprise:
-    """Register an enterprise; `data` holds every field of FIELDS."""
-    data = _clean(data)
+    """Register an enterprise; `data` holds every profile field, and consent when it is given
+    at once (without, the enterprise has not consented)."""
+    data = {CONSENT: False, **_clean(data)}
     _check(user, data, None)
     enterprise = Enterprise(data_sharing_consent=False)
-    _apply(enterprise, data)
+    _apply(user, enterprise, data)
     db.session.add(enterprise)
     db.session.commit()
     return enterprise
 
 
-def update_enterprise(user: User, enterprise: Enterprise, changes: dict) -> Enterprise:
-    """Change some or all fields of an enterprise's profile and consent."""
+@first_save_wins
+def update_enterprise(
+    user: User, enterprise: Enterprise, changes: dict, *, seen_version: int | None
+) -> Enterprise:
+    """Change some fields of an enterprise's profile, or its consent alone, refused when someone
+    saved the enterprise after `seen_version`. Consent never changes as a side effect of other
+    fields: a change of consent that comes with any other is refused whole, so a form or an
+    object read before the owner withdrew consent cannot give it back with an edit."""
+    check_version(enterprise, seen_version)
     data = {name: getattr(enterprise, name) for name in FIELDS} | _clean(changes)
+    changed = {name for name in FIELDS if data[name] != getattr(enterprise, name)}
+    if CONSENT in changed and len(changed) > 1:
+        raise InvalidInput(
+            {CONSENT: _("Give or withdraw consent on its own, with no other change.")}
+        )
     _check(user, data, enterprise)
-    _apply(enterprise, data)
+    _apply(user, enterprise, data)
     db.session.commit()
     return enterprise
 
@@ -109,6 +121,14 @@ def countries_in_scope(user: User) -> list[tuple[str, str]]:
         select(Enterprise.country).where(policy.enterprise_scope(user)).distinct()
     ).all()
     return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
+
+
+def set_consent(
+    user: User, enterprise: Enterprise, consent: bool, *, seen_version: int | None
+) -> Enterprise:
+    """Give or withdraw the enterprise's consent to enter programme results (its owners and
+    admins), as the page showing `seen_version` asked; the time of the change is kept."""
+    return update_enterprise(user, enterprise, {CONSENT: consent}, seen_version=seen_version)
 
 
 def search_enterprises(
@@ -156,23 +176,39 @@ def add_person(enterprise: Enterprise, full_name: str, sex: str, job_role: str) 
     return person
 
 
-def update_person(person: Person, full_name: str, sex: str, job_role: str) -> Person:
+@first_save_wins
+def update_person(
+    user: User, person: Person, full_name: str, sex: str, job_role: str, *, seen_version: int | None
+) -> Person:
+    """New details of someone who works at the enterprise, refused when someone saved them after
+    `seen_version`."""
+    check_version(person, seen_version)
     errors = _person_errors(full_name, sex, job_role)
     if errors:
         raise InvalidInput(errors)
     person.full_name, person.sex, person.job_role = full_name.strip(), Sex(sex), JobRole(job_role)
+    person.mark_saved_by(user)
     db.session.commit()
     return person
 
 
-def set_eit_members(enterprise: Enterprise, person_ids: set[int]) -> None:
-    """Make exactly these people of the enterprise its Enterprise Improvement Team."""
+@first_save_wins
+def set_eit_members(
+    user: User, enterprise: Enterprise, person_ids: set[int], *, seen_versions: dict[int, int]
+) -> None:
+    """Make exactly these people of the enterprise its Enterprise Improvement Team, as a page
+    listing each person at `seen_versions` chose: refused when anyone was added, changed or
+    moved in or out of the team since."""
     known = {p.id for p in enterprise.people}
     unknown = person_ids - known
     if unknown:
         raise InvalidInput({"members": _("Choose people of this enterprise only.")})
     for person in enterprise.people:
-        person.is_eit_member = person.id in person_ids
+        check_version(person, seen_versions.get(person.id))
+    for person in enterprise.people:
+        if person.is_eit_member != (person.id in person_ids):
+            person.is_eit_member = person.id in person_ids
+            person.mark_saved_by(user)
     db.session.commit()
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow, value_enum
+from score_app.extensions import Versioned, db, utcnow, value_enum
 from score_app.kpis.definitions import BY_CODE, Indicator
 
 
@@ -31,7 +31,7 @@ LATEST_INDEX_COLUMNS = (
 )  # fmt: skip
 
 
-class Measurement(db.Model):
+class Measurement(Versioned, db.Model):
     __tablename__ = "measurements"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "indicator", "phase", "period_start", "period_end"),
@@ -71,9 +71,6 @@ class Measurement(db.Model):
     verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Counts the saves; a save based on an older version is refused (see errors.EditConflict).
-    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
-    __mapper_args__ = {"version_id_col": version}
 
     enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
     entered_by: Mapped["User | None"] = relationship(foreign_keys=[entered_by_id])  # noqa: F821

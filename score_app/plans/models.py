@@ -8,10 +8,10 @@ starts, so an amount never changes meaning.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow, value_enum
+from score_app.extensions import Edited, db, utcnow, value_enum
 
 
 class ActionStatus(enum.StrEnum):
@@ -49,6 +49,7 @@ class ImprovementPlan(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
     actions: Mapped[list["PlanAction"]] = relationship(
         back_populates="plan",
         cascade="all, delete-orphan",
@@ -70,7 +71,7 @@ visit_actions = Table(
 )
 
 
-class PlanAction(db.Model):
+class PlanAction(Edited, db.Model):
     """One improvement action of the EIT: the problem, its root cause, what is done about it,
     by whom and when, the indicator it should move, and what it costs and saves."""
 
@@ -99,15 +100,9 @@ class PlanAction(db.Model):
     verified_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Counts the saves; a save based on an older version is refused (see errors.EditConflict).
-    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
-    __mapper_args__ = {"version_id_col": version}
 
     plan: Mapped[ImprovementPlan] = relationship(back_populates="actions")
     verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])  # noqa: F821
-    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
     photos: Mapped[list["ActionPhoto"]] = relationship(
         back_populates="plan_action", cascade="all, delete-orphan", order_by="ActionPhoto.id"
     )

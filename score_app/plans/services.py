@@ -13,7 +13,7 @@ from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, check_version, first_save_wins
+from score_app.errors import EditConflict, InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
 from score_app.i18n import gettext as _
@@ -60,11 +60,27 @@ def plans_of(enterprise_id: int) -> list[ImprovementPlan]:
     )
 
 
+@first_save_wins
 def start_plan(
-    user: User, enterprise: Enterprise, *, title: str, started_on: date | None, carry_over: bool
+    user: User,
+    enterprise: Enterprise,
+    *,
+    title: str,
+    started_on: date | None,
+    carry_over: bool,
+    seen_current: int | None,
 ) -> ImprovementPlan:
     """A new active plan; the current one is archived, its unfinished actions moved over when
-    asked, so nothing still to do is lost."""
+    asked, so nothing still to do is lost. Refused when the current plan is not the one the
+    page showed (`seen_current`, its id, or None for none): a page opened before someone else
+    started a plan would archive theirs unseen."""
+    # One plan is started at a time per enterprise, so two quick submits cannot clash.
+    db.session.execute(
+        select(Enterprise.id).where(Enterprise.id == enterprise.id).with_for_update()
+    )
+    current = active_plan(enterprise.id)
+    if (current.id if current else None) != seen_current:
+        raise EditConflict
     errors = {}
     if not title.strip():
         errors["title"] = _("Give the plan a title.")
@@ -74,11 +90,6 @@ def start_plan(
         errors["started_on"] = _("Enter the day the plan starts.")
     if errors:
         raise InvalidInput(errors)
-    # One plan is started at a time per enterprise, so two quick submits cannot clash.
-    db.session.execute(
-        select(Enterprise.id).where(Enterprise.id == enterprise.id).with_for_update()
-    )
-    current = active_plan(enterprise.id)
     plan = ImprovementPlan(
         enterprise_id=enterprise.id,
         title=title.strip(),

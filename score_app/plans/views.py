@@ -23,7 +23,13 @@ from score_app.auth.access import safe_next
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
+from score_app.errors import (
+    EditConflict,
+    InvalidInput,
+    changed_elsewhere,
+    save_form,
+    show_on_form,
+)
 from score_app.extensions import db
 from score_app.forms import (
     Conflict,
@@ -164,7 +170,6 @@ def plan_pdf(enterprise_id: int):
 def start_plan(enterprise_id: int):
     enterprise = _enterprise(enterprise_id)
     policy.require(current_user, policy.PLAN_EDIT)
-    current = services.active_plan(enterprise.id)
     defaults = {
         "title": _("Improvement plan %(year)s", year=date.today().year),
         "started_on": date.today(),
@@ -172,23 +177,40 @@ def start_plan(enterprise_id: int):
     }
     # Defaults fill the first view only; what is posted, even if empty, is what is checked.
     form = PlanForm(data=defaults if request.method == "GET" else None)
+    conflict = None
     if form.validate_on_submit():
-        try:
-            services.start_plan(
+        saved, conflict = save_form(
+            form,
+            lambda: services.start_plan(
                 current_user,
                 enterprise,
                 title=form.title.data or "",
                 started_on=form.started_on.data,
                 carry_over=form.carry_over.data,
-            )
-        except InvalidInput as error:
-            show_on_form(form, error)
-        else:
+                seen_current=request.form.get("current_plan", type=db_id),
+            ),
+            lambda: _started_beside_typed(services.active_plan(enterprise.id), form),
+        )
+        if saved:
             flash(_("The plan is started."), "success")
             return redirect(url_for("plans.view_plan", enterprise_id=enterprise.id))
-    return render_template("plans/start.html", enterprise=enterprise, form=form, current=current), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "plans/start.html",
+        enterprise=enterprise,
+        form=form,
+        current=services.active_plan(enterprise.id),
+        conflict=conflict,
+    ), (409 if conflict else 422 if form.errors else 200)
+
+
+def _started_beside_typed(plan: ImprovementPlan | None, typed: PlanForm) -> Conflict | None:
+    """The plan someone else started meanwhile beside the one typed (none when theirs was
+    archived too: the general 409 page says to look again)."""
+    if plan is None:
+        return None
+    stored = PlanForm(formdata=None, data={"title": plan.title, "started_on": plan.started_on})
+    del stored.carry_over  # how theirs was started is not kept
+    return Conflict(plan.created_by, plan.created_at, conflict_rows(stored, typed))
 
 
 def _stored_fields(plan: ImprovementPlan, action: PlanAction) -> dict:

@@ -32,6 +32,7 @@ class WorkshopForm(Form):
     )
     days = FieldList(
         DateField(_l("Day"), validators=[Optional()]),
+        label=_l("Days"),
         min_entries=MAX_WORKSHOP_DAYS,
         max_entries=MAX_WORKSHOP_DAYS,
     )

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from score_app.extensions import db, utcnow
+from score_app.extensions import Edited, db, utcnow
 
 workshop_enterprises = Table(
     "workshop_enterprises",
@@ -19,7 +19,7 @@ workshop_enterprises = Table(
 )
 
 
-class Workshop(db.Model):
+class Workshop(Edited, db.Model):
     """A classroom workshop of one module for several enterprises, on one or more days."""
 
     __tablename__ = "workshops"
@@ -30,7 +30,7 @@ class Workshop(db.Model):
     place: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    trainer: Mapped["User"] = relationship()  # noqa: F821
+    trainer: Mapped["User"] = relationship(foreign_keys=[trainer_id])  # noqa: F821
     enterprises: Mapped[list["Enterprise"]] = relationship(  # noqa: F821
         secondary=workshop_enterprises, order_by="Enterprise.name_folded"
     )
@@ -75,7 +75,7 @@ class Attendance(db.Model):
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Visit(db.Model):
+class Visit(Edited, db.Model):
     """A trainer's in-factory visit: what was found and what was agreed with the EIT."""
 
     __tablename__ = "visits"
@@ -92,7 +92,7 @@ class Visit(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
-    trainer: Mapped["User"] = relationship()  # noqa: F821
+    trainer: Mapped["User"] = relationship(foreign_keys=[trainer_id])  # noqa: F821
 
 
 class Certificate(db.Model):

@@ -12,7 +12,7 @@ from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
-from score_app.errors import InvalidInput
+from score_app.errors import InvalidInput, check_version, first_save_wins
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _
@@ -46,6 +46,7 @@ def _check_workshop(user, module_slug, trainer, place, enterprise_ids, days):
     return errors, enterprises
 
 
+@first_save_wins
 def save_workshop(
     user: User,
     workshop: Workshop | None,
@@ -55,8 +56,12 @@ def save_workshop(
     place: str,
     enterprise_ids: Iterable[int],
     days: list[date],
+    seen_version: int | None = None,
 ) -> Workshop:
-    """Create a workshop, or change one; a day that already has attendance cannot be dropped."""
+    """Create a workshop, or change one unless someone saved it after `seen_version`; a day
+    that already has attendance cannot be dropped."""
+    if workshop is not None:
+        check_version(workshop, seen_version)
     enterprise_ids = list(enterprise_ids)
     errors, enterprises = _check_workshop(user, module_slug, trainer, place, enterprise_ids, days)
     kept = {d.day_date: d for d in workshop.days} if workshop else {}
@@ -69,6 +74,7 @@ def save_workshop(
     workshop.module_slug, workshop.trainer, workshop.place = module_slug, trainer, place.strip()
     workshop.enterprises = enterprises
     workshop.days = [kept.get(d) or WorkshopDay(day_date=d) for d in sorted(days)]
+    workshop.mark_saved_by(user)
     db.session.add(workshop)
     db.session.commit()
     return workshop
@@ -177,6 +183,7 @@ def attendance_counts(day: WorkshopDay) -> dict:
     }
 
 
+@first_save_wins
 def save_visit(
     user: User,
     visit: Visit | None,
@@ -186,7 +193,11 @@ def save_visit(
     visit_date: date | None,
     findings: str,
     next_steps: str,
+    seen_version: int | None = None,
 ) -> Visit:
+    """Record a visit, or change one unless someone saved it after `seen_version`."""
+    if visit is not None:
+        check_version(visit, seen_version)
     errors = {}
     enterprises = _scoped_enterprises(user, [enterprise_id] if enterprise_id else [])
     if not enterprises:
@@ -201,6 +212,7 @@ def save_visit(
     visit.enterprise = enterprises[0]
     visit.module_slug, visit.visit_date = module_slug, visit_date
     visit.findings, visit.next_steps = findings.strip(), next_steps.strip()
+    visit.mark_saved_by(user)
     db.session.add(visit)
     db.session.commit()
     return visit

@@ -23,9 +23,9 @@ from score_app.auth.access import public
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, show_on_form
+from score_app.errors import InvalidInput, save_form, show_on_form
 from score_app.extensions import db
-from score_app.forms import as_choices
+from score_app.forms import as_choices, seen_version, stored_beside_typed
 from score_app.i18n import current_locale_code, in_locale, ngettext
 from score_app.i18n import gettext as _
 from score_app.pages import db_id
@@ -78,7 +78,9 @@ def list_sessions():
     )
 
 
-def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
+def _workshop_form(workshop: Workshop | None, **options) -> WorkshopForm:
+    """The workshop form with its choices: the stored workshop on a first view (or with
+    formdata=None)."""
     data = None
     if workshop is not None:
         days = [d.day_date for d in workshop.days]
@@ -89,7 +91,7 @@ def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
             "enterprise_ids": [e.id for e in workshop.enterprises],
             "days": days,
         }
-    form = WorkshopForm(data=data)
+    form = WorkshopForm(data=data, **options)
     form.module_slug.choices = as_choices(
         [("", _("Choose a module")), *module_choices(current_locale_code())]
     )
@@ -108,9 +110,11 @@ def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
 
 def _save_workshop(workshop: Workshop | None):
     form = _workshop_form(workshop)
+    saved, conflict = None, None
     if form.validate_on_submit():
-        try:
-            workshop = services.save_workshop(
+        saved, conflict = save_form(
+            form,
+            lambda: services.save_workshop(
                 current_user,
                 workshop,
                 module_slug=form.module_slug.data,
@@ -120,13 +124,19 @@ def _save_workshop(workshop: Workshop | None):
                 place=form.place.data,
                 enterprise_ids=form.enterprise_ids.data,
                 days=form.day_dates,
-            )
-        except InvalidInput as error:
-            show_on_form(form, error)
-        else:
-            flash(_("The workshop is saved."), "success")
-            return redirect(url_for("training.view_workshop", workshop_id=workshop.id))
-    return render_template("training/workshop_form.html", form=form, workshop=workshop)
+                seen_version=seen_version(),
+            ),
+            lambda: (
+                workshop
+                and stored_beside_typed(workshop, _workshop_form(workshop, formdata=None), form)
+            ),
+        )
+    if saved:
+        flash(_("The workshop is saved."), "success")
+        return redirect(url_for("training.view_workshop", workshop_id=saved.id))
+    return render_template(
+        "training/workshop_form.html", form=form, workshop=workshop, conflict=conflict
+    ), (409 if conflict else 200)
 
 
 @bp.route("/training/workshops/new", methods=["GET", "POST"])
@@ -342,7 +352,9 @@ def verify(code: str):
     ), (200 if certificate else 404)
 
 
-def _visit_form(visit: Visit | None) -> VisitForm:
+def _visit_form(visit: Visit | None, **options) -> VisitForm:
+    """The visit form with its choices: the stored visit on a first view (or with
+    formdata=None), or the enterprise a new visit was asked for."""
     data = None
     if visit is not None:
         data = {
@@ -354,7 +366,7 @@ def _visit_form(visit: Visit | None) -> VisitForm:
         }
     elif request.args.get("enterprise", type=db_id):
         data = {"enterprise_id": request.args.get("enterprise", type=db_id)}
-    form = VisitForm(data=data)
+    form = VisitForm(data=data, **options)
     form.enterprise_id.choices = as_choices(_enterprise_choices())
     form.module_slug.choices = as_choices(
         [("", _("Choose a module")), *module_choices(current_locale_code())]
@@ -364,9 +376,11 @@ def _visit_form(visit: Visit | None) -> VisitForm:
 
 def _save_visit(visit: Visit | None):
     form = _visit_form(visit)
+    saved, conflict = None, None
     if form.validate_on_submit():
-        try:
-            visit = services.save_visit(
+        saved, conflict = save_form(
+            form,
+            lambda: services.save_visit(
                 current_user,
                 visit,
                 enterprise_id=form.enterprise_id.data,
@@ -374,13 +388,16 @@ def _save_visit(visit: Visit | None):
                 visit_date=form.visit_date.data,
                 findings=form.findings.data or "",
                 next_steps=form.next_steps.data or "",
-            )
-        except InvalidInput as error:
-            show_on_form(form, error)
-        else:
-            flash(_("The visit is saved."), "success")
-            return redirect(url_for("training.view_visit", visit_id=visit.id))
-    return render_template("training/visit_form.html", form=form, visit=visit)
+                seen_version=seen_version(),
+            ),
+            lambda: visit and stored_beside_typed(visit, _visit_form(visit, formdata=None), form),
+        )
+    if saved:
+        flash(_("The visit is saved."), "success")
+        return redirect(url_for("training.view_visit", visit_id=saved.id))
+    return render_template("training/visit_form.html", form=form, visit=visit, conflict=conflict), (
+        409 if conflict else 200
+    )
 
 
 @bp.route("/training/visits/new", methods=["GET", "POST"])

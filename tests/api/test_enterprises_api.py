@@ -1,4 +1,5 @@
-"""The enterprise endpoints of the JSON API: bearer tokens, scope, the field contract and 422s."""
+"""The enterprise endpoints of the JSON API: bearer tokens, scope, the field contract and 422s,
+changes made on the version read, and consent changed only on its own."""
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ FIELDS = [
     "joined_on",
     "cohort",
     "data_sharing_consent",
+    "version",
 ]
 VALID = {
     "name": "Tamale Shea Processors",
@@ -31,6 +33,13 @@ VALID = {
     "cohort": "GH-2025-B",
     "data_sharing_consent": True,
 }
+
+
+def _stored(app, enterprise_id: int) -> Enterprise:
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, enterprise_id)
+        db.session.expunge(enterprise)
+        return enterprise
 
 
 def _count(app):
@@ -74,6 +83,7 @@ def test_create_returns_201_with_the_stored_enterprise(app, api_as):
     assert response.status_code == 201
     body = response.get_json()
     assert {k: body[k] for k in VALID} == VALID
+    assert body["version"] == 1
     assert response.headers["Location"].endswith(f"/api/v1/enterprises/{body['id']}")
     assert _count(app) == 1
 
@@ -132,17 +142,78 @@ def test_staff_cannot_create_outside_their_countries(app, api_as):
 def test_patch_changes_only_the_fields_sent(api_as, create_enterprise):
     enterprise = create_enterprise(name="Old Name", workers_men=40)
     api = api_as("trainer", enterprises=[enterprise])
-    response = api.patch(f"/api/v1/enterprises/{enterprise.id}", json={"name": "New Name"})
+    response = api.patch(
+        f"/api/v1/enterprises/{enterprise.id}", json={"version": 1, "name": "New Name"}
+    )
     body = response.get_json()
     assert response.status_code == 200
-    assert (body["name"], body["workers_men"]) == ("New Name", 40)
+    assert (body["name"], body["workers_men"], body["version"]) == ("New Name", 40, 2)
+
+
+def test_patch_needs_the_version_read_and_an_older_one_changes_nothing(
+    app, api_as, create_enterprise
+):
+    enterprise = create_enterprise(name="Old Name")
+    api = api_as("trainer", enterprises=[enterprise])
+    url = f"/api/v1/enterprises/{enterprise.id}"
+    unversioned = api.patch(url, json={"name": "New Name"})
+    assert unversioned.status_code == 422
+    assert unversioned.get_json()["errors"] == {"version": "This field is required."}
+    assert api.patch(url, json={"version": 1, "region": "Ashanti"}).status_code == 200
+    stale = api.patch(url, json={"version": 1, "name": "New Name"})
+    assert stale.status_code == 409
+    body = stale.get_json()
+    assert "Someone else changed this enterprise" in body["error"]
+    assert (body["current"]["name"], body["current"]["region"]) == ("Old Name", "Ashanti")
+    assert body["current"]["version"] == 2
+    assert _stored(app, enterprise.id).name == "Old Name"
+
+
+def test_an_object_read_before_consent_was_withdrawn_cannot_give_it_back(
+    app, api_as, create_enterprise
+):
+    """Issue 15 through the API: a client reads an enterprise, its owner withdraws consent, the
+    client sends the object it read back with a new name."""
+    enterprise = create_enterprise(name="Old Name", data_sharing_consent=True)
+    url = f"/api/v1/enterprises/{enterprise.id}"
+    admin = api_as("admin")
+    read = admin.get(url).get_json()
+    owner = api_as("enterprise_owner", enterprises=[enterprise])
+    withdrawn = owner.patch(url, json={"version": read["version"], "data_sharing_consent": False})
+    assert withdrawn.status_code == 200
+    refused = admin.patch(url, json={**read, "name": "New Name"})
+    assert refused.status_code == 409
+    assert refused.get_json()["current"]["data_sharing_consent"] is False
+    stored = _stored(app, enterprise.id)
+    assert (stored.name, stored.data_sharing_consent) == ("Old Name", False)
+
+
+def test_consent_changes_only_in_a_request_that_changes_nothing_else(
+    app, api_as, create_enterprise
+):
+    enterprise = create_enterprise(name="Old Name", data_sharing_consent=True)
+    url = f"/api/v1/enterprises/{enterprise.id}"
+    owner = api_as("enterprise_owner", enterprises=[enterprise])
+    read = owner.get(url).get_json()
+    both = owner.patch(url, json={**read, "name": "New Name", "data_sharing_consent": False})
+    assert both.status_code == 422
+    assert "on its own" in both.get_json()["errors"]["data_sharing_consent"]
+    assert _stored(app, enterprise.id).data_sharing_consent is True
+    # The object read, sent back with only consent changed, or with only another field changed.
+    alone = owner.patch(url, json={**read, "data_sharing_consent": False})
+    assert alone.status_code == 200
+    stored = _stored(app, enterprise.id)
+    assert (stored.data_sharing_consent, stored.consent_changed_at is not None) == (False, True)
+    renamed = owner.patch(url, json={**alone.get_json(), "name": "New Name"})
+    assert renamed.get_json()["data_sharing_consent"] is False
+    assert _stored(app, enterprise.id).name == "New Name"
 
 
 def test_patch_of_consent_by_a_trainer_is_refused(app, api_as, create_enterprise):
     enterprise = create_enterprise(data_sharing_consent=False)
     api = api_as("trainer", enterprises=[enterprise])
     response = api.patch(
-        f"/api/v1/enterprises/{enterprise.id}", json={"data_sharing_consent": True}
+        f"/api/v1/enterprises/{enterprise.id}", json={"version": 1, "data_sharing_consent": True}
     )
     assert response.status_code == 422
     assert "data_sharing_consent" in response.get_json()["errors"]

@@ -6,7 +6,7 @@ from werkzeug.security import check_password_hash
 from score_app.auth.models import User
 from score_app.auth.services import password_problem
 from score_app.extensions import db
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, conflict_table, post_seen, seen_version, sign_in
 
 
 def _password_hash(app, user_id):
@@ -72,15 +72,16 @@ def test_changed_password_is_the_one_that_signs_in(app, create_user):
 
 def test_preferred_language_changes_the_pages(client, create_user):
     sign_in(client, create_user("trainer"))
-    response = client.post(
-        "/account", data={"full_name": "Ama", "preferred_locale": "fr"}, follow_redirects=True
-    )
+    response = post_seen(
+        client, "/account", data={"full_name": "Ama", "preferred_locale": "fr"},
+        follow_redirects=True,
+    )  # fmt: skip
     assert '<html lang="fr">' in response.get_data(as_text=True)
 
 
 def test_blank_name_is_refused_and_the_language_choice_kept(client, create_user):
     sign_in(client, create_user("trainer"))
-    response = client.post("/account", data={"full_name": "  ", "preferred_locale": "es"})
+    response = post_seen(client, "/account", data={"full_name": "  ", "preferred_locale": "es"})
     page = response.get_data(as_text=True)
     assert "Enter the person" in page
     assert '<option selected value="es">' in page
@@ -115,3 +116,27 @@ def test_password_policy_needs_ten_characters_not_the_email_and_some_variety(
 ):
     with app.test_request_context():
         assert password_problem(password, "ama@example.org") == problem
+
+
+def test_an_account_page_older_than_an_admins_change_shows_both_versions(
+    app, client, client_as, create_user
+):
+    user = create_user("trainer", full_name="Kofi Boatang")
+    sign_in(client, user)
+    users_version = seen_version(client, "/account")
+    admin = client_as("admin", full_name="Yaw Admin")
+    fixed = {"email": user.email, "full_name": "Kofi Boateng", "role": "trainer", "is_active": "y"}
+    assert post_seen(admin, f"/admin/users/{user.id}", data=fixed).status_code == 302
+
+    typed = {"full_name": "Kofi Boatang", "preferred_locale": "fr"}
+    refused = client.post("/account", data={"version": users_version, **typed})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Yaw Admin saved a new version" in html
+    assert conflict_table(html) == {
+        "Your name": ("Kofi Boateng", "Kofi Boatang", True),
+        "Language": ("Automatic (from the browser)", "Français", True),
+    }
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert (stored.full_name, stored.preferred_locale) == ("Kofi Boateng", None)

@@ -1,11 +1,12 @@
 """Admins create, edit and deactivate accounts and set each one's scope."""
 
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from score_app.auth import services as auth_services
 from score_app.auth.models import ApiToken, Role, User
 from score_app.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, VERSION_FIELD, conflict_table, post_seen, seen_version
 
 
 def _user(app, email):
@@ -79,7 +80,8 @@ def test_admin_deactivates_a_user_and_their_tokens_stop_working(app, client_as, 
     headers = {"Authorization": f"Bearer {plain}"}
     assert api.get("/api/v1/enterprises", headers=headers).status_code == 200
     admin = client_as("admin")
-    response = admin.post(
+    response = post_seen(
+        admin,
         f"/admin/users/{trainer.id}",
         data={"email": trainer.email, "full_name": trainer.full_name, "role": "trainer"},
     )
@@ -94,7 +96,8 @@ def test_admin_cannot_deactivate_themself(app, create_user):
 
     admin_user = create_user("admin")
     client = sign_in(app.test_client(), admin_user)
-    response = client.post(
+    response = post_seen(
+        client,
         f"/admin/users/{admin_user.id}",
         data={"email": admin_user.email, "full_name": "Me", "role": "admin"},
     )
@@ -121,3 +124,44 @@ def test_admin_revokes_another_users_token(app, client_as, create_user):
     admin.post(f"/account/tokens/{token_id}/revoke")
     with app.app_context():
         assert db.session.get(ApiToken, token_id).is_revoked
+
+
+def test_an_account_saved_by_another_admin_meanwhile_shows_both_versions(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi = create_enterprise(name="Accra Works"), create_enterprise(name="Kumasi Works")
+    trainer = create_user("trainer", full_name="Kofi Boateng", enterprises=[accra])
+    first, second = client_as("admin"), client_as("admin", full_name="Yaw Admin")
+    url = f"/admin/users/{trainer.id}"
+    firsts_version = seen_version(first, url)
+    account = {"email": trainer.email, "full_name": "Kofi Boateng", "role": "trainer"}
+    # The second admin gives the trainer a second enterprise (nothing else of the row changes).
+    moved = post_seen(
+        second, url, data={**account, "is_active": "y", "enterprises": [accra.id, kumasi.id]}
+    )
+    assert moved.status_code == 302
+
+    typed = {
+        **account, "full_name": "Kofi A. Boateng", "is_active": "y",
+        "enterprises": [accra.id], "new_password": "another-long-password",
+    }  # fmt: skip
+    refused = first.post(url, data={"version": firsts_version, **typed})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Yaw Admin saved a new version" in html
+    table = conflict_table(html)
+    assert table["Name"] == ("Kofi Boateng", "Kofi A. Boateng", True)
+    assert table["Enterprises (trainers and owners)"] == (
+        "Accra Works (Ghana), Kumasi Works (Ghana)", "Accra Works (Ghana)", True
+    )  # fmt: skip
+    assert table["Active (can sign in)"] == ("Yes", "Yes", False)
+    assert "Password" not in table and "another-long-password" not in html
+    assert 'value="Kofi A. Boateng"' in html
+    user, _countries, enterprises = _user(app, trainer.email)
+    assert (user.full_name, enterprises) == ("Kofi Boateng", [accra.id, kumasi.id])
+    assert check_password_hash(user.password_hash, PASSWORD)
+
+    again = first.post(url, data={"version": VERSION_FIELD.search(html).group(1), **typed})
+    assert again.status_code == 302
+    user, _countries, enterprises = _user(app, trainer.email)
+    assert (user.full_name, enterprises) == ("Kofi A. Boateng", [accra.id])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from score_app.auth import services as auth_services
 from score_app.auth.models import ApiToken, User, UserSession
 from score_app.extensions import db, utcnow
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, post_seen, sign_in
 
 NEW_PASSWORD = "a-new-long-password"
 
@@ -49,7 +49,7 @@ def _change_password(client):
 
 def _admin_saves(admin, user, **fields):
     data = {"email": user.email, "full_name": user.full_name, "role": "trainer", **fields}
-    response = admin.post(f"/admin/users/{user.id}", data=data)
+    response = post_seen(admin, f"/admin/users/{user.id}", data)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

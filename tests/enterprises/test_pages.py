@@ -1,12 +1,19 @@
-"""Enterprise pages: the scoped list with filters and search, the profile, creating and editing."""
+"""Enterprise pages: the scoped list with filters and search, the profile, creating and editing,
+consent given and withdrawn by its own button, and profiles saved from an older page."""
 
-import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.kpis.models import Phase
+from score_app.programme import services as programme
+from score_app.programme.filters import Filters
+from tests.conftest import VERSION_FIELD, conflict_table, post_seen, seen_version
+from tests.programme.conftest import add_measurement
+from tests.programme.test_exports import read_csv
 
 
 def _form(**fields):
@@ -133,31 +140,151 @@ def test_date_joined_cannot_be_in_the_future(app, client_as):
     assert _count(app) == 0
 
 
+def _profile(**changes):
+    """The profile form as a fixture-made enterprise (conftest `create_enterprise`) fills it."""
+    stored = {
+        "name": "Enterprise 1", "region": "Greater Accra", "sector": "garments",
+        "product": "Shirts", "workers_women": "60", "workers_men": "40",
+        "joined_on": "2025-01-06", "cohort": "GH-2025-A",
+    }  # fmt: skip
+    return _form(**{**stored, **changes})
+
+
+def _consent(app, enterprise_id: int) -> tuple[bool, object]:
+    with app.app_context():
+        saved = db.session.get(Enterprise, enterprise_id)
+        return saved.data_sharing_consent, saved.consent_changed_at
+
+
 def test_trainer_edits_the_profile_but_cannot_change_consent(app, client_as, create_enterprise):
     enterprise = create_enterprise(data_sharing_consent=True)
     client = client_as("trainer", enterprises=[enterprise])
-    form_page = client.get(f"/enterprises/{enterprise.id}/edit").get_data(True)
-    box = re.search(r'<input[^>]*name="data_sharing_consent"[^>]*>', form_page).group(0)
-    assert " checked" in box and " disabled" in box
-    response = client.post(f"/enterprises/{enterprise.id}/edit", data=_form(workers_men="20"))
+    view = client.get(f"/enterprises/{enterprise.id}").get_data(True)
+    assert f"/enterprises/{enterprise.id}/consent" not in view  # no consent button
+    edit = f"/enterprises/{enterprise.id}/edit"
+    assert 'name="data_sharing_consent"' not in client.get(edit).get_data(True)
+    response = post_seen(client, edit, data=_profile(workers_men="20"))
     assert response.status_code == 302
+    version = seen_version(client, edit)
+    refused = client.post(
+        f"/enterprises/{enterprise.id}/consent", data={"version": version, "consent": "withdraw"}
+    )
+    assert refused.status_code == 403
     with app.app_context():
         saved = db.session.get(Enterprise, enterprise.id)
         assert saved.workers_men == 20
         assert saved.data_sharing_consent is True
 
 
-def test_owner_withdraws_consent_and_the_time_is_recorded(app, client_as, create_enterprise):
+def test_owner_withdraws_consent_with_its_own_button_and_the_time_is_recorded(
+    app, client_as, create_enterprise
+):
     enterprise = create_enterprise(data_sharing_consent=True)
     client = client_as("enterprise_owner", enterprises=[enterprise])
-    response = client.post(f"/enterprises/{enterprise.id}/edit", data=_form())
-    assert response.status_code == 302
+    view = client.get(f"/enterprises/{enterprise.id}").get_data(True)
+    assert "Withdraw consent" in view
+    response = post_seen(
+        client, f"/enterprises/{enterprise.id}/consent", data={"consent": "withdraw"},
+        follow_redirects=True,
+    )  # fmt: skip
+    page = response.get_data(True)
+    assert "Consent is withdrawn" in page
+    assert "left out of programme results" in page and "Give consent" in page
+    given, changed_at = _consent(app, enterprise.id)
+    assert given is False and changed_at is not None
+
+
+def test_saving_the_profile_never_changes_consent(app, client_as, create_enterprise):
+    shared = create_enterprise(data_sharing_consent=True)
+    private = create_enterprise(data_sharing_consent=False)
+    owner = client_as("enterprise_owner", enterprises=[shared, private])
+    # A form without the box (as a browser sends an unticked one), and one that adds it.
+    for enterprise, extra in ((shared, {}), (private, {"data_sharing_consent": "y"})):
+        edit = f"/enterprises/{enterprise.id}/edit"
+        response = post_seen(owner, edit, data={**_profile(product="Batik"), **extra})
+        assert response.status_code == 302
+        assert _consent(app, enterprise.id) == (enterprise.data_sharing_consent, None)
+    admin = client_as("admin")
+    new = admin.post("/enterprises/new", data={**_form(), "data_sharing_consent": "y"})
+    assert new.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(Enterprise).order_by(Enterprise.id.desc())
+            ).data_sharing_consent
+            is False
+        )
+
+
+def test_a_consent_button_of_an_older_page_does_nothing_and_says_why(
+    app, client_as, create_enterprise
+):
+    enterprise = create_enterprise(data_sharing_consent=True)
+    admin = client_as("admin")
+    owner = client_as("enterprise_owner", enterprises=[enterprise])
+    consent = f"/enterprises/{enterprise.id}/consent"
+    admins_version = seen_version(admin, f"/enterprises/{enterprise.id}")
+    post_seen(owner, consent, data={"consent": "withdraw"})
+    post_seen(owner, consent, data={"consent": "give"})
+    refused = admin.post(
+        consent, data={"version": admins_version, "consent": "withdraw"}, follow_redirects=True
+    )
+    assert "Someone else changed this after you opened the page" in refused.get_data(True)
+    assert _consent(app, enterprise.id)[0] is True
+
+
+def test_a_profile_page_opened_before_consent_was_withdrawn_cannot_give_it_back(
+    app, client_as, create_enterprise, create_user
+):
+    """Issue 15: an admin opens the profile; the owner withdraws consent; the admin saves the
+    page opened before. Consent stays withdrawn and the figures stay out of programme results
+    and exports; the admin sees both versions and keeps what they typed."""
+    enterprise = create_enterprise(data_sharing_consent=True)
+    with app.app_context():
+        add_measurement(enterprise.id)
+        add_measurement(
+            enterprise.id, phase=Phase.FOLLOW_UP, period=(date(2025, 7, 1), date(2025, 7, 31)),
+            inputs=(15, 1000),
+        )  # fmt: skip
+    staff = create_user("programme_staff", countries=["GH"])
+    staff_client = client_as(staff)
+    admin = client_as("admin")
+    owner = client_as("enterprise_owner", full_name="Kojo Owner", enterprises=[enterprise])
+    edit = f"/enterprises/{enterprise.id}/edit"
+
+    def counted() -> tuple[int, int, int]:
+        """(figures exported, enterprises left out, defect-rate pairs) as staff see them."""
+        exported = len(read_csv(staff_client.get("/programme/exports/measurements.csv")))
+        with app.app_context():
+            found = programme.figures(db.session.get(User, staff.id), Filters())
+            pairs = sum(row.n for row in found.results)
+            return exported, found.excluded, pairs
+
+    assert counted() == (2, 0, 1)
+    admins_version = seen_version(admin, edit)
+    post_seen(owner, f"/enterprises/{enterprise.id}/consent", data={"consent": "withdraw"})
+    refused = admin.post(edit, data={"version": admins_version, **_profile(product="Batik")})
+
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Kojo Owner saved a new version" in html
+    table = conflict_table(html)
+    assert table["Main product"] == ("Shirts", "Batik", True)
+    withdrawn = table["Data sharing"]
+    assert withdrawn[0].startswith("No consent since ") and withdrawn[1:] == (withdrawn[0], False)
+    assert [label for label, (*_v, differs) in table.items() if differs] == ["Main product"]
+    assert 'value="Batik"' in html  # what the admin typed is kept
+    assert _consent(app, enterprise.id)[0] is False
+    assert counted() == (0, 1, 0)
+
+    again = admin.post(
+        edit, data={"version": VERSION_FIELD.search(html).group(1), **_profile(product="Batik")}
+    )
+    assert again.status_code == 302
     with app.app_context():
         saved = db.session.get(Enterprise, enterprise.id)
-        assert saved.data_sharing_consent is False
-        assert saved.consent_changed_at is not None
-    page = client.get(f"/enterprises/{enterprise.id}").get_data(True)
-    assert "left out of programme results" in page
+        assert (saved.product, saved.data_sharing_consent) == ("Batik", False)
+    assert counted() == (0, 1, 0)
 
 
 def test_profile_lists_the_members(client_as, create_enterprise, create_user):

@@ -122,7 +122,10 @@ def plan_data(app, create_enterprise, create_user, create_person, tmp_path):
     create_person(enterprise, "Not In Team", "male", "worker")
     with app.app_context():
         ent = db.session.get(Enterprise, enterprise.id)
-        enterprise_services.set_eit_members(ent, set(eit))
+        owner = db.session.get(User, users["owner"].id)
+        enterprise_services.set_eit_members(
+            owner, ent, set(eit), seen_versions={p.id: p.version for p in ent.people}
+        )
         add_figures(enterprise.id, users["trainer"].id)
         db.session.add_all(
             [
@@ -139,10 +142,10 @@ def plan_data(app, create_enterprise, create_user, create_person, tmp_path):
             ]
         )  # fmt: skip
         db.session.commit()
-        owner = db.session.get(User, users["owner"].id)
         plan = services.start_plan(
-            owner, ent, title="Plan 2025", started_on=date(2025, 2, 1), carry_over=False
-        )
+            owner, ent, title="Plan 2025", started_on=date(2025, 2, 1), carry_over=False,
+            seen_current=None,
+        )  # fmt: skip
         plan_id = plan.id
     return {"enterprise": enterprise, "users": users, "plan": plan_id}
 

@@ -3,6 +3,7 @@ overdue actions on the plan and the home page, evidence photos, visits, and who 
 
 import io
 import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis.models import Status
+from score_app.plans import services as plans
 from score_app.plans.models import ActionPhoto, ActionStatus, ImprovementPlan, PlanAction
 from score_app.training.models import Visit
 from tests.conftest import (
@@ -57,7 +59,9 @@ def test_an_enterprise_without_a_plan_is_invited_to_start_one(app, client_as, cr
 def test_starting_a_plan_without_a_title_keeps_the_form_and_says_why(app, client_as, plan_world):
     owner = plan_world["clients"]["owner"]
     url = f"/enterprises/{plan_world['enterprise'].id}/plans/new"
-    response = owner.post(url, data={"title": " ", "started_on": "2026-01-05"})
+    response = owner.post(
+        url, data={"current_plan": plan_world["plan"], "title": " ", "started_on": "2026-01-05"}
+    )
     assert response.status_code == 422
     page = response.get_data(True)
     assert "Give the plan a title." in page and 'value="2026-01-05"' in page
@@ -296,14 +300,54 @@ def test_an_archived_plan_stays_readable_and_offers_no_changes(app, plan_world):
     add_action(app, plan_world["plan"], plan_world["users"]["owner"].id, action="Old action")
     owner = plan_world["clients"]["owner"]
     eid = plan_world["enterprise"].id
-    owner.post(
-        f"/enterprises/{eid}/plans/new", data={"title": "Plan 2026", "started_on": "2026-01-05"}
-    )
+    new_plan = f"/enterprises/{eid}/plans/new"
+    data = {
+        "current_plan": _current_plan(owner, new_plan),
+        "title": "Plan 2026",
+        "started_on": "2026-01-05",
+    }
+    assert owner.post(new_plan, data=data).status_code == 302
     current = owner.get(f"/enterprises/{eid}/plan").get_data(True)
     assert "Plan 2026" in current and "Old action" not in current
     assert f"?plan={plan_world['plan']}" in current
     old = owner.get(f"/enterprises/{eid}/plan?plan={plan_world['plan']}").get_data(True)
     assert "Old action" in old and "archived" in old and "Mark done" not in old
+
+
+def _current_plan(client, start_page: str) -> str:
+    """The plan that the start page says it will archive (its id, or "" when none)."""
+    page = client.get(start_page).get_data(True)
+    return re.search(r'name="current_plan" value="(\d*)"', page).group(1)
+
+
+def test_a_plan_started_by_someone_else_meanwhile_shows_both_versions(app, plan_world):
+    owner, trainer = plan_world["clients"]["owner"], plan_world["clients"]["trainer"]
+    eid = plan_world["enterprise"].id
+    start = f"/enterprises/{eid}/plans/new"
+    owners_page = _current_plan(owner, start)
+    assert owners_page == str(plan_world["plan"])
+    theirs = {"title": "Plan 2026", "started_on": "2026-01-05", "carry_over": "y"}
+    assert trainer.post(start, data={"current_plan": owners_page, **theirs}).status_code == 302
+
+    mine = {"title": "Plan 2026 (EIT)", "started_on": "2026-01-12", "carry_over": "y"}
+    refused = owner.post(start, data={"current_plan": owners_page, **mine})
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Kwame Boateng saved a new version" in html
+    assert conflict_table(html) == {
+        "Title": ("Plan 2026", "Plan 2026 (EIT)", True),
+        "Start date": ("Jan 5, 2026", "Jan 12, 2026", True),
+    }
+    assert 'value="Plan 2026 (EIT)"' in html
+    with app.app_context():
+        assert plans.active_plan(eid).title == "Plan 2026"
+    assert _count(app, ImprovementPlan) == 2
+
+    again = owner.post(start, data={"current_plan": _current_plan(owner, start), **mine})
+    assert again.status_code == 302
+    with app.app_context():
+        assert plans.active_plan(eid).title == "Plan 2026 (EIT)"
+    assert _count(app, ImprovementPlan) == 3
 
 
 def test_a_draft_follow_up_is_not_the_after_of_the_plan_or_its_print(app, plan_world):

@@ -125,6 +125,7 @@ def test_an_archived_plan_and_a_chosen_follow_up_can_be_printed(app, plan_world)
         services.start_plan(
             db.session.get(User, plan_world["users"]["owner"].id), enterprise,
             title="Plan 2026", started_on=date(2026, 1, 5), carry_over=False,
+            seen_current=plan_world["plan"],
         )  # fmt: skip
     owner = plan_world["clients"]["owner"]
     url = f"/enterprises/{plan_world['enterprise'].id}/plan.pdf?plan={plan_world['plan']}"

@@ -77,7 +77,7 @@ def test_the_plan_takes_the_currency_of_the_enterprise_country(app, create_enter
     with app.app_context():
         plan = services.start_plan(
             _user(plan_world, "admin"), db.session.get(Enterprise, vn.id),
-            title="Kế hoạch", started_on=date(2025, 3, 1), carry_over=False,
+            title="Kế hoạch", started_on=date(2025, 3, 1), carry_over=False, seen_current=None,
         )  # fmt: skip
         assert plan.currency == "VND"
         assert _plan(plan_world["plan"]).currency == "GHS"
@@ -107,7 +107,7 @@ def test_starting_a_plan_archives_the_current_one_and_can_carry_over_open_action
         enterprise = db.session.get(Enterprise, plan_world["enterprise"].id)
         new = services.start_plan(
             _user(plan_world, "owner"), enterprise, title="Plan 2026",
-            started_on=date(2026, 1, 5), carry_over=True,
+            started_on=date(2026, 1, 5), carry_over=True, seen_current=plan_world["plan"],
         )  # fmt: skip
         old = _plan(plan_world["plan"])
         assert old.archived_at is not None and new.is_active
@@ -165,7 +165,7 @@ def test_an_archived_plan_is_read_only(app, plan_world):
         enterprise = db.session.get(Enterprise, plan_world["enterprise"].id)
         services.start_plan(
             _user(plan_world, "owner"), enterprise, title="Next", started_on=date(2026, 1, 1),
-            carry_over=False,
+            carry_over=False, seen_current=plan_world["plan"],
         )  # fmt: skip
         action = db.session.get(PlanAction, action_id)
         for step in (

@@ -137,15 +137,15 @@ def _training_and_plans(app, world, create_user, people) -> None:
         kofi = next(c for c in certificates if c.person_id == people["kofi"])
         training.revoke_certificate(user, kofi, "Left before the end")
         db.session.commit()
-        enterprise_services.set_eit_members(
-            db.session.get(Enterprise, e1.id), {people["kofi"], people["adjoa"]}
-        )
-        enterprise_services.set_eit_members(db.session.get(Enterprise, e5.id), {people["esi"]})
+        for enterprise, team in ((e1, {people["kofi"], people["adjoa"]}), (e5, {people["esi"]})):
+            stored = db.session.get(Enterprise, enterprise.id)
+            versions = {p.id: p.version for p in stored.people}
+            enterprise_services.set_eit_members(user, stored, team, seen_versions=versions)
         db.session.commit()
         for enterprise, saved in ((e1, ("100.00", "250.50", "")), (e5, ("999.00",))):
             plan = plans.start_plan(
                 user, db.session.get(Enterprise, enterprise.id), title="Plan",
-                started_on=date(2025, 2, 1), carry_over=False,
+                started_on=date(2025, 2, 1), carry_over=False, seen_current=None,
             )  # fmt: skip
             for status, savings in zip(("done", "done", "planned"), saved, strict=False):
                 fields = action_fields(status=status, realised_savings=savings)

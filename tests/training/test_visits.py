@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from score_app.extensions import db
 from score_app.training.models import Visit
+from tests.conftest import VERSION_FIELD, conflict_table, post_seen, seen_version
 
 
 def _form(enterprise, **fields):
@@ -56,3 +57,40 @@ def test_user_text_is_shown_as_text_not_markup(client_as, create_enterprise):
     page = trainer.get(response.location).get_data(True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_visit_saved_by_someone_else_meanwhile_shows_both_versions(
+    app, client_as, create_enterprise
+):
+    mine = create_enterprise()
+    trainer = client_as("trainer", enterprises=[mine])
+    visit_id = int(
+        trainer.post("/training/visits/new", data=_form(mine)).location.rsplit("/", 1)[1]
+    )
+    admin = client_as("admin", full_name="Yaw Admin")
+    edit = f"/training/visits/{visit_id}/edit"
+    trainers_version = seen_version(trainer, edit)
+    theirs = _form(mine, findings="Offcuts on the floor; fire exit blocked.")
+    assert post_seen(admin, edit, data=theirs).status_code == 302
+
+    mine_typed = _form(mine, next_steps="5S pilot in cutting by 15 April.")
+    refused = trainer.post(edit, data={"version": trainers_version, **mine_typed})
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Yaw Admin saved a new version" in html
+    table = conflict_table(html)
+    assert table["Findings"] == (
+        "Offcuts on the floor; fire exit blocked.",
+        "Offcuts on the floor of the cutting room.",
+        True,
+    )
+    assert table["Next steps agreed with the EIT"][1:] == ("5S pilot in cutting by 15 April.", True)
+    assert table["Date of the visit"] == ("Apr 2, 2026", "Apr 2, 2026", False)
+    assert "5S pilot in cutting by 15 April.</textarea>" in html
+    with app.app_context():
+        stored = db.session.get(Visit, visit_id)
+        assert stored.findings == "Offcuts on the floor; fire exit blocked."
+        assert stored.next_steps == "5S pilot in cutting by 30 April."
+
+    again = trainer.post(edit, data={"version": VERSION_FIELD.search(html).group(1), **mine_typed})
+    assert again.status_code == 302

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from score_app.extensions import db
 from score_app.training.models import Workshop
-from tests.conftest import sign_in
+from tests.conftest import VERSION_FIELD, conflict_table, post_seen, seen_version, sign_in
 
 
 def _form(enterprises, days, **fields):
@@ -62,7 +62,8 @@ def test_a_day_with_attendance_cannot_be_dropped(app, session_world):
         f"/training/workshops/{workshop}/days/{days[1]}/mark",
         data={"person_id": session_world["people"]["kojo"], "present": "1"},
     )
-    page = client.post(
+    page = post_seen(
+        client,
         f"/training/workshops/{workshop}/edit",
         data=_form([session_world["accra"]], ["2025-03-11"], module_slug="workplace-cooperation"),
     ).get_data(True)
@@ -91,3 +92,41 @@ def test_owners_see_the_workshops_of_their_enterprise_only(
     page = sign_in(app.test_client(), owner).get("/training").get_data(True)
     assert "Accra" in page
     assert "Not for the owner" not in page
+
+
+def test_a_workshop_saved_by_someone_else_meanwhile_shows_both_versions(
+    app, client_as, session_world
+):
+    trainer = sign_in(app.test_client(), session_world["trainer"])
+    admin = client_as("admin", full_name="Yaw Admin")
+    workshop_id, accra = session_world["workshop"], session_world["accra"]
+    edit = f"/training/workshops/{workshop_id}/edit"
+    trainers_version = seen_version(trainer, edit)
+    # The admin drops Kumasi: only the workshop's list of enterprises changes.
+    days = ["2025-03-11", "2025-03-12"]
+    theirs = _form([accra], days, module_slug="workplace-cooperation", place="Accra",
+                   trainer_id=session_world["trainer"].id)  # fmt: skip
+    assert post_seen(admin, edit, data=theirs).status_code == 302
+
+    both = [accra, session_world["kumasi"]]
+    mine = _form(both, [*days, "2025-03-13"], module_slug="workplace-cooperation", place="Accra")
+    refused = trainer.post(edit, data={"version": trainers_version, **mine})
+    html = refused.get_data(True)
+    assert refused.status_code == 409
+    assert "Yaw Admin saved a new version" in html
+    table = conflict_table(html)
+    assert table["Enterprises taking part"] == ("Accra Works", "Accra Works, Kumasi Works", True)
+    assert table["Days"] == (
+        "Mar 11, 2025, Mar 12, 2025", "Mar 11, 2025, Mar 12, 2025, Mar 13, 2025", True
+    )  # fmt: skip
+    assert table["Place"] == ("Accra", "Accra", False)
+    assert 'value="2025-03-13"' in html  # the day the trainer added is kept
+    with app.app_context():
+        stored = db.session.get(Workshop, workshop_id)
+        assert ([e.name for e in stored.enterprises], len(stored.days)) == (["Accra Works"], 2)
+
+    again = trainer.post(edit, data={"version": VERSION_FIELD.search(html).group(1), **mine})
+    assert again.status_code == 302
+    with app.app_context():
+        stored = db.session.get(Workshop, workshop_id)
+        assert (len(stored.enterprises), len(stored.days)) == (2, 3)
