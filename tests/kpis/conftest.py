@@ -1,7 +1,10 @@
 """An enterprise with its owner, trainer and programme staff, ready to record figures."""
 
 import pytest
+from sqlalchemy import select
 
+from score_app.extensions import db
+from score_app.kpis.models import Measurement
 from tests.conftest import sign_in
 
 
@@ -26,3 +29,15 @@ def period_form(phase="baseline", start="2025-01-01", end="2025-01-31", action="
         for name, value in values.items():
             data[f"{code}-{name}"] = value
     return data
+
+
+@pytest.fixture
+def draft(app, figures_world):
+    """A defect-rate baseline of January 2025 entered by the owner: 45 of 1500, version 1; its
+    id."""
+    figures_world["clients"]["owner"].post(
+        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
+        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
+    )
+    with app.app_context():
+        return db.session.scalar(select(Measurement.id))

@@ -82,17 +82,6 @@ def _engine(app) -> sa.Engine:
         return db.engine
 
 
-@pytest.fixture
-def draft(app, figures_world):
-    """A defect-rate baseline of January 2025 entered by the owner: 45 of 1500, version 1."""
-    figures_world["clients"]["owner"].post(
-        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
-        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
-    )
-    with app.app_context():
-        return db.session.scalar(select(Measurement.id))
-
-
 def _edit(defective: int, version: int) -> dict:
     return {"version": version, "defective_units": defective, "inspected_units": "1500"}
 

@@ -23,17 +23,6 @@ from tests.conftest import (
 from tests.kpis.conftest import period_form
 
 
-@pytest.fixture
-def draft(app, figures_world):
-    """A defect-rate baseline entered by the owner."""
-    figures_world["clients"]["owner"].post(
-        f"/enterprises/{figures_world['enterprise'].id}/measurements/new",
-        data=period_form(defect_rate={"defective_units": "45", "inspected_units": "1500"}),
-    )
-    with app.app_context():
-        return db.session.scalar(select(Measurement.id))
-
-
 def _state(app, measurement_id):
     with app.app_context():
         m = db.session.get(Measurement, measurement_id)
