@@ -300,8 +300,6 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
                 after.c.enterprise_id == before.c.enterprise_id,
                 after.c.indicator == before.c.indicator,
                 after.c.phase == Phase.FOLLOW_UP.value,
-                # A follow-up taken before any baseline is no pair with a later one.
-                after.c.period_start > before.c.period_end,
             ),
         )
         .where(before.c.phase == Phase.BASELINE.value)
