@@ -14,7 +14,7 @@ from score_app import backup, demo
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.catalog.content import CatalogueError, load_catalogue
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from score_app.auth.models import Role
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.kpis import services as kpi_services
 from score_app.kpis.models import Phase

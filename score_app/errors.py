@@ -1,27 +1,30 @@
-"""Bad input and edit conflicts raised by services, and the error pages and JSON errors the app
-answers with."""
+"""The error pages and JSON errors the app answers with: the web face of what services refuse
+(exceptions.py), of the database's refusals (db_errors.py) and of HTTP errors."""
 
 import functools
 import math
 import time
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
     Conflict,
     Forbidden,
     HTTPException,
     InternalServerError,
+    NotFound,
     ServiceUnavailable,
     TooManyRequests,
 )
 
+from score_app.db_errors import DATABASE_ERRORS, is_collision, is_database_lost
+from score_app.exceptions import EditConflict, NotAllowed
+from score_app.exceptions import NotFound as NotInReach
 from score_app.extensions import db, limiter, login_manager
 from score_app.i18n import format_number, ngettext
 from score_app.i18n import gettext as _
@@ -30,94 +33,12 @@ from score_app.i18n import gettext as _
 RETRY_AFTER_SECONDS = 30
 
 
-class InvalidInput(Exception):
-    """A use case refused its input; `errors` maps each field to a message for the user."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-    def renamed(self, **names: str) -> "InvalidInput":
-        """The same messages with some fields renamed, for a form that calls them otherwise."""
-        return InvalidInput({names.get(field, field): msg for field, msg in self.errors.items()})
-
-
-class EditConflict(Exception):
-    """Someone else saved the record after this user opened it; nothing of this save is kept.
-
-    Versioned records (`version_id_col`) count their saves. A form carries the version its user
-    saw; a save from an older version is refused, so one user never silently overwrites
-    another, and the page shows both versions so the user can decide."""
-
-
-def check_version(record, seen_version: int | None) -> None:
-    """Refuse a change made on another version of the record than the stored one (or on none)."""
-    if seen_version != record.version:
-        raise EditConflict
-
-
-# What another user's save at the same moment can make a database refuse: a row made twice,
-# or a row that refers to one just deleted (PostgreSQL's SQLSTATE, SQLite's message).
-_CONFLICTS = {"23505": "UNIQUE constraint failed", "23503": "FOREIGN KEY constraint failed"}
-# Two transactions that waited for each other (deadlock_detected), or that PostgreSQL could not
-# run as if one after the other (serialization_failure): it broke one off to let the other on.
-_COLLISIONS = {"40P01", "40001"}
-# The errors by which a database refuses a save that met another one (see met_another_save).
-_SAVE_REFUSALS = (StaleDataError, IntegrityError, OperationalError)
-
-
-def is_conflict(error: IntegrityError) -> bool:
-    """True when a unique or foreign-key constraint refused the row; a NOT NULL or CHECK
-    violation is a bug, not someone else's save."""
-    if getattr(error.orig, "sqlstate", None) in _CONFLICTS:
-        return True
-    return any(message in str(error.orig) for message in _CONFLICTS.values())
-
-
-def is_collision(error: DBAPIError) -> bool:
-    """True when the database broke the transaction off because another one ran into it."""
-    return getattr(error.orig, "sqlstate", None) in _COLLISIONS
-
-
-def met_another_save(error: Exception) -> bool:
-    """True when the database refused a save because of another save at the same moment: its
-    UPDATE found the version it read changed (SQLAlchemy's StaleDataError), its INSERT found
-    the record made, or what it refers to deleted, meanwhile (is_conflict), or the database
-    broke it off for the other (is_collision); an outage or a bug is none of these."""
-    if isinstance(error, StaleDataError):
-        return True
-    if isinstance(error, IntegrityError):
-        return is_conflict(error)
-    return isinstance(error, DBAPIError) and is_collision(error)
-
-
-def first_save_wins(service):
-    """Two saves of one record at the same moment: the one the database refuses for the other
-    (met_another_save) is refused like any other edit conflict, keeping nothing."""
-
-    @functools.wraps(service)
-    def refusing_stale_saves(*args, **kwargs):
-        try:
-            return service(*args, **kwargs)
-        except _SAVE_REFUSALS as error:
-            db.session.rollback()
-            if not met_another_save(error):
-                raise
-            raise EditConflict from error
-
-    return refusing_stale_saves
-
-
 def changed_elsewhere() -> str:
     """What a user reads when their save met someone else's (EditConflict)."""
     return _(
         "Someone else changed this after you opened the page, so nothing was done. "
         "Check what it says now and try again."
     )
-
-
-class ExplainedRefusal(Forbidden):
-    """A 403 that tells the user why, in their language, instead of the general message."""
 
 
 def try_again_in(seconds: float) -> tuple[str, int]:
@@ -177,11 +98,13 @@ def unavailable_message() -> str:
     )
 
 
-def _http_error(error: HTTPException):
+def _http_error(error: HTTPException, message: str | None = None):
+    """The error page, or JSON under /api/, with the message for its status unless the error
+    brings its own (`message`, or an ExplainedWait's)."""
     code = error.code or 500
-    if isinstance(error, ExplainedRefusal | ExplainedWait):
+    if message is None and isinstance(error, ExplainedWait):
         message = error.description
-    else:
+    if message is None:
         message = _messages().get(code, error.description)
     # The error's own headers (Allow, Retry-After) go along; its HTML content type does not.
     headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
@@ -198,6 +121,16 @@ def _too_many_attempts(_error: RateLimitExceeded):
     return _http_error(ExplainedWait(_("Too many attempts."), seconds))
 
 
+def _not_allowed(error: NotAllowed):
+    """A refusal by the access policy or a rule of the record: a 403 that says why when the
+    rule gave a reason."""
+    return _http_error(Forbidden(), message=error.reason)
+
+
+def _not_in_reach(_error: NotInReach):
+    return _http_error(NotFound())
+
+
 def _edit_conflict(_error: EditConflict | DBAPIError):
     """A conflict no page handles itself (as the edit pages do) is still a clear 409."""
     db.session.rollback()
@@ -208,21 +141,6 @@ def _server_error(error: InternalServerError):
     # Whatever the failed request had written is thrown away: nothing is half-saved.
     db.session.rollback()
     return _http_error(error)
-
-
-# What the database being out of reach raises (see is_database_lost).
-_DATABASE_ERRORS = (DBAPIError, sa.exc.TimeoutError)
-
-
-def is_database_lost(error: BaseException) -> bool:
-    """True when the database could not be reached, the connection was lost, or every pooled
-    connection stayed busy past the pool's wait: the service is unavailable for a moment; a
-    save broken off for another one (is_collision) is not."""
-    if isinstance(error, sa.exc.TimeoutError):
-        return True
-    if not isinstance(error, DBAPIError) or is_collision(error):
-        return False
-    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
 def _database_error(error: DBAPIError):
@@ -255,7 +173,7 @@ def end_transaction(response: Response) -> Response:
         return response
     try:
         db.session.rollback()  # what is left is reads: every service commits its writes
-    except _DATABASE_ERRORS as error:
+    except DATABASE_ERRORS as error:
         if not is_database_lost(error):
             raise
         return make_response(_unavailable(error))
@@ -268,7 +186,7 @@ def forget_lost_connection(_error: BaseException | None) -> None:
     transaction held) rather than failing a request whose answer has left."""
     try:
         db.session.remove()
-    except _DATABASE_ERRORS as error:
+    except DATABASE_ERRORS as error:
         if not is_database_lost(error):
             raise
         current_app.logger.warning("The database connection was lost during an answer: %s", error)
@@ -311,7 +229,7 @@ def _or_unavailable(handler):
     def answer(error):
         try:
             return handler(error)
-        except _DATABASE_ERRORS as lost:
+        except DATABASE_ERRORS as lost:
             if not is_database_lost(lost):
                 raise
             return _unavailable(lost)
@@ -331,38 +249,8 @@ def register_error_handlers(app: Flask) -> None:
         (DBAPIError, _database_error),
         (sa.exc.TimeoutError, _unavailable),
         (EditConflict, _edit_conflict),
+        (NotAllowed, _not_allowed),
+        (NotInReach, _not_in_reach),
         (StaleDataError, _edit_conflict),
     ):
         app.register_error_handler(error_class, _or_unavailable(handler))
-
-
-def show_on_form(form, error: InvalidInput) -> None:
-    """Put a service's field messages on the form's fields; others go above the form."""
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
-
-
-def save_form(form, save: Callable[[], object], conflict: Callable[[], object]):
-    """Run `save()`, the use case of a valid form, which returns the record it saved; as every
-    edit page does. Its field messages go on the form (InvalidInput). A save made on another
-    version than the stored one (EditConflict) keeps nothing and gives `conflict()`, built once
-    the stored record is read again: the stored version beside what the user typed
-    (forms.Conflict), for the page to show with a 409; with no stored version to show (a new
-    record met a change of what it refers to), the general 409 page. Returns (the saved record,
-    None), else (None, the conflict or None)."""
-    try:
-        return save(), None
-    except InvalidInput as error:
-        db.session.rollback()
-        show_on_form(form, error)
-        return None, None
-    except EditConflict:
-        db.session.rollback()
-        shown = conflict()
-        if shown is None:
-            raise
-        return None, shown

@@ -44,8 +44,8 @@ class Versioned:
     """A record that users change from forms and the API, counting its saves: SQLAlchemy's
     `version_id_col` adds "AND version = <the version read>" to every UPDATE of it and counts
     one up. A form carries the version its page showed, and a save made on another version is
-    refused (errors.check_version, errors.first_save_wins), so nobody overwrites someone else's
-    save unseen."""
+    refused (exceptions.check_version, db_errors.first_save_wins), so nobody overwrites
+    someone else's save unseen."""
 
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 

@@ -1,6 +1,7 @@
 """The base of every form: WTForms' built-in messages translated from the app's own catalogue,
-and what a form shows when someone else saved the record first."""
+what a form shows when someone else saved the record first, and a service's refusals on it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from wtforms import (
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 
+from score_app.exceptions import EditConflict, InvalidInput
+from score_app.extensions import db
 from score_app.i18n import (
     current_locale_code,
     format_day,
@@ -127,7 +130,7 @@ class ConflictRow:
 
 @dataclass(frozen=True)
 class Conflict:
-    """A refused save (errors.EditConflict): who saved the stored version and when, and both
+    """A refused save (exceptions.EditConflict): who saved the stored version and when, and both
     versions field by field. The form keeps what the user typed and now carries the stored
     version, so saving again replaces it knowingly."""
 
@@ -182,3 +185,35 @@ def seen_version() -> int | None:
     """The version of the record the user's page was made from: the `version` hidden field that
     every form changing a versioned record carries (the `version_field` macro)."""
     return request.form.get("version", type=int)
+
+
+def show_on_form(form, error: InvalidInput) -> None:
+    """Put a service's field messages on the form's fields; others go above the form."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def save_form(form, save: Callable[[], object], conflict: Callable[[], object]):
+    """Run `save()`, the use case of a valid form, which returns the record it saved; as every
+    edit page does. Its field messages go on the form (InvalidInput). A save made on another
+    version than the stored one (EditConflict) keeps nothing and gives `conflict()`, built once
+    the stored record is read again: the stored version beside what the user typed
+    (forms.Conflict), for the page to show with a 409; with no stored version to show (a new
+    record met a change of what it refers to), the general 409 page. Returns (the saved record,
+    None), else (None, the conflict or None)."""
+    try:
+        return save(), None
+    except InvalidInput as error:
+        db.session.rollback()
+        show_on_form(form, error)
+        return None, None
+    except EditConflict:
+        db.session.rollback()
+        shown = conflict()
+        if shown is None:
+            raise
+        return None, shown

@@ -5,7 +5,7 @@ from datetime import date
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.i18n import gettext as _
 
 # JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD).

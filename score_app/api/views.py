@@ -27,7 +27,7 @@ from score_app.auth.services import user_for_token
 from score_app.enterprises import services
 from score_app.enterprises.forms import EnterpriseForm
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.i18n import country_choices
 from score_app.i18n import gettext as _

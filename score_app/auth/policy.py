@@ -4,12 +4,11 @@ Roles decide the actions (`can`); scope decides the rows (`enterprise_scope`). E
 endpoint asks both, so an object outside a user's scope is simply not found.
 """
 
-from flask import abort
 from sqlalchemy import ColumnElement, false, literal, or_, select, true
 
 from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
-from score_app.errors import ExplainedRefusal
+from score_app.exceptions import NotAllowed, NotFound
 from score_app.extensions import db
 from score_app.i18n import gettext as _
 from score_app.training.models import Certificate, Visit, Workshop, workshop_enterprises
@@ -87,8 +86,8 @@ def may_see_figures(user: User | None, enterprise: Enterprise) -> bool:
 def require_figures(user: User | None, enterprise: Enterprise) -> None:
     """Refuse, saying why, what `may_see_figures` does not allow."""
     if not may_see_figures(user, enterprise):
-        raise ExplainedRefusal(
-            description=_(
+        raise NotAllowed(
+            _(
                 "This enterprise has not agreed to share its figures with the programme, so "
                 "only its own people and its trainer see them."
             )
@@ -105,7 +104,7 @@ def figures_scope(user: User | None) -> ColumnElement[bool]:
 
 def require(user: User | None, action: str) -> None:
     if not can(user, action):
-        abort(403)
+        raise NotAllowed
 
 
 def scope_key(user: User | None) -> tuple:
@@ -151,7 +150,7 @@ def scoped_enterprises(user: User | None):
 def get_enterprise_or_404(user: User | None, enterprise_id: int) -> Enterprise:
     enterprise = db.session.scalar(scoped_enterprises(user).where(Enterprise.id == enterprise_id))
     if enterprise is None:
-        abort(404)
+        raise NotFound
     return enterprise
 
 
@@ -183,7 +182,7 @@ def get_workshop_or_404(user: User | None, workshop_id: int) -> Workshop:
         select(Workshop).where(Workshop.id == workshop_id, workshop_scope(user))
     )
     if workshop is None:
-        abort(404)
+        raise NotFound
     return workshop
 
 

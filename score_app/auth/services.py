@@ -14,8 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from score_app.auth import lockout
 from score_app.auth.devices import KnownDevice
 from score_app.auth.models import ApiToken, Role, User, UserCountry, UserSession, digest
+from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, check_version, first_save_wins
+from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES, is_country_code
 from score_app.i18n import gettext as _

@@ -29,16 +29,10 @@ from score_app.auth.forms import (
 )
 from score_app.auth.models import ApiToken, User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import (
-    EditConflict,
-    InvalidInput,
-    changed_elsewhere,
-    save_form,
-    show_on_form,
-    try_again_in,
-)
+from score_app.errors import changed_elsewhere, try_again_in
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db, limiter
-from score_app.forms import as_choices, seen_version, stored_beside_typed
+from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,

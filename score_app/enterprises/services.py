@@ -8,8 +8,9 @@ from sqlalchemy import Select, select
 
 from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
-from score_app.errors import InvalidInput, check_version, first_save_wins
+from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_name, fold, is_country_code
 from score_app.i18n import gettext as _

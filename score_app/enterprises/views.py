@@ -8,15 +8,17 @@ from score_app.auth import policy
 from score_app.enterprises import services
 from score_app.enterprises.forms import EnterpriseForm, PersonForm, sector_choices
 from score_app.enterprises.models import Enterprise, Person
-from score_app.errors import (
-    EditConflict,
-    InvalidInput,
-    changed_elsewhere,
-    save_form,
-    show_on_form,
-)
+from score_app.errors import changed_elsewhere
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
-from score_app.forms import Conflict, ConflictRow, seen_version, stored_beside_typed
+from score_app.forms import (
+    Conflict,
+    ConflictRow,
+    save_form,
+    seen_version,
+    show_on_form,
+    stored_beside_typed,
+)
 from score_app.i18n import country_choices, format_moment
 from score_app.i18n import gettext as _
 from score_app.pages import db_id, paginate

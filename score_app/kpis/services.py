@@ -10,8 +10,9 @@ from sqlalchemy.orm import aliased
 
 from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, check_version, first_save_wins
+from score_app.exceptions import EditConflict, InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_day, format_number, ngettext
 from score_app.i18n import gettext as _

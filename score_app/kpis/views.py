@@ -12,9 +12,10 @@ from score_app.catalog.services import get_catalogue
 from score_app.charts import indicator_chart
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, changed_elsewhere, show_on_form
+from score_app.errors import changed_elsewhere
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
-from score_app.forms import Conflict, ConflictRow, seen_version
+from score_app.forms import Conflict, ConflictRow, seen_version, show_on_form
 from score_app.i18n import current_locale_code, format_exact, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.i18n import format_number
 from score_app.i18n import gettext as _
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
+from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise
-from score_app.errors import EditConflict, InvalidInput, check_version, first_save_wins
+from score_app.exceptions import EditConflict, InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
 from score_app.i18n import gettext as _

@@ -23,20 +23,17 @@ from score_app.auth.access import safe_next
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import indicator_chart
 from score_app.enterprises.models import Enterprise
-from score_app.errors import (
-    EditConflict,
-    InvalidInput,
-    changed_elsewhere,
-    save_form,
-    show_on_form,
-)
+from score_app.errors import changed_elsewhere
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.forms import (
     Conflict,
     ConflictRow,
     as_choices,
     conflict_rows,
+    save_form,
     seen_version,
+    show_on_form,
 )
 from score_app.i18n import (
     SUPPORTED_LOCALES,

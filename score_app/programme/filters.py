@@ -14,7 +14,7 @@ from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.i18n import gettext as _
 from score_app.kpis.models import Measurement
 from score_app.training.models import Workshop, workshop_enterprises

@@ -36,8 +36,9 @@ from werkzeug.datastructures import FileStorage
 
 from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.db_errors import is_database_lost, met_another_save
 from score_app.enterprises.models import Enterprise
-from score_app.errors import ExplainedRefusal, InvalidInput, is_database_lost, met_another_save
+from score_app.exceptions import InvalidInput, NotAllowed
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_items, format_number, ngettext
 from score_app.i18n import gettext as _
@@ -662,8 +663,8 @@ class MeasurementFile:
                 try:
                     policy.require_figures(self.user, enterprise)
                     found = _Enterprise(enterprise)
-                except ExplainedRefusal as refusal:
-                    found = refusal.description
+                except NotAllowed as refusal:
+                    found = refusal.reason
             self._enterprises[enterprise_id] = found
         return self._enterprises[enterprise_id]
 

@@ -24,7 +24,9 @@ from score_app.auth.models import Role
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import before_after_chart
 from score_app.enterprises.forms import sector_choices, sector_label
-from score_app.errors import InvalidInput, show_on_form, unavailable_message
+from score_app.errors import unavailable_message
+from score_app.exceptions import InvalidInput
+from score_app.forms import show_on_form
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,

@@ -10,9 +10,10 @@ from sqlalchemy import delete, func, select
 from score_app.auth import policy
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue
+from score_app.db_errors import first_save_wins
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
-from score_app.errors import InvalidInput, check_version, first_save_wins
+from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _

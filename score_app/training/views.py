@@ -23,9 +23,9 @@ from score_app.auth.access import public
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput, save_form, show_on_form
+from score_app.exceptions import InvalidInput
 from score_app.extensions import db
-from score_app.forms import as_choices, seen_version, stored_beside_typed
+from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import current_locale_code, in_locale, ngettext
 from score_app.i18n import gettext as _
 from score_app.pages import db_id

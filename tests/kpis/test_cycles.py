@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.kpis import services
 from score_app.kpis.cycles import current_pair, cycle_baseline, cycles, first_baseline_end

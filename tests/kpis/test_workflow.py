@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from score_app.auth.models import User
-from score_app.errors import EditConflict, InvalidInput
+from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.kpis import services
 from score_app.kpis.models import Measurement, MeasurementAudit

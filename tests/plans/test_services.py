@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
-from score_app.errors import InvalidInput
+from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.i18n import format_money
 from score_app.plans import services
