@@ -18,7 +18,6 @@ from sqlalchemy import delete
 
 from bench.machine import describe
 from score_app import create_app
-from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
@@ -26,6 +25,7 @@ from score_app.extensions import db
 from score_app.testing import TABLET, open_chromium, serve
 from score_app.training import services as training_services
 from score_app.training.models import Attendance
+from score_app.users import services as user_services
 
 PEOPLE = 40
 RUNS = 5
@@ -37,7 +37,7 @@ def _prepare(app) -> str:
     """A trainer's one-day workshop for an enterprise of 40 people; returns its day's path."""
     with app.app_context():
         flask_migrate.upgrade()
-        admin = auth_services.create_user(
+        admin = user_services.create_user(
             email="admin@example.org", full_name="Admin", role=Role.ADMIN, password=PASSWORD
         )
         enterprise = Enterprise(
@@ -49,7 +49,7 @@ def _prepare(app) -> str:
             enterprise_services.add_person(
                 enterprise, f"Worker {n + 1:02d}", "female" if n % 3 else "male", "worker"
             )
-        trainer = auth_services.create_user(
+        trainer = user_services.create_user(
             email="trainer@example.org", full_name="Trainer", role=Role.TRAINER,
             password=PASSWORD, enterprise_ids=[enterprise.id],
         )  # fmt: skip

@@ -25,12 +25,12 @@ from openpyxl import Workbook
 
 from bench.machine import describe
 from score_app import create_app
-from score_app.auth import services as auth_services
 from score_app.auth.models import Role
+from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.kpis.definitions import INDICATORS
 from score_app.programme.exports import MEASUREMENT_COLUMNS
+from score_app.users import services as user_services
 
 ENTERPRISES = 250
 INDICATOR_COUNT = 10
@@ -107,7 +107,7 @@ def _prepare(database: Path, folder: Path) -> list[int]:
         ]  # fmt: skip
         db.session.add_all(enterprises)
         db.session.commit()
-        auth_services.create_user(
+        user_services.create_user(
             email="staff@example.org", full_name="Staff", role=Role.PROGRAMME_STAFF,
             password=PASSWORD, countries=["GH"],
         )  # fmt: skip

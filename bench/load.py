@@ -40,9 +40,9 @@ from bench import postgres
 from bench.machine import describe
 from score_app import create_app, demo
 from score_app.auth import services as auth_services
+from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises.models import Enterprise, Person, enterprise_members
 from score_app.extensions import db
-from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.formulas import compute
 from score_app.training.models import Workshop
 

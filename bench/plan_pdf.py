@@ -19,18 +19,18 @@ from pypdf import PdfReader
 
 from bench.machine import describe
 from score_app import create_app
-from score_app.auth import services as auth_services
 from score_app.auth.models import Role
+from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.pdf import render_pdf
 from score_app.plans import services as plan_services
 from score_app.plans.models import ImprovementPlan
 from score_app.plans.views import render_plan_html
+from score_app.users import services as user_services
 
 INDICATOR_COUNT = 12
 PERIODS = 4
@@ -61,7 +61,7 @@ def _prepare(app) -> tuple[int, int]:
         )  # fmt: skip
         db.session.add(enterprise)
         db.session.commit()
-        owner = auth_services.create_user(
+        owner = user_services.create_user(
             email="owner@example.org", full_name="Owner", role=Role.ENTERPRISE_OWNER,
             password=PASSWORD, enterprise_ids=[enterprise.id],
         )  # fmt: skip

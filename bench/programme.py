@@ -30,10 +30,11 @@ from bench.machine import describe
 from score_app import create_app
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role, User
+from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.formulas import compute
+from score_app.users import services as user_services
 
 ENTERPRISES = 5_000
 PERIODS = 36
@@ -107,7 +108,7 @@ def _load(app) -> None:
         ]  # fmt: skip
         db.session.execute(sa.insert(Enterprise), enterprises)
         db.session.commit()
-        auth_services.create_user(
+        user_services.create_user(
             email="staff@example.org", full_name="Staff", role=Role.PROGRAMME_STAFF,
             password=PASSWORD, countries=["GH", "ZA"],
         )  # fmt: skip

@@ -1,18 +1,15 @@
 """score_app: enterprise training and workplace improvement."""
 
 import sqlite3
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from score_app import i18n
-from score_app.config import load_config, validate_config
+from score_app.config import MIGRATIONS_DIR, load_config, validate_config
 from score_app.extensions import babel, csrf, db, limiter, migrate
 from score_app.pages import DatabaseIdConverter
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -68,14 +65,18 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.plans.views import bp as plans_bp
     from score_app.programme.views import bp as programme_bp
     from score_app.training.views import bp as training_bp
+    from score_app.users.views import bp as users_bp
+    from score_app.visits.views import bp as visits_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(kpis_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(visits_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

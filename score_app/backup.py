@@ -22,7 +22,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from score_app import MIGRATIONS_DIR
+from score_app.config import MIGRATIONS_DIR
 from score_app.extensions import db, utcnow
 
 APP = "score_app"

@@ -16,6 +16,7 @@ from score_app.auth.models import Role
 from score_app.catalog.content import CatalogueError, load_catalogue
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
+from score_app.users import services as user_services
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -42,7 +43,7 @@ def _fail(error: InvalidInput) -> None:
 def create_user_command(email, role, password, full_name, enterprise_ids, countries):
     """Create a user account with a role and scope."""
     try:
-        user = auth_services.create_user(
+        user = user_services.create_user(
             email=email,
             full_name=full_name or email.split("@")[0],
             role=Role(role),

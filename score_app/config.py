@@ -3,6 +3,9 @@
 import os
 from pathlib import Path
 
+# The Alembic revisions, beside the package: the app's migrations and backups read them.
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
 DEFAULT_SECTORS = (
     "garments",
     "textiles",

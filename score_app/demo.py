@@ -5,7 +5,6 @@ Names mix scripts and include very long words so layouts are tried on what real 
 
 from datetime import date, timedelta
 
-from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.catalog.services import get_catalogue
 from score_app.enterprises import services as enterprise_services
@@ -16,6 +15,8 @@ from score_app.kpis import services as kpi_services
 from score_app.kpis.models import Phase
 from score_app.plans import services as plan_services
 from score_app.training import services as training_services
+from score_app.users import services as user_services
+from score_app.visits import services as visit_services
 
 PASSWORD = "score-demo"
 
@@ -243,7 +244,7 @@ def erase_all() -> None:
 
 def load() -> None:
     """Load the demo into an empty database."""
-    admin = auth_services.create_user(
+    admin = user_services.create_user(
         email=ADMIN[0],
         full_name=ADMIN[1],
         role=Role.ADMIN,
@@ -282,7 +283,7 @@ def load() -> None:
         ids[key] = enterprise.id
     users = {}
     for email, name, role, locale, countries, keys in USERS:
-        users[email] = auth_services.create_user(
+        users[email] = user_services.create_user(
             email=email,
             full_name=name,
             role=role,
@@ -334,7 +335,7 @@ def _load_training(ids: dict[str, int], users: dict) -> None:
         days=[start, start + timedelta(days=1)],
     )
     for key, visit_date, findings, next_steps in VISITS:
-        training_services.save_visit(
+        visit_services.save_visit(
             trainer,
             None,
             enterprise_id=ids[key],

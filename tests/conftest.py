@@ -14,13 +14,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from score_app import create_app
-from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.i18n import fold
 from score_app.kpis.models import Measurement, Phase
+from score_app.users import services as user_services
 
 PASSWORD = "correct-horse-battery"
 BASE_CONFIG = {
@@ -152,7 +152,7 @@ def create_user(app):
             **fields,
         }
         with app.app_context():
-            user = auth_services.create_user(
+            user = user_services.create_user(
                 role=Role(role),
                 countries=countries,
                 enterprise_ids=[e.id for e in enterprises],

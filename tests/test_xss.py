@@ -4,10 +4,12 @@ the real forms, and every page and PDF that shows it shows the text, escaped, an
 A new free-text field fails `test_every_free_text_field_is_covered` until it has a row in FIELDS
 (where it shows) and a value in `_build_world` (the form that sets it)."""
 
+import importlib
 import inspect
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -15,11 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 
-import score_app.auth.forms
-import score_app.enterprises.forms
-import score_app.kpis.forms
-import score_app.plans.forms
-import score_app.training.forms
+import score_app
 from score_app.auth.models import User
 from score_app.enterprises.models import Person
 from score_app.extensions import db
@@ -64,7 +62,8 @@ FIELDS = [
           (PLAN_PDF, SIGN_IN_PDF, CERTIFICATE_PDF)),
     Field("region", (("EnterpriseForm", "region"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
     Field("product", (("EnterpriseForm", "product"),), (ENTERPRISE, f"{ENTERPRISE}/edit")),
-    Field("cohort", (("EnterpriseForm", "cohort"),), (ENTERPRISE,), payload=SHORT),
+    Field("cohort", (("EnterpriseForm", "cohort"), ("FiltersForm", "cohort")),
+          (ENTERPRISE, "/programme?cohort={cohort}"), payload=SHORT),
     Field("person", (("PersonForm", "full_name"),),
           ("/enterprises/{enterprise}/people", "/enterprises/{enterprise}/eit", DAY, VERIFY),
           (SIGN_IN_PDF, CERTIFICATE_PDF, PLAN_PDF)),
@@ -102,12 +101,10 @@ NOT_SHOWN = {
     ("ActionForm", "estimated_cost"): "a number; anything else is refused",
     ("ActionForm", "realised_savings"): "a number; anything else is refused",
 }
-FORM_MODULES = (
-    score_app.auth.forms,
-    score_app.enterprises.forms,
-    score_app.kpis.forms,
-    score_app.plans.forms,
-    score_app.training.forms,
+# Every package's forms.py, so a form added in a new package is checked too.
+FORM_MODULES = tuple(
+    importlib.import_module(f"score_app.{path.parent.name}.forms")
+    for path in sorted(Path(score_app.__file__).parent.glob("*/forms.py"))
 )
 
 
@@ -207,7 +204,7 @@ def _build_world(app, client, upload_dir) -> dict:
     return {
         "enterprise": enterprise, "person": person, "trainer": trainer, "workshop": workshop,
         "day": day, "code": code, "visit": visit, "measurement": measurement, "action": action,
-        "search": _value("search"),
+        "search": _value("search"), "cohort": _value("cohort"),
     }  # fmt: skip
 
 

@@ -14,12 +14,12 @@ from score_app.api.inputs import (
 )
 from score_app.api.views import MAX_PER_PAGE, bp
 from score_app.auth.services import TOKEN_PREFIX
+from score_app.catalog.indicators import INDICATORS, Direction
 from score_app.config import DEFAULT_SECTORS
 from score_app.enterprises.forms import EnterpriseForm
 from score_app.enterprises.models import Enterprise
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.kpis.checks import MAX_INPUT
-from score_app.kpis.definitions import INDICATORS, Direction
 from score_app.kpis.models import Phase, Status
 
 JSON = "application/json"

@@ -24,7 +24,9 @@ from score_app.api.inputs import (
 )
 from score_app.auth import policy
 from score_app.auth.services import user_for_token
+from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services
+from score_app.enterprises.access import get_enterprise_or_404, require_figures, scoped_enterprises
 from score_app.enterprises.forms import EnterpriseForm
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import EditConflict, InvalidInput
@@ -32,7 +34,6 @@ from score_app.extensions import db
 from score_app.i18n import country_choices
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpi_services
-from score_app.kpis.definitions import INDICATORS
 from score_app.kpis.models import Measurement
 from score_app.pages import db_id, paginate
 from score_app.programme import services as programme
@@ -95,7 +96,7 @@ def _validated_enterprise_data(values: dict, enterprise: Enterprise | None = Non
 @bp.get("/enterprises")
 def list_enterprises():
     query = services.search_enterprises(
-        policy.scoped_enterprises(g.api_user),
+        scoped_enterprises(g.api_user),
         country=request.args.get("country", ""),
         sector=request.args.get("sector", ""),
         text=request.args.get("q", ""),
@@ -124,13 +125,13 @@ def create_enterprise():
 
 @bp.get("/enterprises/<int:enterprise_id>")
 def get_enterprise(enterprise_id: int):
-    return jsonify(enterprise_json(policy.get_enterprise_or_404(g.api_user, enterprise_id)))
+    return jsonify(enterprise_json(get_enterprise_or_404(g.api_user, enterprise_id)))
 
 
 @bp.patch("/enterprises/<int:enterprise_id>")
 def update_enterprise(enterprise_id: int):
     """Some fields of the profile, or consent alone, on the version the client read."""
-    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    enterprise = get_enterprise_or_404(g.api_user, enterprise_id)
     policy.require(g.api_user, policy.ENTERPRISE_EDIT)
     body = read_object()
     if body.get("id") == enterprise.id:
@@ -199,7 +200,7 @@ def measurement_json(measurement: Measurement) -> dict:
 
 @bp.post("/enterprises/<int:enterprise_id>/measurements")
 def create_measurement(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
+    enterprise = get_enterprise_or_404(g.api_user, enterprise_id)
     policy.require(g.api_user, policy.MEASUREMENT_ENTER)
     body = read_object()
     check_types(body, MEASUREMENT_FIELDS)
@@ -223,8 +224,8 @@ def create_measurement(enterprise_id: int):
 
 @bp.get("/enterprises/<int:enterprise_id>/measurements")
 def list_measurements(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
-    policy.require_figures(g.api_user, enterprise)
+    enterprise = get_enterprise_or_404(g.api_user, enterprise_id)
+    require_figures(g.api_user, enterprise)
     indicator = request.args.get("indicator") or None
     return jsonify(
         [measurement_json(m) for m in kpi_services.measurements_of(enterprise.id, indicator)]
@@ -235,7 +236,7 @@ def _measurement_or_404(measurement_id: int) -> Measurement:
     measurement = kpi_services.measurement_or_none(g.api_user, measurement_id)
     if measurement is None:
         abort(404)
-    policy.require_figures(g.api_user, measurement.enterprise)
+    require_figures(g.api_user, measurement.enterprise)
     return measurement
 
 
@@ -362,8 +363,8 @@ def update_measurement(measurement_id: int):
 
 @bp.get("/enterprises/<int:enterprise_id>/comparison")
 def comparison(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(g.api_user, enterprise_id)
-    policy.require_figures(g.api_user, enterprise)
+    enterprise = get_enterprise_or_404(g.api_user, enterprise_id)
+    require_figures(g.api_user, enterprise)
     follow_up = request.args.get("follow_up", type=db_id)
     return jsonify(
         [_comparison_json(row) for row in kpi_services.comparison(enterprise.id, follow_up)]

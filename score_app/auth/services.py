@@ -1,26 +1,23 @@
-"""Use cases for accounts: sign-in and sessions, users and their scope, passwords, API tokens."""
+"""Use cases for accounts: sign-in and sessions, profiles, passwords, API tokens."""
 
 import secrets
-from collections.abc import Iterable
 from datetime import timedelta
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth import lockout
 from score_app.auth.devices import KnownDevice
-from score_app.auth.models import ApiToken, Role, User, UserCountry, UserSession, digest
+from score_app.auth.models import ApiToken, User, UserSession, digest
 from score_app.db_errors import first_save_wins
-from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
-from score_app.i18n import SUPPORTED_LOCALES, is_country_code
+from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _
-from score_app.pages import like_pattern
 
 TOKEN_PREFIX = "score_"
 # A session's and a token's last use is written at most this often, not on every request.
@@ -47,22 +44,6 @@ def password_problem(password: str, email: str) -> str | None:
     if len(set(password)) < 4:
         return _("Use a password with more different characters.")
     return None
-
-
-def search_users(role: str = "", text: str = "") -> Select:
-    """Accounts by name, filtered by role and by a fragment of the name or email."""
-    query = select(User).order_by(User.full_name)
-    if role in set(Role):
-        query = query.where(User.role == Role(role))
-    if text:
-        pattern = like_pattern(text.lower())
-        query = query.where(
-            or_(
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(User.full_name).like(pattern, escape="\\"),
-            )
-        )
-    return query
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -168,7 +149,7 @@ def end_session(key: str) -> None:
     db.session.commit()
 
 
-def _end_sessions(user: User, keep: str | None = None) -> None:
+def end_sessions(user: User, keep: str | None = None) -> None:
     """End every session of the user but `keep` (the key of the one that asked)."""
     ended = delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
@@ -176,7 +157,7 @@ def _end_sessions(user: User, keep: str | None = None) -> None:
     db.session.execute(ended)
 
 
-def _revoke_tokens(user: User) -> int:
+def revoke_tokens(user: User) -> int:
     """Revoke every live API token of the user; how many there were."""
     live = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -187,26 +168,7 @@ def _revoke_tokens(user: User) -> int:
     return len(live)
 
 
-def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[int]):
-    errors = {}
-    countries, enterprise_ids = list(countries), list(enterprise_ids)
-    bad = [c for c in countries if not is_country_code(c)]
-    if bad:
-        errors["countries"] = _("Unknown country code: %(codes)s.", codes=", ".join(bad))
-    elif countries and role != Role.PROGRAMME_STAFF:
-        errors["countries"] = _("Only programme staff have countries in their scope.")
-    found = db.session.scalars(select(Enterprise).where(Enterprise.id.in_(enterprise_ids))).all()
-    missing = set(enterprise_ids) - {e.id for e in found}
-    if missing:
-        errors["enterprises"] = _(
-            "Unknown enterprise: %(ids)s.", ids=", ".join(str(i) for i in sorted(missing))
-        )
-    elif found and role not in (Role.TRAINER, Role.ENTERPRISE_OWNER):
-        errors["enterprises"] = _("Only trainers and enterprise owners are assigned enterprises.")
-    return errors, sorted(set(countries)), found
-
-
-def _check_profile(user_id, email: str, full_name: str, locale: str | None) -> dict[str, str]:
+def profile_problems(user_id, email: str, full_name: str, locale: str | None) -> dict[str, str]:
     errors = {}
     try:
         validate_email(email, check_deliverability=False)
@@ -222,89 +184,6 @@ def _check_profile(user_id, email: str, full_name: str, locale: str | None) -> d
     return errors
 
 
-def create_user(
-    email: str,
-    full_name: str,
-    role: Role,
-    password: str,
-    preferred_locale: str | None = None,
-    countries: Iterable[str] = (),
-    enterprise_ids: Iterable[int] = (),
-) -> User:
-    email = normalize_email(email)
-    errors = _check_profile(None, email, full_name, preferred_locale)
-    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
-    errors.update(scope_errors)
-    problem = password_problem(password, email)
-    if problem:
-        errors["password"] = problem
-    if errors:
-        raise InvalidInput(errors)
-    user = User(
-        email=email,
-        full_name=full_name.strip(),
-        role=role,
-        password_hash=hash_password(password),
-        preferred_locale=preferred_locale or None,
-        countries=[UserCountry(country=c) for c in countries],
-        enterprises=enterprises,
-    )
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-@first_save_wins
-def update_user(
-    user: User,
-    *,
-    email: str,
-    full_name: str,
-    role: Role,
-    is_active: bool,
-    preferred_locale: str | None,
-    countries: Iterable[str],
-    enterprise_ids: Iterable[int],
-    new_password: str = "",
-    acting_user: User,
-    seen_version: int | None,
-) -> User:
-    """An admin's edit of an account, its scope and whether it may sign in, refused when the
-    account was saved after `seen_version` (by another admin, or by its user)."""
-    check_version(user, seen_version)
-    email = normalize_email(email)
-    errors = _check_profile(user.id, email, full_name, preferred_locale)
-    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
-    errors.update(scope_errors)
-    if new_password:
-        problem = password_problem(new_password, email)
-        if problem:
-            errors["new_password"] = problem
-    if user.id == acting_user.id and (not is_active or role != Role.ADMIN):
-        errors["role"] = _("You cannot remove your own admin rights or deactivate yourself.")
-    if errors:
-        raise InvalidInput(errors)
-    if ends_access(user, is_active=is_active, new_password=new_password):
-        _end_sessions(user, keep=acting_user.session_key if user.id == acting_user.id else None)
-        _revoke_tokens(user)
-    user.email, user.full_name, user.role = email, full_name.strip(), role
-    user.is_active, user.preferred_locale = is_active, preferred_locale or None
-    kept = {c.country: c for c in user.countries}
-    user.countries = [kept.get(c) or UserCountry(country=c) for c in countries]
-    user.enterprises = enterprises
-    if new_password:
-        user.password_hash = hash_password(new_password)
-    user.mark_saved_by(acting_user)
-    db.session.commit()
-    return user
-
-
-def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:
-    """Whether an admin's edit ends every session and API token of the account for good: a new
-    password, or a deactivation (so reactivating it later revives none of them)."""
-    return bool(new_password) or (user.is_active and not is_active)
-
-
 @first_save_wins
 def update_preferences(
     user: User, full_name: str, preferred_locale: str | None, *, seen_version: int | None
@@ -312,7 +191,7 @@ def update_preferences(
     """The user's own name and language, refused when the account was saved after
     `seen_version` (an admin corrected the name meanwhile)."""
     check_version(user, seen_version)
-    errors = _check_profile(user.id, user.email, full_name, preferred_locale)
+    errors = profile_problems(user.id, user.email, full_name, preferred_locale)
     if errors:
         raise InvalidInput(errors)
     user.full_name, user.preferred_locale = full_name.strip(), preferred_locale or None
@@ -341,8 +220,8 @@ def change_password(user: User, current_password: str, new_password: str) -> int
         raise InvalidInput({"new_password": problem})
     user.password_hash = hash_password(new_password)
     user.mark_saved_by(user)
-    _end_sessions(user, keep=user.session_key)
-    revoked = _revoke_tokens(user)
+    end_sessions(user, keep=user.session_key)
+    revoked = revoke_tokens(user)
     db.session.commit()
     return revoked
 

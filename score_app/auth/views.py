@@ -1,4 +1,4 @@
-"""Sign-in and sign-out, the user's own account and tokens, the language switcher, user admin."""
+"""Sign-in and sign-out, the user's own account and tokens, the language switcher."""
 
 from contextlib import suppress
 
@@ -15,33 +15,26 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from score_app.auth import devices, policy, services
 from score_app.auth.access import public, safe_next
 from score_app.auth.forms import (
-    ROLE_LABELS,
     LoginForm,
     PasswordForm,
     PreferencesForm,
     TokenForm,
-    UserForm,
 )
-from score_app.auth.models import ApiToken, User
-from score_app.enterprises.models import Enterprise
+from score_app.auth.models import ApiToken
 from score_app.errors import changed_elsewhere, try_again_in
 from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db, limiter
-from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
+from score_app.forms import save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import (
     SUPPORTED_LOCALES,
-    country_choices,
-    country_name,
     format_number,
     ngettext,
 )
 from score_app.i18n import gettext as _
-from score_app.pages import paginate
 
 bp = Blueprint("auth", __name__)
 
@@ -207,112 +200,4 @@ def revoke_token(token_id: int):
     flash(_("The token “%(label)s” is revoked.", label=token.label), "success")
     if token.user_id == current_user.id:
         return redirect(url_for("auth.tokens"))
-    return redirect(url_for("auth.edit_user", user_id=token.user_id))
-
-
-@bp.get("/admin/users")
-def list_users():
-    policy.require(current_user, policy.USER_MANAGE)
-    role = request.args.get("role", "")
-    text = request.args.get("q", "").strip()
-    page = paginate(services.search_users(role, text))
-    return render_template("auth/users.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
-
-
-def _fill_user_choices(form: UserForm) -> None:
-    form.countries.choices = as_choices(country_choices())
-    enterprises = db.session.execute(
-        select(Enterprise.id, Enterprise.name, Enterprise.country).order_by(Enterprise.name)
-    ).all()
-    form.enterprises.choices = as_choices(
-        (e.id, f"{e.name} ({country_name(e.country)})") for e in enterprises
-    )
-
-
-def _user_fields(form: UserForm) -> dict:
-    return {
-        "email": form.email.data,
-        "full_name": form.full_name.data,
-        "role": form.role.data,
-        "preferred_locale": form.preferred_locale.data or None,
-        "countries": form.countries.data,
-        "enterprise_ids": form.enterprises.data,
-    }
-
-
-@bp.route("/admin/users/new", methods=["GET", "POST"])
-def create_user():
-    policy.require(current_user, policy.USER_MANAGE)
-    form = UserForm()
-    _fill_user_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(password=form.new_password.data or "", **_user_fields(form))
-        except InvalidInput as error:
-            show_on_form(form, error.renamed(password="new_password"))
-        else:
-            flash(_("The account for %(email)s is created.", email=user.email), "success")
-            return redirect(url_for("auth.list_users"))
-    return render_template("auth/user_form.html", form=form, user=None)
-
-
-def _user_form(user: User, **options) -> UserForm:
-    """The account form with its choices, showing the stored account on a first view (or with
-    formdata=None)."""
-    data = {
-        "email": user.email,
-        "full_name": user.full_name,
-        "role": user.role,
-        "preferred_locale": user.preferred_locale or "",
-        "is_active": user.is_active,
-        "countries": user.country_codes,
-        "enterprises": [e.id for e in user.enterprises],
-    }
-    form = UserForm(data=data, **options)
-    _fill_user_choices(form)
-    return form
-
-
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):
-    policy.require(current_user, policy.USER_MANAGE)
-    user = db.get_or_404(User, user_id)
-    form = _user_form(user)
-    conflict = None
-    if form.validate_on_submit():
-        changes = {"is_active": form.is_active.data, "new_password": form.new_password.data or ""}
-        ends_access = services.ends_access(user, **changes)
-        saved, conflict = save_form(
-            form,
-            lambda: services.update_user(
-                user,
-                **changes,
-                acting_user=current_user,
-                seen_version=seen_version(),
-                **_user_fields(form),
-            ),
-            lambda: stored_beside_typed(user, _user_form(user, formdata=None), form),
-        )
-        if saved:
-            message = _("The account for %(email)s is saved.", email=user.email)
-            if ends_access:
-                ended = _("Its sessions are ended and its API tokens revoked.")
-                message = f"{message} {ended}"
-            flash(message, "success")
-            return redirect(url_for("auth.list_users"))
-    return render_template("auth/user_form.html", form=form, user=user, conflict=conflict), (
-        409 if conflict else 200
-    )
-
-
-@bp.post("/admin/users/<int:user_id>/unlock")
-def unlock_user(user_id: int):
-    """Lift every pause and slow-down of the account's sign-in (auth/lockout.py)."""
-    policy.require(current_user, policy.USER_MANAGE)
-    user = db.get_or_404(User, user_id)
-    services.lift_sign_in_pauses(user, acting_user=current_user)
-    flash(
-        _("Sign-in to %(email)s is open again from every address and device.", email=user.email),
-        "success",
-    )
-    return redirect(url_for("auth.edit_user", user_id=user.id))
+    return redirect(url_for("users.edit_user", user_id=token.user_id))

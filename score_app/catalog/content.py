@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from score_app.catalog.indicators import BY_CODE
 from score_app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
-from score_app.kpis.definitions import BY_CODE
 
 MIN_CHECKLIST_ITEMS = 10
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

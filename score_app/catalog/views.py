@@ -3,9 +3,9 @@
 from flask import Blueprint, abort, render_template, request
 
 from score_app.catalog.content import TrainingModule
+from score_app.catalog.indicators import BY_CODE
 from score_app.catalog.services import get_catalogue, rendered_document
 from score_app.i18n import SUPPORTED_LOCALES, current_locale_code, in_locale
-from score_app.kpis.definitions import BY_CODE
 from score_app.pdf import pdf_response
 
 bp = Blueprint("catalog", __name__, url_prefix="/modules")

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.db_errors import first_save_wins
+from score_app.enterprises.access import country_in_scope, enterprise_scope
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
@@ -70,7 +71,7 @@ def _check(user: User, data: dict, enterprise: Enterprise | None) -> None:
 
 
 def _may_place(user: User, country: str) -> bool:
-    return policy.can(user, policy.ENTERPRISE_CREATE) and policy.country_in_scope(user, country)
+    return policy.can(user, policy.ENTERPRISE_CREATE) and country_in_scope(user, country)
 
 
 def _apply(user: User, enterprise: Enterprise, data: dict) -> None:
@@ -119,7 +120,7 @@ def update_enterprise(
 def countries_in_scope(user: User) -> list[tuple[str, str]]:
     """(code, name) of the countries of the enterprises the user may see, sorted by name."""
     codes = db.session.scalars(
-        select(Enterprise.country).where(policy.enterprise_scope(user)).distinct()
+        select(Enterprise.country).where(enterprise_scope(user)).distinct()
     ).all()
     return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
 

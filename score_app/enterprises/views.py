@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from score_app.auth import policy
 from score_app.enterprises import services
+from score_app.enterprises.access import country_in_scope, get_enterprise_or_404, scoped_enterprises
 from score_app.enterprises.forms import EnterpriseForm, PersonForm, sector_choices
 from score_app.enterprises.models import Enterprise, Person
 from score_app.errors import changed_elsewhere
@@ -29,7 +30,7 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 def _prepare(form: EnterpriseForm, enterprise: Enterprise | None) -> EnterpriseForm:
     countries = country_choices()
     if enterprise is None or policy.can(current_user, policy.ENTERPRISE_CREATE):
-        countries = [c for c in countries if policy.country_in_scope(current_user, c[0])]
+        countries = [c for c in countries if country_in_scope(current_user, c[0])]
     else:
         countries = [c for c in countries if c[0] == enterprise.country]
     form.fill_choices(countries, enterprise.sector if enterprise else None)
@@ -60,7 +61,7 @@ def list_enterprises():
         "sector": request.args.get("sector", ""),
         "text": request.args.get("q", ""),
     }
-    query = services.search_enterprises(policy.scoped_enterprises(current_user), **filters)
+    query = services.search_enterprises(scoped_enterprises(current_user), **filters)
     page = paginate(query)
     return render_template(
         "enterprises/list.html",
@@ -89,7 +90,7 @@ def create_enterprise():
 
 @bp.get("/<int:enterprise_id>")
 def view_enterprise(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     return render_template(
         "enterprises/view.html",
         enterprise=enterprise,
@@ -101,7 +102,7 @@ def view_enterprise(enterprise_id: int):
 
 @bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
 def edit_enterprise(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.ENTERPRISE_EDIT)
     form = _prepare(EnterpriseForm(obj=enterprise), enterprise)
     conflict = None
@@ -135,7 +136,7 @@ def _stored_beside_typed(enterprise: Enterprise, typed: EnterpriseForm) -> Confl
 def change_consent(enterprise_id: int):
     """Consent's own button on the enterprise's page: give or withdraw, on the version the page
     showed."""
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.ENTERPRISE_CONSENT)
     choice = request.form.get("consent")
     try:
@@ -167,14 +168,14 @@ def _consent_changed(enterprise: Enterprise) -> str:
 
 
 def _people_i_manage(enterprise_id: int) -> Enterprise:
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.PEOPLE_MANAGE)
     return enterprise
 
 
 @bp.route("/<int:enterprise_id>/people", methods=["GET", "POST"])
 def list_people(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     can_manage = policy.can(current_user, policy.PEOPLE_MANAGE)
     form = PersonForm()
     if request.method == "POST":
@@ -235,7 +236,7 @@ def edit_person(enterprise_id: int, person_id: int):
 
 @bp.route("/<int:enterprise_id>/eit", methods=["GET", "POST"])
 def eit(enterprise_id: int):
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     can_manage = policy.can(current_user, policy.PEOPLE_MANAGE)
     if request.method == "POST":
         policy.require(current_user, policy.PEOPLE_MANAGE)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from score_app.auth import policy
 from score_app.auth.models import Role
+from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis import services as kpis
@@ -22,7 +23,7 @@ AGENDA_ROLES = (Role.ENTERPRISE_OWNER, Role.TRAINER)
 
 @bp.get("/")
 def index():
-    scope = policy.enterprise_scope(current_user)
+    scope = enterprise_scope(current_user)
     total = db.session.scalar(select(func.count()).select_from(Enterprise).where(scope))
     enterprises = db.session.scalars(
         select(Enterprise).where(scope).order_by(Enterprise.name_folded).limit(RECENT)

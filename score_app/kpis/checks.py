@@ -6,10 +6,10 @@ from datetime import date
 
 from babel.numbers import format_decimal
 
+from score_app.catalog.indicators import Indicator
 from score_app.i18n import format_number, ngettext, parse_number
 from score_app.i18n import gettext as _
 from score_app.kpis.compare import PER_DAYS, needs_per_days, per_days
-from score_app.kpis.definitions import Indicator
 
 MAX_CHANGE_FROM_BASELINE = 0.5
 MAX_HOURS_PER_WORKER_MONTH = 300

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from score_app.kpis.definitions import Direction, Indicator
+from score_app.catalog.indicators import Direction, Indicator
 
 # Counts that grow with the period are compared over this many days when the periods differ.
 PER_DAYS = 30

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from score_app.catalog.indicators import BY_CODE, Indicator
 from score_app.extensions import Versioned, db, utcnow, value_enum
-from score_app.kpis.definitions import BY_CODE, Indicator
 
 
 class Phase(enum.StrEnum):

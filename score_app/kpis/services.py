@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import Select, case, func, select, tuple_, update
 from sqlalchemy.orm import aliased
 
-from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.catalog.indicators import BY_CODE, INDICATORS, Indicator
 from score_app.db_errors import first_save_wins
+from score_app.enterprises.access import enterprise_scope, figures_scope
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import EditConflict, InvalidInput, check_version
 from score_app.extensions import db, utcnow
@@ -19,7 +20,6 @@ from score_app.i18n import gettext as _
 from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
 from score_app.kpis.compare import Change, compare_figures
 from score_app.kpis.cycles import current_pair, cycle_baseline, first_baseline_end
-from score_app.kpis.definitions import BY_CODE, INDICATORS, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import (
     AuditAction,
@@ -56,7 +56,7 @@ def measurement_or_none(user: User, measurement_id: int) -> Measurement | None:
     return db.session.scalar(
         select(Measurement)
         .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
-        .where(Measurement.id == measurement_id, policy.enterprise_scope(user))
+        .where(Measurement.id == measurement_id, enterprise_scope(user))
     )
 
 
@@ -952,8 +952,8 @@ def _waiting(
         .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
         .where(
             Measurement.status == Status.SUBMITTED,
-            policy.enterprise_scope(user),
-            policy.figures_scope(user),
+            enterprise_scope(user),
+            figures_scope(user),
             *filters,
         )
         .group_by(*key)

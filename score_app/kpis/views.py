@@ -8,9 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from score_app.auth import policy
+from score_app.catalog.indicators import BY_CODE, INDICATORS
 from score_app.catalog.services import get_catalogue
 from score_app.charts import indicator_chart
 from score_app.enterprises import services as enterprise_services
+from score_app.enterprises.access import get_enterprise_or_404, require_figures
 from score_app.enterprises.models import Enterprise
 from score_app.errors import changed_elsewhere
 from score_app.exceptions import EditConflict, InvalidInput
@@ -19,7 +21,6 @@ from score_app.forms import Conflict, ConflictRow, seen_version, show_on_form
 from score_app.i18n import current_locale_code, format_exact, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services
-from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.kpis.forms import (
     PHASE_LABELS,
     ChecklistForm,
@@ -37,8 +38,8 @@ bp = Blueprint("kpis", __name__)
 
 
 def _enterprise_figures(enterprise_id: int) -> Enterprise:
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
-    policy.require_figures(current_user, enterprise)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
+    require_figures(current_user, enterprise)
     return enterprise
 
 
@@ -83,7 +84,7 @@ def _entries(indicators) -> dict[str, tuple[dict, str]]:
 @bp.route("/enterprises/<int:enterprise_id>/measurements/new", methods=["GET", "POST"])
 def enter_period(enterprise_id: int):
     """One form for every indicator of a period (or one with ?indicator=); Check, then Save."""
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.MEASUREMENT_ENTER)
     indicators = _chosen_indicators()
     form = PeriodForm(data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)})
@@ -204,7 +205,7 @@ def _measurement_or_404(measurement_id: int) -> Measurement:
     measurement = services.measurement_or_none(current_user, measurement_id)
     if measurement is None:
         abort(404)
-    policy.require_figures(current_user, measurement.enterprise)
+    require_figures(current_user, measurement.enterprise)
     return measurement
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.catalog.indicators import BY_CODE
 from score_app.catalog.services import get_catalogue
 from score_app.db_errors import first_save_wins
+from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import EditConflict, InvalidInput, check_version
 from score_app.extensions import db, utcnow
@@ -20,7 +21,6 @@ from score_app.i18n import country_currency, currency_minor_digits, format_numbe
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.compare import change_margin
-from score_app.kpis.definitions import BY_CODE
 from score_app.plans import photos
 from score_app.plans.models import (
     OPEN_STATUSES,
@@ -29,7 +29,6 @@ from score_app.plans.models import (
     ImprovementPlan,
     PlanAction,
 )
-from score_app.training.models import Visit
 
 MAX_TEXT = 2000
 MAX_AMOUNT = Decimal(10) ** 12
@@ -401,7 +400,7 @@ def action_or_none(user: User, action_id: int) -> PlanAction | None:
         select(PlanAction)
         .join(ImprovementPlan)
         .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
-        .where(PlanAction.id == action_id, policy.enterprise_scope(user))
+        .where(PlanAction.id == action_id, enterprise_scope(user))
     )
 
 
@@ -411,37 +410,7 @@ def photo_or_none(user: User, photo_id: int) -> ActionPhoto | None:
         .join(PlanAction)
         .join(ImprovementPlan)
         .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
-        .where(ActionPhoto.id == photo_id, policy.enterprise_scope(user))
-    )
-
-
-@first_save_wins
-def link_visit_actions(user: User, visit: Visit, action_ids: list[int]) -> list[PlanAction]:
-    """The actions of the visited enterprise's active plan that this visit followed up."""
-    plan = active_plan(visit.enterprise_id)
-    available = {a.id: a for a in plan.actions} if plan else {}
-    unknown = set(action_ids) - set(available)
-    if unknown:
-        raise InvalidInput({"actions": _("Choose actions of this enterprise's current plan.")})
-    linked = [a for a in available.values() if a.id not in action_ids and visit in a.visits]
-    for action in linked:
-        action.visits.remove(visit)
-    chosen = [available[i] for i in sorted(set(action_ids))]
-    for action in chosen:
-        if visit not in action.visits:
-            action.visits.append(visit)
-    db.session.commit()
-    return chosen
-
-
-def actions_followed_up(visit_id: int) -> list[PlanAction]:
-    return list(
-        db.session.scalars(
-            select(PlanAction)
-            .join(PlanAction.visits)
-            .where(Visit.id == visit_id)
-            .order_by(PlanAction.due_date, PlanAction.id)
-        )
+        .where(ActionPhoto.id == photo_id, enterprise_scope(user))
     )
 
 
@@ -458,7 +427,7 @@ def agenda(user: User, today: date) -> Agenda:
         .join(ImprovementPlan)
         .join(Enterprise, Enterprise.id == ImprovementPlan.enterprise_id)
         .where(
-            policy.enterprise_scope(user),
+            enterprise_scope(user),
             ImprovementPlan.archived_at.is_(None),
             PlanAction.status.in_(OPEN_STATUSES),
             PlanAction.due_date < today + timedelta(days=7),

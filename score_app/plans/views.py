@@ -16,12 +16,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from score_app.auth import policy
 from score_app.auth.access import safe_next
+from score_app.catalog.indicators import BY_CODE, INDICATORS
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import indicator_chart
+from score_app.enterprises.access import get_enterprise_or_404, require_figures
 from score_app.enterprises.models import Enterprise
 from score_app.errors import changed_elsewhere
 from score_app.exceptions import EditConflict, InvalidInput
@@ -45,13 +46,11 @@ from score_app.i18n import (
 )
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
-from score_app.kpis.definitions import BY_CODE, INDICATORS
 from score_app.pages import db_id
 from score_app.pdf import pdf_response
 from score_app.plans import services
 from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
-from score_app.training.models import Visit
 
 bp = Blueprint("plans", __name__)
 
@@ -62,8 +61,8 @@ def _upload_dir() -> Path:
 
 def _enterprise(enterprise_id: int) -> Enterprise:
     """The enterprise, in scope; its plan shows its figures, so consent applies as for them."""
-    enterprise = policy.get_enterprise_or_404(current_user, enterprise_id)
-    policy.require_figures(current_user, enterprise)
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
+    require_figures(current_user, enterprise)
     return enterprise
 
 
@@ -80,7 +79,7 @@ def _action(action_id: int) -> PlanAction:
     action = services.action_or_none(current_user, action_id)
     if action is None:
         abort(404)
-    policy.require_figures(current_user, action.plan.enterprise)
+    require_figures(current_user, action.plan.enterprise)
     return action
 
 
@@ -460,7 +459,7 @@ def _photo(photo_id: int):
     photo = services.photo_or_none(current_user, photo_id)
     if photo is None:
         abort(404)
-    policy.require_figures(current_user, photo.plan_action.plan.enterprise)
+    require_figures(current_user, photo.plan_action.plan.enterprise)
     return photo
 
 
@@ -489,25 +488,3 @@ def delete_photo(photo_id: int):
         _upload_dir(),
         message=_("The photo is removed."),
     )
-
-
-@bp.post("/training/visits/<int:visit_id>/actions")
-def link_visit_actions(visit_id: int):
-    visit = db.session.scalar(
-        select(Visit).where(Visit.id == visit_id, policy.visit_scope(current_user))
-    )
-    if visit is None:
-        abort(404)
-    policy.require(current_user, policy.VISIT_RECORD)
-    try:
-        ids = [db_id(value) for value in request.form.getlist("actions")]
-    except ValueError:
-        ids = [0]
-    try:
-        services.link_visit_actions(current_user, visit, ids)
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
-    else:
-        flash(_("The actions followed up at this visit are saved."), "success")
-    return redirect(url_for("training.view_visit", visit_id=visit.id))

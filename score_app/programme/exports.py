@@ -2,7 +2,7 @@
 filters within the user's scope, read from the database in batches as the file is written.
 
 Measurements and plans carry an enterprise's figures, so programme staff get only enterprises
-that consented to share them (`policy.figures_scope`); attendance is a training output and
+that consented to share them (`figures_scope`); attendance is a training output and
 follows the enterprises in view.
 """
 
@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, select
 
-from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.catalog.indicators import BY_CODE
+from score_app.enterprises.access import figures_scope
 from score_app.enterprises.models import Enterprise, Person
 from score_app.extensions import db
 from score_app.i18n import currency_minor_digits
-from score_app.kpis.definitions import BY_CODE
 from score_app.kpis.models import Measurement
 from score_app.plans.models import ImprovementPlan, PlanAction
 from score_app.programme.filters import Filters, enterprises_in_view, in_period
@@ -105,7 +105,7 @@ def _ids(enterprises: Select) -> Select:
 
 def _with_figures(user: User, filters: Filters) -> Select:
     """The ids of the enterprises in view whose figures the user may take away."""
-    return _ids(enterprises_in_view(user, filters).where(policy.figures_scope(user)))
+    return _ids(enterprises_in_view(user, filters).where(figures_scope(user)))
 
 
 def measurement_rows(user: User, filters: Filters) -> Iterator[tuple]:

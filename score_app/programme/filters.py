@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, select
 
-from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_catalogue
+from score_app.enterprises.access import enterprise_scope, scope_clause, scope_key
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput
 from score_app.i18n import gettext as _
@@ -76,7 +76,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
 
 def enterprises_in_view(user: User | None, filters: Filters) -> Select:
     """SELECT Enterprise rows in the user's scope that match the filters (consent not applied)."""
-    return _in_view(policy.enterprise_scope(user), filters.given())
+    return _in_view(enterprise_scope(user), filters.given())
 
 
 def shared_enterprises(user: User | None, filters: Filters) -> Select:
@@ -94,14 +94,14 @@ class Selection:
     """What a programme statement is built from: whose scope, and which filters are set (not
     their values, which are its placeholders). Hashable, so its statements are built once."""
 
-    scope: tuple  # policy.scope_key
+    scope: tuple  # scope_key
     filter_names: frozenset[str]
 
     def placeholders(self) -> dict[str, BindParameter]:
         return {name: bindparam(name) for name in self.filter_names}
 
     def enterprises_in_view(self) -> Select:
-        return _in_view(policy.scope_clause(self.scope), self.placeholders())
+        return _in_view(scope_clause(self.scope), self.placeholders())
 
     def shared_enterprises(self) -> Select:
         return _shared(self.enterprises_in_view())
@@ -112,7 +112,7 @@ class Selection:
 
 def selection(user: User | None, filters: Filters) -> Selection:
     """The selection a user's filters make; `filters.given()` fills its placeholders."""
-    return Selection(policy.scope_key(user), frozenset(filters.given()))
+    return Selection(scope_key(user), frozenset(filters.given()))
 
 
 def _in_view(scope, given: Mapping[str, Any]) -> Select:

@@ -34,9 +34,10 @@ from pathlib import Path
 from sqlalchemy import delete, insert, inspect, select, update
 from werkzeug.datastructures import FileStorage
 
-from score_app.auth import policy
 from score_app.auth.models import User
+from score_app.catalog.indicators import BY_CODE, Indicator
 from score_app.db_errors import is_database_lost, met_another_save
+from score_app.enterprises.access import require_figures, scoped_enterprises
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, NotAllowed
 from score_app.extensions import db, utcnow
@@ -44,7 +45,6 @@ from score_app.i18n import format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.cycles import cycle_baseline
-from score_app.kpis.definitions import BY_CODE, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
 from score_app.pages import MAX_DB_ID
@@ -654,14 +654,14 @@ class MeasurementFile:
         """The enterprise with its figures, or why this user cannot import into it."""
         if enterprise_id not in self._enterprises:
             enterprise = db.session.scalar(
-                policy.scoped_enterprises(self.user).where(Enterprise.id == enterprise_id)
+                scoped_enterprises(self.user).where(Enterprise.id == enterprise_id)
             )
             if enterprise is None:
                 found = _("There is no enterprise %(id)s among those you can reach.",
                           id=enterprise_id)  # fmt: skip
             else:
                 try:
-                    policy.require_figures(self.user, enterprise)
+                    require_figures(self.user, enterprise)
                     found = _Enterprise(enterprise)
                 except NotAllowed as refusal:
                     found = refusal.reason

@@ -34,10 +34,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from score_app.auth.models import User
+from score_app.catalog.indicators import BY_CODE, INDICATORS, Direction, Indicator
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
 from score_app.kpis.compare import PER_DAYS, change_margin
-from score_app.kpis.definitions import BY_CODE, INDICATORS, Direction, Indicator
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.kpis.services import REPORTED, cycle_baseline_of

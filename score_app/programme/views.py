@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from score_app.auth import policy
 from score_app.auth.models import Role
+from score_app.catalog.indicators import INDICATORS
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.charts import before_after_chart
 from score_app.enterprises.forms import sector_choices, sector_label
@@ -37,7 +38,6 @@ from score_app.i18n import (
     in_locale,
 )
 from score_app.i18n import gettext as _
-from score_app.kpis.definitions import INDICATORS
 from score_app.pdf import pdf_response
 from score_app.plans.forms import ACTION_STATUS_LABELS
 from score_app.programme import imports, services

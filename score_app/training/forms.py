@@ -5,7 +5,6 @@ from wtforms import (
     FieldList,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -44,22 +43,6 @@ class WorkshopForm(Form):
 
 class WalkInForm(PersonForm):
     enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
-
-
-class VisitForm(Form):
-    enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
-    module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
-    visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
-    findings = TextAreaField(
-        _l("Findings"),
-        description=_l("What you saw on the shop floor and in the records."),
-        validators=[Optional(), Length(max=10_000)],
-    )
-    next_steps = TextAreaField(
-        _l("Next steps agreed with the EIT"),
-        description=_l("Who does what by when."),
-        validators=[Optional(), Length(max=10_000)],
-    )
 
 
 class IssueCertificatesForm(Form):

@@ -7,26 +7,20 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from score_app.auth import policy
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue
 from score_app.db_errors import first_save_wins
 from score_app.enterprises import services as enterprise_services
+from score_app.enterprises.access import enterprises_in_scope
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _
-from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
+from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
 
 # No 0/O or 1/I, so a code read aloud or typed from paper comes out right.
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def _scoped_enterprises(user: User, ids: Iterable[int]) -> list[Enterprise]:
-    ids = set(ids)
-    found = db.session.scalars(policy.scoped_enterprises(user).where(Enterprise.id.in_(ids))).all()
-    return list(found) if len(found) == len(ids) else []
 
 
 def _check_workshop(user, module_slug, trainer, place, enterprise_ids, days):
@@ -37,7 +31,7 @@ def _check_workshop(user, module_slug, trainer, place, enterprise_ids, days):
         errors["trainer_id"] = _("Choose an active trainer.")
     if not place.strip():
         errors["place"] = _("Enter where the workshop takes place.")
-    enterprises = _scoped_enterprises(user, enterprise_ids)
+    enterprises = enterprises_in_scope(user, enterprise_ids)
     if not enterprise_ids or not enterprises:
         errors["enterprise_ids"] = _("Choose at least one enterprise you work with.")
     if not days:
@@ -182,41 +176,6 @@ def attendance_counts(day: WorkshopDay) -> dict:
         "by_role": {r: sum(cells[(s, r)] for s in Sex) for r in JobRole},
         "total": sum(cells.values()),
     }
-
-
-@first_save_wins
-def save_visit(
-    user: User,
-    visit: Visit | None,
-    *,
-    enterprise_id: int | None,
-    module_slug: str,
-    visit_date: date | None,
-    findings: str,
-    next_steps: str,
-    seen_version: int | None = None,
-) -> Visit:
-    """Record a visit, or change one unless someone saved it after `seen_version`."""
-    if visit is not None:
-        check_version(visit, seen_version)
-    errors = {}
-    enterprises = _scoped_enterprises(user, [enterprise_id] if enterprise_id else [])
-    if not enterprises:
-        errors["enterprise_id"] = _("Choose an enterprise you work with.")
-    if get_catalogue().get(module_slug) is None:
-        errors["module_slug"] = _("Choose a module from the catalogue.")
-    if visit_date is None:
-        errors["visit_date"] = _("Enter the date of the visit.")
-    if errors:
-        raise InvalidInput(errors)
-    visit = visit or Visit(trainer=user)
-    visit.enterprise = enterprises[0]
-    visit.module_slug, visit.visit_date = module_slug, visit_date
-    visit.findings, visit.next_steps = findings.strip(), next_steps.strip()
-    visit.mark_saved_by(user)
-    db.session.add(visit)
-    db.session.commit()
-    return visit
 
 
 def eligible_people(workshop: Workshop) -> list[Person]:

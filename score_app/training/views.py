@@ -22,7 +22,7 @@ from score_app.auth import policy
 from score_app.auth.access import public
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue, module_choices
-from score_app.enterprises.models import Enterprise
+from score_app.enterprises.access import enterprise_choices
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
@@ -30,27 +30,23 @@ from score_app.i18n import current_locale_code, in_locale, ngettext
 from score_app.i18n import gettext as _
 from score_app.pages import db_id
 from score_app.pdf import pdf_response
-from score_app.plans import services as plans
 from score_app.training import services
+from score_app.training.access import (
+    certificate_scope,
+    get_workshop_or_404,
+    runs_workshop,
+    visit_scope,
+    workshop_scope,
+)
 from score_app.training.forms import (
     IssueCertificatesForm,
     RevokeForm,
-    VisitForm,
     WalkInForm,
     WorkshopForm,
 )
 from score_app.training.models import Certificate, Visit, Workshop, WorkshopDay
 
 bp = Blueprint("training", __name__)
-
-
-def _enterprise_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Enterprise.id, Enterprise.name)
-        .where(policy.enterprise_scope(current_user))
-        .order_by(Enterprise.name_folded)
-    ).all()
-    return [(row.id, row.name) for row in rows]
 
 
 def _module_titles() -> dict[str, str]:
@@ -61,10 +57,10 @@ def _module_titles() -> dict[str, str]:
 def list_sessions():
     today = date.today()
     workshops = db.session.scalars(
-        select(Workshop).where(policy.workshop_scope(current_user)).order_by(Workshop.id.desc())
+        select(Workshop).where(workshop_scope(current_user)).order_by(Workshop.id.desc())
     ).all()
     visits = db.session.scalars(
-        select(Visit).where(policy.visit_scope(current_user)).order_by(Visit.visit_date.desc())
+        select(Visit).where(visit_scope(current_user)).order_by(Visit.visit_date.desc())
     ).all()
     return render_template(
         "training/sessions.html",
@@ -104,7 +100,7 @@ def _workshop_form(workshop: Workshop | None, **options) -> WorkshopForm:
         form.trainer_id.choices = as_choices((t.id, t.full_name) for t in trainers)
     else:
         del form.trainer_id  # a trainer runs their own workshops
-    form.enterprise_ids.choices = as_choices(_enterprise_choices())
+    form.enterprise_ids.choices = as_choices(enterprise_choices(current_user))
     return form
 
 
@@ -146,8 +142,8 @@ def create_workshop():
 
 
 def _workshop_i_run(workshop_id: int) -> Workshop:
-    workshop = policy.get_workshop_or_404(current_user, workshop_id)
-    if not policy.runs_workshop(current_user, workshop):
+    workshop = get_workshop_or_404(current_user, workshop_id)
+    if not runs_workshop(current_user, workshop):
         abort(403)
     return workshop
 
@@ -159,13 +155,13 @@ def edit_workshop(workshop_id: int):
 
 @bp.get("/training/workshops/<int:workshop_id>")
 def view_workshop(workshop_id: int):
-    workshop = policy.get_workshop_or_404(current_user, workshop_id)
+    workshop = get_workshop_or_404(current_user, workshop_id)
     certificates = db.session.scalars(
         select(Certificate)
-        .where(Certificate.workshop_id == workshop.id, policy.certificate_scope(current_user))
+        .where(Certificate.workshop_id == workshop.id, certificate_scope(current_user))
         .order_by(Certificate.participant_name)
     ).all()
-    runs = policy.runs_workshop(current_user, workshop)
+    runs = runs_workshop(current_user, workshop)
     return render_template(
         "training/workshop.html",
         workshop=workshop,
@@ -301,7 +297,7 @@ def _public_url(path: str) -> str:
 def _certificate_in_scope(code: str) -> Certificate:
     certificate = db.session.scalar(
         select(Certificate).where(
-            Certificate.code == code.strip().upper(), policy.certificate_scope(current_user)
+            Certificate.code == code.strip().upper(), certificate_scope(current_user)
         )
     )
     if certificate is None:
@@ -350,89 +346,3 @@ def verify(code: str):
         code=code,
         module_title=module.title_in(locale) if module else "",
     ), (200 if certificate else 404)
-
-
-def _visit_form(visit: Visit | None, **options) -> VisitForm:
-    """The visit form with its choices: the stored visit on a first view (or with
-    formdata=None), or the enterprise a new visit was asked for."""
-    data = None
-    if visit is not None:
-        data = {
-            "enterprise_id": visit.enterprise_id,
-            "module_slug": visit.module_slug,
-            "visit_date": visit.visit_date,
-            "findings": visit.findings,
-            "next_steps": visit.next_steps,
-        }
-    elif request.args.get("enterprise", type=db_id):
-        data = {"enterprise_id": request.args.get("enterprise", type=db_id)}
-    form = VisitForm(data=data, **options)
-    form.enterprise_id.choices = as_choices(_enterprise_choices())
-    form.module_slug.choices = as_choices(
-        [("", _("Choose a module")), *module_choices(current_locale_code())]
-    )
-    return form
-
-
-def _save_visit(visit: Visit | None):
-    form = _visit_form(visit)
-    saved, conflict = None, None
-    if form.validate_on_submit():
-        saved, conflict = save_form(
-            form,
-            lambda: services.save_visit(
-                current_user,
-                visit,
-                enterprise_id=form.enterprise_id.data,
-                module_slug=form.module_slug.data,
-                visit_date=form.visit_date.data,
-                findings=form.findings.data or "",
-                next_steps=form.next_steps.data or "",
-                seen_version=seen_version(),
-            ),
-            lambda: visit and stored_beside_typed(visit, _visit_form(visit, formdata=None), form),
-        )
-    if saved:
-        flash(_("The visit is saved."), "success")
-        return redirect(url_for("training.view_visit", visit_id=saved.id))
-    return render_template("training/visit_form.html", form=form, visit=visit, conflict=conflict), (
-        409 if conflict else 200
-    )
-
-
-@bp.route("/training/visits/new", methods=["GET", "POST"])
-def create_visit():
-    policy.require(current_user, policy.VISIT_RECORD)
-    return _save_visit(None)
-
-
-def _visit_or_404(visit_id: int) -> Visit:
-    visit = db.session.scalar(
-        select(Visit).where(Visit.id == visit_id, policy.visit_scope(current_user))
-    )
-    if visit is None:
-        abort(404)
-    return visit
-
-
-@bp.get("/training/visits/<int:visit_id>")
-def view_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    shows_plan = policy.may_see_figures(current_user, visit.enterprise)
-    plan = plans.active_plan(visit.enterprise_id) if shows_plan else None
-    return render_template(
-        "training/visit.html",
-        visit=visit,
-        title=_module_titles().get(visit.module_slug, visit.module_slug),
-        can_edit=policy.can(current_user, policy.VISIT_RECORD),
-        shows_plan=shows_plan,
-        followed_up=plans.actions_followed_up(visit.id) if shows_plan else [],
-        plan_actions=plan.actions if plan else [],
-    )
-
-
-@bp.route("/training/visits/<int:visit_id>/edit", methods=["GET", "POST"])
-def edit_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    policy.require(current_user, policy.VISIT_RECORD)
-    return _save_visit(visit)

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from score_app.catalog.indicators import BY_CODE
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.kpis.definitions import BY_CODE
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement
 from tests.api.conftest import assert_documented

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from score_app.catalog.content import CatalogueError, load_catalogue
+from score_app.catalog.indicators import BY_CODE
 from score_app.config import PROJECT_ROOT
-from score_app.kpis.definitions import BY_CODE
 from tests.catalog.conftest import write_module
 
 SLUGS = (

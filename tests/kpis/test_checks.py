@@ -2,8 +2,8 @@
 
 import pytest
 
+from score_app.catalog.indicators import BY_CODE
 from score_app.kpis.checks import check_inputs, plausibility_warnings
-from score_app.kpis.definitions import BY_CODE
 
 
 def _errors(code, inputs, locale="en"):

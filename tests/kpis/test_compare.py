@@ -2,8 +2,8 @@
 
 import pytest
 
+from score_app.catalog.indicators import Direction
 from score_app.kpis.compare import compare
-from score_app.kpis.definitions import Direction
 
 
 def test_efficiency_example_from_the_domain_reference():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from score_app.kpis.definitions import INDICATORS
+from score_app.catalog.indicators import INDICATORS
 from score_app.kpis.formulas import FORMULAS, compute
 
 # code, inputs, expected value (worked by hand)

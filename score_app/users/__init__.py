@@ -1,0 +1,1 @@
+"""Accounts as admins manage them: role, scope (countries, enterprises), access."""

@@ -1,0 +1,134 @@
+"""Accounts as admins manage them: who they are, their role, their scope (the countries of
+programme staff, the enterprises of trainers and owners) and whether they may sign in."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, func, or_, select
+
+from score_app.auth import services as auth
+from score_app.auth.models import Role, User, UserCountry
+from score_app.db_errors import first_save_wins
+from score_app.enterprises.models import Enterprise
+from score_app.exceptions import InvalidInput, check_version
+from score_app.extensions import db
+from score_app.i18n import gettext as _
+from score_app.i18n import is_country_code
+from score_app.pages import like_pattern
+
+
+def search_users(role: str = "", text: str = "") -> Select:
+    """Accounts by name, filtered by role and by a fragment of the name or email."""
+    query = select(User).order_by(User.full_name)
+    if role in set(Role):
+        query = query.where(User.role == Role(role))
+    if text:
+        pattern = like_pattern(text.lower())
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.full_name).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[int]):
+    errors = {}
+    countries, enterprise_ids = list(countries), list(enterprise_ids)
+    bad = [c for c in countries if not is_country_code(c)]
+    if bad:
+        errors["countries"] = _("Unknown country code: %(codes)s.", codes=", ".join(bad))
+    elif countries and role != Role.PROGRAMME_STAFF:
+        errors["countries"] = _("Only programme staff have countries in their scope.")
+    found = db.session.scalars(select(Enterprise).where(Enterprise.id.in_(enterprise_ids))).all()
+    missing = set(enterprise_ids) - {e.id for e in found}
+    if missing:
+        errors["enterprises"] = _(
+            "Unknown enterprise: %(ids)s.", ids=", ".join(str(i) for i in sorted(missing))
+        )
+    elif found and role not in (Role.TRAINER, Role.ENTERPRISE_OWNER):
+        errors["enterprises"] = _("Only trainers and enterprise owners are assigned enterprises.")
+    return errors, sorted(set(countries)), found
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    role: Role,
+    password: str,
+    preferred_locale: str | None = None,
+    countries: Iterable[str] = (),
+    enterprise_ids: Iterable[int] = (),
+) -> User:
+    email = auth.normalize_email(email)
+    errors = auth.profile_problems(None, email, full_name, preferred_locale)
+    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
+    errors.update(scope_errors)
+    problem = auth.password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise InvalidInput(errors)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        password_hash=auth.hash_password(password),
+        preferred_locale=preferred_locale or None,
+        countries=[UserCountry(country=c) for c in countries],
+        enterprises=enterprises,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@first_save_wins
+def update_user(
+    user: User,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    is_active: bool,
+    preferred_locale: str | None,
+    countries: Iterable[str],
+    enterprise_ids: Iterable[int],
+    new_password: str = "",
+    acting_user: User,
+    seen_version: int | None,
+) -> User:
+    """An admin's edit of an account, its scope and whether it may sign in, refused when the
+    account was saved after `seen_version` (by another admin, or by its user)."""
+    check_version(user, seen_version)
+    email = auth.normalize_email(email)
+    errors = auth.profile_problems(user.id, email, full_name, preferred_locale)
+    scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
+    errors.update(scope_errors)
+    if new_password:
+        problem = auth.password_problem(new_password, email)
+        if problem:
+            errors["new_password"] = problem
+    if user.id == acting_user.id and (not is_active or role != Role.ADMIN):
+        errors["role"] = _("You cannot remove your own admin rights or deactivate yourself.")
+    if errors:
+        raise InvalidInput(errors)
+    if ends_access(user, is_active=is_active, new_password=new_password):
+        auth.end_sessions(user, keep=acting_user.session_key if user.id == acting_user.id else None)
+        auth.revoke_tokens(user)
+    user.email, user.full_name, user.role = email, full_name.strip(), role
+    user.is_active, user.preferred_locale = is_active, preferred_locale or None
+    kept = {c.country: c for c in user.countries}
+    user.countries = [kept.get(c) or UserCountry(country=c) for c in countries]
+    user.enterprises = enterprises
+    if new_password:
+        user.password_hash = auth.hash_password(new_password)
+    user.mark_saved_by(acting_user)
+    db.session.commit()
+    return user
+
+
+def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:
+    """Whether an admin's edit ends every session and API token of the account for good: a new
+    password, or a deactivation (so reactivating it later revives none of them)."""
+    return bool(new_password) or (user.is_active and not is_active)

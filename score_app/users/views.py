@@ -1,0 +1,129 @@
+"""The admin's pages for accounts: the list, a new account, one account, lifting sign-in pauses."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from score_app.auth import policy
+from score_app.auth import services as auth_services
+from score_app.auth.forms import ROLE_LABELS
+from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise
+from score_app.exceptions import InvalidInput
+from score_app.extensions import db
+from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
+from score_app.i18n import country_choices, country_name
+from score_app.i18n import gettext as _
+from score_app.pages import paginate
+from score_app.users import services
+from score_app.users.forms import UserForm
+
+bp = Blueprint("users", __name__)
+
+
+@bp.get("/admin/users")
+def list_users():
+    policy.require(current_user, policy.USER_MANAGE)
+    role = request.args.get("role", "")
+    text = request.args.get("q", "").strip()
+    page = paginate(services.search_users(role, text))
+    return render_template("users/list.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
+
+
+def _fill_user_choices(form: UserForm) -> None:
+    form.countries.choices = as_choices(country_choices())
+    enterprises = db.session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.country).order_by(Enterprise.name)
+    ).all()
+    form.enterprises.choices = as_choices(
+        (e.id, f"{e.name} ({country_name(e.country)})") for e in enterprises
+    )
+
+
+def _user_fields(form: UserForm) -> dict:
+    return {
+        "email": form.email.data,
+        "full_name": form.full_name.data,
+        "role": form.role.data,
+        "preferred_locale": form.preferred_locale.data or None,
+        "countries": form.countries.data,
+        "enterprise_ids": form.enterprises.data,
+    }
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+def create_user():
+    policy.require(current_user, policy.USER_MANAGE)
+    form = UserForm()
+    _fill_user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(password=form.new_password.data or "", **_user_fields(form))
+        except InvalidInput as error:
+            show_on_form(form, error.renamed(password="new_password"))
+        else:
+            flash(_("The account for %(email)s is created.", email=user.email), "success")
+            return redirect(url_for("users.list_users"))
+    return render_template("users/form.html", form=form, user=None)
+
+
+def _user_form(user: User, **options) -> UserForm:
+    """The account form with its choices, showing the stored account on a first view (or with
+    formdata=None)."""
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role,
+        "preferred_locale": user.preferred_locale or "",
+        "is_active": user.is_active,
+        "countries": user.country_codes,
+        "enterprises": [e.id for e in user.enterprises],
+    }
+    form = UserForm(data=data, **options)
+    _fill_user_choices(form)
+    return form
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    policy.require(current_user, policy.USER_MANAGE)
+    user = db.get_or_404(User, user_id)
+    form = _user_form(user)
+    conflict = None
+    if form.validate_on_submit():
+        changes = {"is_active": form.is_active.data, "new_password": form.new_password.data or ""}
+        ends_access = services.ends_access(user, **changes)
+        saved, conflict = save_form(
+            form,
+            lambda: services.update_user(
+                user,
+                **changes,
+                acting_user=current_user,
+                seen_version=seen_version(),
+                **_user_fields(form),
+            ),
+            lambda: stored_beside_typed(user, _user_form(user, formdata=None), form),
+        )
+        if saved:
+            message = _("The account for %(email)s is saved.", email=user.email)
+            if ends_access:
+                ended = _("Its sessions are ended and its API tokens revoked.")
+                message = f"{message} {ended}"
+            flash(message, "success")
+            return redirect(url_for("users.list_users"))
+    return render_template("users/form.html", form=form, user=user, conflict=conflict), (
+        409 if conflict else 200
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+def unlock_user(user_id: int):
+    """Lift every pause and slow-down of the account's sign-in (auth/lockout.py)."""
+    policy.require(current_user, policy.USER_MANAGE)
+    user = db.get_or_404(User, user_id)
+    auth_services.lift_sign_in_pauses(user, acting_user=current_user)
+    flash(
+        _("Sign-in to %(email)s is open again from every address and device.", email=user.email),
+        "success",
+    )
+    return redirect(url_for("users.edit_user", user_id=user.id))

@@ -1,0 +1,24 @@
+"""The visit form; its choices come from the views."""
+
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from score_app.forms import Form
+from score_app.i18n import lazy_gettext as _l
+from score_app.pages import db_id
+
+
+class VisitForm(Form):
+    enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
+    module_slug = SelectField(_l("Module"), validators=[InputRequired()], choices=[])
+    visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
+    findings = TextAreaField(
+        _l("Findings"),
+        description=_l("What you saw on the shop floor and in the records."),
+        validators=[Optional(), Length(max=10_000)],
+    )
+    next_steps = TextAreaField(
+        _l("Next steps agreed with the EIT"),
+        description=_l("Who does what by when."),
+        validators=[Optional(), Length(max=10_000)],
+    )
