@@ -16,19 +16,56 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-
 test bench: DEB_PACKAGES += chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install lint format i18n-update system-packages bench load
+# The lock: every package the app (app.txt) or its tests (test.txt) install, at one version with
+# its hashes, so two machines install the same releases. setup.cfg keeps the ranges; `make lock`
+# compiles them into the lock with pip-compile (in a venv of its own, pinned below), keeping the
+# versions already locked where they still fit; `make lock-upgrade` moves everything to the
+# newest releases the ranges allow (`make lock LOCK_ARGS="--upgrade-package flask"`: one only).
+LOCK_APP := requirements/app.txt
+LOCK_TEST := requirements/test.txt
+LOCK_VENV := .venv-lock
+LOCK_TOOLS := pip==26.3 pip-tools==7.6.2
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+.PHONY: demo test install lint format i18n-update system-packages bench load lock lock-upgrade lock-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+# Installs only what the lock names (hashes checked), then the project itself without
+# resolving anything, and lets pip confirm the result meets setup.cfg's ranges.
+$(VENV)/.installed: setup.cfg pyproject.toml $(LOCK_APP) | $(BIN)/python
+	$(BIN)/python requirements/lockfile.py check
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_APP)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(LOCK_TEST) $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_TEST)
+	$(BIN)/pip check
 	touch $@
+
+# Made again when this file changes, so a new LOCK_TOOLS takes effect.
+$(LOCK_VENV)/.installed: Makefile
+	test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet $(LOCK_TOOLS)
+	touch $@
+
+# test.txt is constrained by app.txt, so the packages both hold are at the same version.
+lock: $(LOCK_VENV)/.installed
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file $(LOCK_APP) setup.cfg
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra test --constraint $(LOCK_APP) --output-file $(LOCK_TEST) setup.cfg
+	$(PYTHON) requirements/lockfile.py stamp
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
+
+# Fails when setup.cfg's requirements changed since `make lock` (no network, standard library).
+lock-check:
+	$(PYTHON) requirements/lockfile.py check
 
 instance/secret_key: | $(BIN)/python
 	mkdir -p instance
@@ -78,7 +115,7 @@ load: install
 	$(WITH_KEY) $(BIN)/flask score i18n compile
 	$(BIN)/python -m bench.load
 
-lint: $(VENV)/.installed-test
+lint: lock-check $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

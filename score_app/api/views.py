@@ -408,7 +408,8 @@ def _comparison_json(row: kpi_services.ComparisonRow) -> dict:
 
 @bp.get("/programme/summary")
 def programme_summary():
-    """One indicator across the enterprises the filters select (DOMAIN.md section 6)."""
+    """One indicator across the enterprises the filters select (docs/domain.md, 'Programme
+    results')."""
     policy.require(g.api_user, policy.PROGRAMME_VIEW)
     code = request.args.get("indicator", "")
     errors = {}

@@ -1,4 +1,5 @@
-"""The indicator contract (DOMAIN.md section 4): codes, names, units, directions and raw inputs.
+"""The indicator contract (docs/domain.md, 'Indicators'): codes, names, units, directions and
+raw inputs.
 
 Pages, the API, imports and exports all read these definitions; nothing else lists indicators.
 """

@@ -1,5 +1,5 @@
-"""The rules a measurement must pass (DOMAIN.md section 4): hard errors, and plausibility
-warnings that can be saved with a comment."""
+"""The rules a measurement must pass (docs/domain.md, 'Checks on a measurement'): hard errors,
+and plausibility warnings that can be saved with a comment."""
 
 import math
 from datetime import date

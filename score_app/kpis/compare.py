@@ -1,4 +1,5 @@
-"""Before and after (DOMAIN.md section 5): absolute and relative change, and whether it improved."""
+"""Before and after (docs/domain.md, 'Before and after'): absolute and relative change, and
+whether it improved."""
 
 from dataclasses import dataclass
 

@@ -1,7 +1,7 @@
-"""Cycles (DOMAIN.md sections 4 and 5): a baseline is the reference for the follow-ups that
-start after it ends, until the next baseline of the same indicator starts a new cycle; the
-before/after shown is the latest cycle whose baseline and a follow-up are submitted or verified.
-Pure rules over anything with a period (`period_start`, `period_end`) and, for pairing, a
+"""Cycles (docs/domain.md, 'Cycles' and 'Before and after'): a baseline is the reference for the
+follow-ups that start after it ends, until the next baseline of the same indicator starts a new
+cycle; the before/after shown is the latest cycle whose baseline and a follow-up are submitted or
+verified. Pure rules over anything with a period (`period_start`, `period_end`) and, for pairing, a
 `phase` and a `status`. A cycle's members are decided by every baseline, drafts included, so a
 follow-up never joins an older cycle because its own baseline is still a draft."""
 

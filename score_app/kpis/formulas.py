@@ -1,4 +1,5 @@
-"""One pure function per indicator (DOMAIN.md section 4), from raw inputs to the derived value.
+"""One pure function per indicator (docs/domain.md, 'Indicators'), from raw inputs to the
+derived value.
 
 Inputs are assumed checked (checks.py): non-negative, and a denominator above zero.
 Percentages are on a 0-100 scale.

@@ -1,5 +1,6 @@
 """Use cases for indicators: record measurements, move them through the workflow, audit every
-change, compare baseline with follow-up, and record the good-practice checklist."""
+change, compare baseline with follow-up, and record the good-practice checklist (docs/domain.md,
+'Measurement workflow' and 'Good-practice checklist')."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -240,8 +241,8 @@ def check_fields(
     inputs: dict,
     locale: str = "en",
 ) -> tuple[Indicator, dict[str, float]]:
-    """The hard rules of DOMAIN.md section 4 on one measurement's fields: (definition, inputs as
-    numbers), or InvalidInput naming each bad field."""
+    """The errors of docs/domain.md, 'Checks on a measurement', that one measurement's fields
+    show alone: (definition, inputs as numbers), or InvalidInput naming each bad field."""
     errors = {}
     definition = BY_CODE.get(indicator)
     if definition is None:
@@ -322,7 +323,9 @@ def check_measurement(
     locale: str = "en",
     existing: Measurement | None = None,
 ) -> Checked:
-    """Every rule of DOMAIN.md section 4; raise InvalidInput naming each bad field."""
+    """The rules of docs/domain.md, 'Checks on a measurement', for a new or corrected figure (its
+    callers check the verified lock and a baseline's follow-ups); raise InvalidInput naming each
+    bad field."""
     definition, values = check_fields(
         indicator=indicator, phase=phase, period_start=period_start, period_end=period_end,
         inputs=inputs, locale=locale,

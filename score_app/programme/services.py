@@ -1,7 +1,7 @@
-"""Programme results (DOMAIN.md section 6): per indicator across enterprises, training outputs
-by sex and role, and data completeness. Every aggregate is computed by the database (GROUP BY
-and window functions), so the numbers are the same on SQLite and PostgreSQL and new data shows
-the moment it is saved. The statements are built once per selection (scope and filters given)
+"""Programme results (docs/domain.md, 'Programme results'): per indicator across enterprises,
+training outputs by sex and role, and data completeness. Every aggregate is computed by the database
+(GROUP BY and window functions), so the numbers are the same on SQLite and PostgreSQL and new data
+shows the moment it is saved. The statements are built once per selection (scope and filters given)
 and kept; each request sends them with its filters' values."""
 
 from collections import defaultdict

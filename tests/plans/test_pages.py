@@ -2,12 +2,10 @@
 overdue actions on the plan and the home page, evidence photos, visits, and who may do what."""
 
 import io
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import delete, func, select, update
 
@@ -497,10 +495,6 @@ def test_an_action_changed_or_deleted_at_the_same_moment_is_not_overwritten(app,
     assert action_state(app, action_id) is None
 
 
-@pytest.mark.skipif(
-    not os.environ.get("SCORE_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="SQLite does not enforce the photo's foreign key here; the PostgreSQL run covers it",
-)
 def test_a_photo_for_an_action_deleted_at_the_same_moment_is_not_kept(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     deleted = delete(PlanAction).where(PlanAction.id == action_id)

@@ -1,6 +1,6 @@
-"""Programme results computed in SQL match the hand-worked numbers (DOMAIN.md section 6), follow
-the filters and the user's scope, leave out enterprises without consent, and show new data at
-once. The suite runs on SQLite and PostgreSQL, so both give these same numbers."""
+"""Programme results computed in SQL match the hand-worked numbers (docs/domain.md, 'Programme
+results'), follow the filters and the user's scope, leave out enterprises without consent, and show
+new data at once. The suite runs on SQLite and PostgreSQL, so both give these same numbers."""
 
 from datetime import date
 
