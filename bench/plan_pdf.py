@@ -16,11 +16,13 @@ from pathlib import Path
 
 import flask_migrate
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from bench.machine import describe
 from score_app import create_app
-from score_app.auth.models import Role
+from score_app.auth.models import Role, User
 from score_app.catalog.indicators import INDICATORS
+from score_app.documents import services as documents
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
@@ -28,8 +30,6 @@ from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.pdf import render_pdf
 from score_app.plans import services as plan_services
-from score_app.plans.models import ImprovementPlan
-from score_app.plans.views import render_plan_html
 from score_app.users import services as user_services
 
 INDICATOR_COUNT = 12
@@ -141,11 +141,14 @@ def main() -> None:
             totals.append(seconds)
             pages = len(PdfReader(io.BytesIO(response.data)).pages)
             with app.test_request_context():
-                enterprise = db.session.get(Enterprise, enterprise_id)
-                plan = db.session.get(ImprovementPlan, plan_id)
+                owner = db.session.scalar(select(User).where(User.email == "owner@example.org"))
                 db.session.expire_all()  # queries count, as in a request
                 seconds, html = _time(
-                    lambda e=enterprise, p=plan: render_plan_html(e, p, None, date.today())
+                    lambda u=owner: (
+                        documents.plan(
+                            u, enterprise_id, locale="en", today=date.today(), plan_id=plan_id
+                        ).html
+                    )
                 )
                 app_times.append(seconds)
                 seconds, _pdf = _time(lambda h=html: render_pdf(h))

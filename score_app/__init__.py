@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.api.views import bp as api_bp
     from score_app.auth.views import bp as auth_bp
     from score_app.catalog.views import bp as catalog_bp
+    from score_app.documents.views import bp as documents_bp
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_docs_bp)

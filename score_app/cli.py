@@ -1,6 +1,7 @@
-"""`flask score ...`: accounts, tokens, demo data, backups and translations."""
+"""`flask score ...`: accounts, tokens, demo data, backups, documents and translations."""
 
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
@@ -14,8 +15,11 @@ from score_app import backup, demo
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.catalog.content import CatalogueError, load_catalogue
-from score_app.exceptions import InvalidInput
+from score_app.documents import services as documents
+from score_app.exceptions import InvalidInput, NotAllowed, NotFound
 from score_app.extensions import db
+from score_app.i18n import SUPPORTED_LOCALES
+from score_app.programme.filters import parse_filters
 from score_app.users import services as user_services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +158,117 @@ def restore_command(path, yes):
             f"The database is at schema revision {manifest.revision}; this code expects "
             f"{backup.schema_head()}. Run `flask --app wsgi db upgrade` before starting the app."
         )
+
+
+pdf_cli = AppGroup("pdf", help="Print a document to a PDF file, as a given user sees it.")
+score_cli.add_command(pdf_cli)
+
+
+@contextmanager
+def _as_reader(email: str | None):
+    """The user the document is made for (their scope and rights apply), inside a request
+    context whose address is the public one, so printed links point where readers can go."""
+    base_url = current_app.config["SCORE_PUBLIC_URL"] or "http://localhost/"
+    with current_app.test_request_context(base_url=base_url):
+        user = auth_services.find_user_by_email(email) if email else None
+        if email and (user is None or not user.is_active):
+            _stop(f"No active user with the email {email}.")
+        try:
+            yield user
+        except NotFound:
+            _stop("There is no such record among those this user can reach.")
+        except NotAllowed as refusal:
+            _stop(refusal.reason or "This user may not print this document.")
+        except InvalidInput as error:
+            _fail(error)
+
+
+def _write(document, output: Path | None) -> None:
+    path = output or Path(document.filename)
+    path.write_bytes(document.pdf())
+    click.echo(f"Wrote {path}.")
+
+
+_AS = click.option("--as", "email", required=True, help="Email of the user who reads it.")
+_LANG = click.option(
+    "--lang", type=click.Choice(sorted(SUPPORTED_LOCALES)), default="en", show_default=True
+)
+_OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF file."
+)
+
+
+@pdf_cli.command("plan")
+@click.argument("enterprise_id", type=int)
+@click.option("--plan", "plan_id", type=int, help="A plan other than the active one.")
+@click.option("--follow-up", type=int, help="The follow-up to compare with (1, 2...).")
+@_AS
+@_LANG
+@_OUTPUT
+def pdf_plan(enterprise_id, plan_id, follow_up, email, lang, output):
+    """An enterprise's printed improvement plan."""
+    with _as_reader(email) as user:
+        document = documents.plan(
+            user,
+            enterprise_id,
+            locale=lang,
+            today=date.today(),
+            plan_id=plan_id,
+            follow_up=follow_up,
+        )
+        _write(document, output)
+
+
+@pdf_cli.command("synthesis")
+@click.option("--country", default="", help="ISO country code.")
+@click.option("--sector", default="")
+@click.option("--cohort", default="")
+@click.option("--module", default="", help="Module slug.")
+@click.option("--from", "period_from", default="", help="First day, YYYY-MM-DD.")
+@click.option("--to", "period_to", default="", help="Last day, YYYY-MM-DD.")
+@_AS
+@_LANG
+@_OUTPUT
+def pdf_synthesis(country, sector, cohort, module, period_from, period_to, email, lang, output):
+    """The programme's synthesis report for these filters."""
+    asked = {"country": country, "sector": sector, "cohort": cohort, "module": module}
+    asked |= {"from": period_from, "to": period_to}
+    with _as_reader(email) as user:
+        filters = parse_filters(asked)
+        _write(documents.synthesis(user, filters, locale=lang, today=date.today()), output)
+
+
+@pdf_cli.command("sign-in")
+@click.argument("workshop_id", type=int)
+@click.argument("day_id", type=int)
+@_AS
+@_LANG
+@_OUTPUT
+def pdf_sign_in(workshop_id, day_id, email, lang, output):
+    """The sign-in sheet of a workshop day."""
+    with _as_reader(email) as user:
+        _write(documents.sign_in_sheet(user, workshop_id, day_id, locale=lang), output)
+
+
+@pdf_cli.command("certificate")
+@click.argument("code")
+@_AS
+@_OUTPUT
+def pdf_certificate(code, email, output):
+    """A certificate, in the language it was issued in."""
+    with _as_reader(email) as user:
+        public_url = current_app.config["SCORE_PUBLIC_URL"] or "http://localhost/"
+        _write(documents.certificate(user, code, public_url=public_url), output)
+
+
+@pdf_cli.command("handout")
+@click.argument("slug")
+@_LANG
+@_OUTPUT
+def pdf_handout(slug, lang, output):
+    """A module's guide as a handout."""
+    with _as_reader(None):
+        _write(documents.handout(slug, locale=lang), output)
 
 
 modules_cli = AppGroup("modules", help="The training catalogue in modules/.")

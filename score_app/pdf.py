@@ -33,18 +33,6 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def pdf_response(html: str, filename: str):
-    """A rendered PDF as the answer to a request, opened in the browser's viewer."""
-    return (
-        render_pdf(html),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{filename}"',
-        },
-    )
-
-
 def render_pdf(html: str) -> bytes:
     """Turn a page rendered from templates/pdf/ into PDF bytes."""
     fetcher = StaticFilesOnly(Path(current_app.static_folder))

@@ -1,11 +1,15 @@
-"""`flask score ...` commands: accounts, tokens and the demo."""
+"""`flask score ...` commands: accounts, tokens, the demo and printed documents."""
 
+from datetime import date
+
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from score_app.auth.models import ApiToken, Role, User
 from score_app.demo import LOGINS, PASSWORD
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.training import services as training_services
 
 
 def _count(app, model):
@@ -107,3 +111,64 @@ def test_modules_check_lists_every_problem_and_fails(make_app, tmp_path):
     assert result.exit_code == 1
     assert "broken/module.toml: -: file is missing" in result.output
     assert "broken/en.md: -: file is missing" in result.output
+
+
+def _pdf_text(path) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+
+
+def _print(runner, *args):
+    return runner.invoke(args=["score", "pdf", *args])
+
+
+def test_pdf_plan_prints_the_plan_as_its_owner_in_the_asked_language(
+    runner, create_enterprise, create_user, tmp_path
+):
+    enterprise = create_enterprise(name="Atelier Rabat", data_sharing_consent=True)
+    owner = create_user("enterprise_owner", enterprises=[enterprise])
+    path = tmp_path / "plan.pdf"
+    result = _print(runner, "plan", str(enterprise.id), "--as", owner.email, "--lang", "fr",
+                    "-o", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = _pdf_text(path)
+    assert "Atelier Rabat" in text and "Plan d'amélioration" in text
+
+
+def test_pdf_plan_refuses_a_user_the_enterprise_is_not_shared_with(
+    runner, create_enterprise, create_user, tmp_path
+):
+    enterprise = create_enterprise(data_sharing_consent=False)
+    other_owner = create_user("enterprise_owner", enterprises=[create_enterprise()])
+    staff = create_user("programme_staff")
+    path = tmp_path / "plan.pdf"
+    outsider = _print(runner, "plan", str(enterprise.id), "--as", other_owner.email, "-o", path)
+    assert outsider.exit_code == 1
+    assert "no such record among those this user can reach" in outsider.output
+    without_consent = _print(runner, "plan", str(enterprise.id), "--as", staff.email, "-o", path)
+    assert without_consent.exit_code == 1
+    assert "has not agreed to share its figures" in without_consent.output
+    assert not path.exists()
+
+
+def test_pdf_handout_and_sign_in_sheet_print_for_their_readers(
+    app, runner, create_enterprise, create_user, tmp_path
+):
+    handout = tmp_path / "handout.pdf"
+    result = _print(runner, "handout", "quality-management", "--lang", "es", "-o", str(handout))
+    assert result.exit_code == 0, result.output
+    assert "Gestión de la calidad" in _pdf_text(handout)
+    enterprise = create_enterprise()
+    trainer = create_user("trainer", enterprises=[enterprise])
+    other = create_user("trainer", enterprises=[enterprise])
+    with app.app_context():
+        runs = db.session.get(User, trainer.id)
+        workshop = training_services.save_workshop(
+            runs, None, module_slug="quality-management", trainer=runs, place="Accra hall",
+            enterprise_ids=[enterprise.id], days=[date(2025, 3, 11)],
+        )  # fmt: skip
+        ids = (str(workshop.id), str(workshop.days[0].id))
+    sheet = tmp_path / "sheet.pdf"
+    assert _print(runner, "sign-in", *ids, "--as", other.email, "-o", sheet).exit_code == 1
+    result = _print(runner, "sign-in", *ids, "--as", trainer.email, "-o", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "Accra hall" in _pdf_text(sheet)

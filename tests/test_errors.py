@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from score_app.auth.models import User
 from score_app.auth.services import create_token
+from score_app.documents.services import Document
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.i18n import gettext, in_locale
 from score_app.kpis.models import Measurement, MeasurementAudit
-from score_app.pdf import pdf_response
-from score_app.plans import views as plan_views
+from score_app.pdf import render_pdf
 from tests.conftest import saved_meanwhile, sign_in
 from tests.kpis.conftest import period_form
 from tests.programme.conftest import check, csv_bytes, row
@@ -272,12 +272,12 @@ def test_a_connection_lost_while_the_plan_pdf_is_drawn_gives_the_503_page(
     enterprise, owner, _user = _signed_in_as_french_owner(app, create_enterprise, create_user)
     drawn = []
 
-    def cut_while_drawing(html_text, filename):
+    def cut_while_drawing(document):
         _cut(app, _request_connection())
-        drawn.append(filename)
-        return pdf_response(html_text, filename)
+        drawn.append(document.filename)
+        return render_pdf(document.html)
 
-    monkeypatch.setattr(plan_views, "pdf_response", cut_while_drawing)
+    monkeypatch.setattr(Document, "pdf", cut_while_drawing)
     response = owner.get(f"/enterprises/{enterprise.id}/plan.pdf")
     assert drawn and _is_the_503_page(app, response, "fr")
     monkeypatch.undo()

@@ -6,7 +6,9 @@ from pathlib import Path
 from flask import current_app
 
 from score_app.catalog.content import Catalogue, TrainingModule, load_catalogue
+from score_app.catalog.indicators import BY_CODE
 from score_app.catalog.render import RenderedDocument, render_markdown
+from score_app.exceptions import NotFound
 
 
 @lru_cache(maxsize=4)
@@ -26,3 +28,30 @@ def module_choices(locale: str) -> list[tuple[str, str]]:
 @lru_cache(maxsize=64)
 def rendered_document(module: TrainingModule, locale: str) -> RenderedDocument:
     return render_markdown(module.documents[module.document_locale(locale)])
+
+
+def module_title(slug: str, locale: str) -> str:
+    """The module's title in `locale`, or its slug when the catalogue no longer has it."""
+    module = get_catalogue().get(slug)
+    return module.title_in(locale) if module else slug
+
+
+def get_module_or_404(slug: str) -> TrainingModule:
+    module = get_catalogue().get(slug)
+    if module is None:
+        raise NotFound
+    return module
+
+
+def module_page(module: TrainingModule, locale: str) -> dict:
+    """What the module's reader, its print view and its handout show, in `locale` (or the
+    language its guide falls back to)."""
+    catalogue = get_catalogue()
+    return {
+        "module": module,
+        "locale": locale,
+        "document": rendered_document(module, locale),
+        "is_fallback": module.document_locale(locale) != locale,
+        "indicators": [BY_CODE[code] for code in module.indicators],
+        "prerequisites": [catalogue.get(slug) for slug in module.prerequisites],
+    }

@@ -102,6 +102,13 @@ def get_enterprise_or_404(user: User | None, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
+def get_figures_or_404(user: User | None, enterprise_id: int) -> Enterprise:
+    """The enterprise, in scope, if the user may read its figures (its plan shows them too)."""
+    enterprise = get_enterprise_or_404(user, enterprise_id)
+    require_figures(user, enterprise)
+    return enterprise
+
+
 def country_in_scope(user: User, country: str) -> bool:
     """Whether the user may place an enterprise in this country."""
     if user.role == Role.PROGRAMME_STAFF and user.country_codes:

@@ -15,7 +15,7 @@ from score_app.catalog.services import get_catalogue
 from score_app.db_errors import first_save_wins
 from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise
-from score_app.exceptions import EditConflict, InvalidInput, check_version
+from score_app.exceptions import EditConflict, InvalidInput, NotFound, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_currency, currency_minor_digits, format_number, parse_number
 from score_app.i18n import gettext as _
@@ -523,3 +523,13 @@ def grouped_by_status(actions: list[PlanAction]) -> dict[ActionStatus, list[Plan
     for action in actions:
         groups[action.status].append(action)
     return groups
+
+
+def plan_of(enterprise: Enterprise, plan_id: int | None) -> ImprovementPlan | None:
+    """The enterprise's plan with this id (NotFound if it has none such), or its active plan."""
+    if plan_id is None:
+        return active_plan(enterprise.id)
+    plan = db.session.get(ImprovementPlan, plan_id)
+    if plan is None or plan.enterprise_id != enterprise.id:
+        raise NotFound
+    return plan

@@ -1,5 +1,4 @@
-"""Improvement plan pages: the plan with its before/after, actions and their photos, visits that
-followed them up, and the printed plan."""
+"""Improvement plan pages: the plan with its before/after, actions and their photos."""
 
 from datetime import date
 from pathlib import Path
@@ -21,8 +20,7 @@ from score_app.auth import policy
 from score_app.auth.access import safe_next
 from score_app.catalog.indicators import BY_CODE, INDICATORS
 from score_app.catalog.services import get_catalogue, module_choices
-from score_app.charts import indicator_chart
-from score_app.enterprises.access import get_enterprise_or_404, require_figures
+from score_app.enterprises.access import get_figures_or_404, require_figures
 from score_app.enterprises.models import Enterprise
 from score_app.errors import changed_elsewhere
 from score_app.exceptions import EditConflict, InvalidInput
@@ -41,38 +39,20 @@ from score_app.i18n import (
     current_locale_code,
     format_exact,
     format_number,
-    in_locale,
     money_exact,
 )
 from score_app.i18n import gettext as _
-from score_app.kpis import services as kpis
 from score_app.pages import db_id
-from score_app.pdf import pdf_response
 from score_app.plans import services
 from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
+from score_app.plans.report import plan_report
 
 bp = Blueprint("plans", __name__)
 
 
 def _upload_dir() -> Path:
     return Path(current_app.config["SCORE_UPLOAD_DIR"])
-
-
-def _enterprise(enterprise_id: int) -> Enterprise:
-    """The enterprise, in scope; its plan shows its figures, so consent applies as for them."""
-    enterprise = get_enterprise_or_404(current_user, enterprise_id)
-    require_figures(current_user, enterprise)
-    return enterprise
-
-
-def _plan_of(enterprise: Enterprise, plan_id: int | None) -> ImprovementPlan | None:
-    if plan_id is None:
-        return services.active_plan(enterprise.id)
-    plan = db.session.get(ImprovementPlan, plan_id)
-    if plan is None or plan.enterprise_id != enterprise.id:
-        abort(404)
-    return plan
 
 
 def _action(action_id: int) -> PlanAction:
@@ -83,54 +63,15 @@ def _action(action_id: int) -> PlanAction:
     return action
 
 
-def _report(
-    enterprise: Enterprise, plan: ImprovementPlan | None, follow_up: int | None, today: date
-) -> dict:
-    """What the plan page and the printed plan both show; `today` decides what is overdue."""
-    rows = [row for row in kpis.comparison(enterprise.id, follow_up) if row.series]
-    actions = plan.actions if plan else []
-    latest = {row.indicator.code: row.follow_up.value for row in rows if row.follow_up}
-    locale = current_locale_code()
-    checklist_texts = {
-        item.id: item.text.get(locale) or item.text["en"]
-        for module in get_catalogue().modules
-        for item in module.checklist
-    }
-    starts = [row.baseline.period_start for row in rows if row.baseline]
-    ends = [row.follow_up.period_end for row in rows if row.follow_up]
-    return {
-        "enterprise": enterprise,
-        "plan": plan,
-        "rows": rows,
-        "follow_up": follow_up,
-        "charts": {
-            row.indicator.code: indicator_chart(row.indicator, row.series)
-            for row in rows
-            if row.indicator.is_core and len(row.series) > 1
-        },
-        "groups": services.grouped_by_status(actions),
-        "totals": services.totals(plan) if plan else None,
-        "reached": {a.id: services.target_reached(a, latest) for a in actions},
-        "checklist": services.checklist_progress(enterprise.id),
-        "checklist_texts": checklist_texts,
-        "module_titles": {m.slug: m.title_in(locale) for m in get_catalogue().modules},
-        "eit": [p for p in enterprise.people if p.is_eit_member],
-        "period": (min(starts), max(ends)) if starts and ends else None,
-        "indicators": BY_CODE,
-        "today": today,
-        "status_labels": ACTION_STATUS_LABELS,
-    }
-
-
 @bp.get("/enterprises/<int:enterprise_id>/plan")
 def view_plan(enterprise_id: int):
-    enterprise = _enterprise(enterprise_id)
+    enterprise = get_figures_or_404(current_user, enterprise_id)
     plan_id = request.args.get("plan", type=db_id)
-    plan = _plan_of(enterprise, plan_id)
+    plan = services.plan_of(enterprise, plan_id)
     follow_up = request.args.get("follow_up", type=db_id)
     return render_template(
         "plans/plan.html",
-        **_report(enterprise, plan, follow_up, date.today()),
+        **plan_report(enterprise, plan, follow_up, date.today(), current_locale_code()),
         plans=services.plans_of(enterprise.id),
         can_edit=policy.can(current_user, policy.PLAN_EDIT) and bool(plan and plan.is_active),
         can_start=policy.can(current_user, policy.PLAN_EDIT),
@@ -139,32 +80,9 @@ def view_plan(enterprise_id: int):
     )
 
 
-def render_plan_html(
-    enterprise: Enterprise, plan: ImprovementPlan | None, follow_up: int | None, generated_on: date
-) -> str:
-    """The printed plan as HTML for the PDF renderer, in the current locale, as of a day."""
-    return render_template(
-        "pdf/plan.html",
-        **_report(enterprise, plan, follow_up, generated_on),
-        generated_on=generated_on,
-    )
-
-
-@bp.get("/enterprises/<int:enterprise_id>/plan.pdf")
-def plan_pdf(enterprise_id: int):
-    enterprise = _enterprise(enterprise_id)
-    plan = _plan_of(enterprise, request.args.get("plan", type=db_id))
-    follow_up = request.args.get("follow_up", type=db_id)
-    locale = request.args.get("lang")
-    with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
-        html = render_plan_html(enterprise, plan, follow_up, date.today())
-        filename = f"improvement-plan-{enterprise.id}-{current_locale_code()}.pdf"
-    return pdf_response(html, filename)
-
-
 @bp.route("/enterprises/<int:enterprise_id>/plans/new", methods=["GET", "POST"])
 def start_plan(enterprise_id: int):
-    enterprise = _enterprise(enterprise_id)
+    enterprise = get_figures_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.PLAN_EDIT)
     defaults = {
         "title": _("Improvement plan %(year)s", year=date.today().year),
@@ -308,7 +226,7 @@ def _stored_beside_typed(plan: ImprovementPlan, action: PlanAction, typed: Actio
 
 @bp.route("/enterprises/<int:enterprise_id>/plan/actions/new", methods=["GET", "POST"])
 def add_action(enterprise_id: int):
-    enterprise = _enterprise(enterprise_id)
+    enterprise = get_figures_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.PLAN_EDIT)
     plan = services.active_plan(enterprise.id)
     if plan is None:

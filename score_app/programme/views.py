@@ -22,28 +22,23 @@ from flask_login import current_user
 from score_app.auth import policy
 from score_app.auth.models import Role
 from score_app.catalog.indicators import INDICATORS
-from score_app.catalog.services import get_catalogue, module_choices
-from score_app.charts import before_after_chart
-from score_app.enterprises.forms import sector_choices, sector_label
+from score_app.catalog.services import module_choices
+from score_app.enterprises.forms import sector_choices
 from score_app.errors import unavailable_message
 from score_app.exceptions import InvalidInput
 from score_app.forms import show_on_form
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     country_choices,
-    country_name,
     current_locale_code,
-    format_day,
     format_number,
-    in_locale,
 )
 from score_app.i18n import gettext as _
-from score_app.pdf import pdf_response
-from score_app.plans.forms import ACTION_STATUS_LABELS
 from score_app.programme import imports, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
+from score_app.programme.report import results_report
 from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
 
 bp = Blueprint("programme", __name__)
@@ -198,44 +193,13 @@ def _filters() -> tuple[Filters, InvalidInput | None]:
         return Filters(), error
 
 
-def _charts(results) -> dict:
-    labels = (_("Baseline"), _("Follow-up"))
-    return {
-        r.indicator.code: before_after_chart(
-            labels,
-            (r.baseline_mean, r.follow_up_mean),
-            decimals=r.indicator.decimals,
-            chart_id=f"programme-{r.indicator.code}",
-        )
-        for r in results
-        if r.n
-    }
-
-
-def _results(filters: Filters) -> dict:
-    """Everything the dashboard and the synthesis report show for these filters."""
-    found = services.figures(current_user, filters)
-    return {
-        "results": found.results,
-        "charts": _charts(found.results),
-        "outputs": services.training_outputs(current_user, filters, date.today()),
-        "in_view": found.in_view,
-        "excluded": found.excluded,
-        "module_titles": {
-            m.slug: m.title_in(current_locale_code()) for m in get_catalogue().modules
-        },
-        "action_labels": ACTION_STATUS_LABELS,
-        "filters": filters,
-    }
-
-
 @bp.get("/programme")
 def dashboard():
     policy.require(current_user, policy.PROGRAMME_VIEW)
     filters, error = _filters()
     return render_template(
         "programme/dashboard.html",
-        **_results(filters),
+        **results_report(current_user, filters, date.today(), current_locale_code()),
         gaps=services.completeness(current_user, filters),
         form=_filters_form(error),
         locales=SUPPORTED_LOCALES,
@@ -271,43 +235,3 @@ def download_results(fmt: str):
         for r in found.results
     ]  # fmt: skip
     return table_response(rows, RESULT_COLUMNS, fmt, "programme-results")
-
-
-@bp.get("/programme/report.pdf")
-def synthesis_report():
-    policy.require(current_user, policy.PROGRAMME_VIEW)
-    filters, error = _filters()
-    if error:  # the dashboard explains it, with the filters as typed
-        return redirect(url_for("programme.dashboard", **request.args))
-    locale = request.args.get("lang")
-    with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
-        html = render_template(
-            "pdf/synthesis.html",
-            **_results(filters),
-            filter_labels=_filter_labels(filters),
-            generated_on=date.today(),
-        )
-        filename = f"programme-results-{date.today().isoformat()}-{current_locale_code()}.pdf"
-    return pdf_response(html, filename)
-
-
-def _filter_labels(filters: Filters) -> list[tuple[str, str]]:
-    """The filters in words, printed on the report so a reader knows what it covers."""
-    labels = []
-    if filters.country:
-        labels.append((_("Country"), country_name(filters.country)))
-    if filters.sector:
-        labels.append((_("Sector"), sector_label(filters.sector)))
-    if filters.cohort:
-        labels.append((_("Cohort"), filters.cohort))
-    if filters.module:
-        module = get_catalogue().get(filters.module)
-        labels.append((_("Module"), module.title_in(current_locale_code())))
-    if filters.period_from or filters.period_to:
-        labels.append((_("Period"), _period_text(filters)))
-    return labels
-
-
-def _period_text(filters: Filters) -> str:
-    start, end = format_day(filters.period_from) or "…", format_day(filters.period_to) or "…"
-    return _("%(start)s to %(end)s", start=start, end=end)

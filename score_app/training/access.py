@@ -7,9 +7,15 @@ from score_app.auth.models import Role, User
 from score_app.auth.policy import is_live
 from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise, Person
-from score_app.exceptions import NotFound
+from score_app.exceptions import NotAllowed, NotFound
 from score_app.extensions import db
-from score_app.training.models import Certificate, Visit, Workshop, workshop_enterprises
+from score_app.training.models import (
+    Certificate,
+    Visit,
+    Workshop,
+    WorkshopDay,
+    workshop_enterprises,
+)
 
 
 def workshop_scope(user: User | None) -> ColumnElement[bool]:
@@ -71,3 +77,30 @@ def certificate_scope(user: User | None) -> ColumnElement[bool]:
         )
         return or_(in_scope, runs)
     return in_scope
+
+
+def get_workshop_i_run(user: User | None, workshop_id: int) -> Workshop:
+    """A workshop in scope that the user runs (runs_workshop), for attendance and papers."""
+    workshop = get_workshop_or_404(user, workshop_id)
+    if not runs_workshop(user, workshop):
+        raise NotAllowed
+    return workshop
+
+
+def get_day_i_run(user: User | None, workshop_id: int, day_id: int) -> WorkshopDay:
+    """A day of a workshop the user runs."""
+    workshop = get_workshop_i_run(user, workshop_id)
+    day = next((d for d in workshop.days if d.id == day_id), None)
+    if day is None:
+        raise NotFound
+    return day
+
+
+def get_certificate_or_404(user: User | None, code: str) -> Certificate:
+    """A certificate in the user's scope, by its code as printed (any case, spaces around)."""
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.code == code.strip().upper(), certificate_scope(user))
+    )
+    if certificate is None:
+        raise NotFound
+    return certificate

@@ -2,11 +2,8 @@
 
 from datetime import date
 
-import segno
 from flask import (
     Blueprint,
-    abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -15,24 +12,25 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 
 from score_app.auth import policy
 from score_app.auth.access import public
 from score_app.auth.models import Role, User
-from score_app.catalog.services import get_catalogue, module_choices
+from score_app.catalog.services import get_catalogue, module_choices, module_title
 from score_app.enterprises.access import enterprise_choices
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
-from score_app.i18n import current_locale_code, in_locale, ngettext
+from score_app.i18n import current_locale_code, ngettext
 from score_app.i18n import gettext as _
 from score_app.pages import db_id
-from score_app.pdf import pdf_response
 from score_app.training import services
 from score_app.training.access import (
     certificate_scope,
+    get_certificate_or_404,
+    get_day_i_run,
+    get_workshop_i_run,
     get_workshop_or_404,
     runs_workshop,
     visit_scope,
@@ -141,16 +139,9 @@ def create_workshop():
     return _save_workshop(None)
 
 
-def _workshop_i_run(workshop_id: int) -> Workshop:
-    workshop = get_workshop_or_404(current_user, workshop_id)
-    if not runs_workshop(current_user, workshop):
-        abort(403)
-    return workshop
-
-
 @bp.route("/training/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
 def edit_workshop(workshop_id: int):
-    return _save_workshop(_workshop_i_run(workshop_id))
+    return _save_workshop(get_workshop_i_run(current_user, workshop_id))
 
 
 @bp.get("/training/workshops/<int:workshop_id>")
@@ -165,21 +156,13 @@ def view_workshop(workshop_id: int):
     return render_template(
         "training/workshop.html",
         workshop=workshop,
-        title=_module_titles().get(workshop.module_slug, workshop.module_slug),
+        title=module_title(workshop.module_slug, current_locale_code()),
         counts={day.id: services.attendance_counts(day)["total"] for day in workshop.days},
         eligible=services.eligible_people(workshop) if runs else [],
         certificates=certificates,
         runs=runs,
         issue_form=IssueCertificatesForm(data={"locale": current_locale_code()}),
     )
-
-
-def _day_i_run(workshop_id: int, day_id: int) -> WorkshopDay:
-    workshop = _workshop_i_run(workshop_id)
-    day = next((d for d in workshop.days if d.id == day_id), None)
-    if day is None:
-        abort(404)
-    return day
 
 
 def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status: int = 200):
@@ -189,7 +172,7 @@ def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status
         "training/attendance.html",
         day=day,
         workshop=day.workshop,
-        title=_module_titles().get(day.workshop.module_slug, day.workshop.module_slug),
+        title=module_title(day.workshop.module_slug, current_locale_code()),
         people=services.workshop_people(day.workshop),
         present=services.present_ids(day),
         counts=services.attendance_counts(day),
@@ -199,7 +182,7 @@ def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status
 
 @bp.route("/training/workshops/<int:workshop_id>/days/<int:day_id>", methods=["GET", "POST"])
 def attendance(workshop_id: int, day_id: int):
-    day = _day_i_run(workshop_id, day_id)
+    day = get_day_i_run(current_user, workshop_id, day_id)
     if request.method == "POST":
         try:
             chosen = {db_id(v) for v in request.form.getlist("present")}
@@ -215,7 +198,7 @@ def attendance(workshop_id: int, day_id: int):
 @bp.post("/training/workshops/<int:workshop_id>/days/<int:day_id>/mark")
 def mark(workshop_id: int, day_id: int):
     """One tap from the attendance page's script: mark or unmark one person, answer the counts."""
-    day = _day_i_run(workshop_id, day_id)
+    day = get_day_i_run(current_user, workshop_id, day_id)
     person_id = request.form.get("person_id", type=db_id)
     if person_id is None:
         return jsonify(error=_("Say whom to mark.")), 422
@@ -234,7 +217,7 @@ def mark(workshop_id: int, day_id: int):
 
 @bp.post("/training/workshops/<int:workshop_id>/days/<int:day_id>/walk-in")
 def walk_in(workshop_id: int, day_id: int):
-    day = _day_i_run(workshop_id, day_id)
+    day = get_day_i_run(current_user, workshop_id, day_id)
     form = WalkInForm()
     form.enterprise_id.choices = as_choices((e.id, e.name) for e in day.workshop.enterprises)
     if form.validate_on_submit():
@@ -255,23 +238,9 @@ def walk_in(workshop_id: int, day_id: int):
     return _attendance_page(day, walk_in=form, status=422)
 
 
-@bp.get("/training/workshops/<int:workshop_id>/days/<int:day_id>/sign-in.pdf")
-def sign_in_sheet(workshop_id: int, day_id: int):
-    day = _day_i_run(workshop_id, day_id)
-    html = render_template(
-        "pdf/sign_in_sheet.html",
-        day=day,
-        workshop=day.workshop,
-        title=_module_titles().get(day.workshop.module_slug, day.workshop.module_slug),
-        people=services.workshop_people(day.workshop),
-        blank_rows=range(8),
-    )
-    return pdf_response(html, f"sign-in-{day.day_date.isoformat()}.pdf")
-
-
 @bp.post("/training/workshops/<int:workshop_id>/certificates")
 def issue_certificates(workshop_id: int):
-    workshop = _workshop_i_run(workshop_id)
+    workshop = get_workshop_i_run(current_user, workshop_id)
     form = IssueCertificatesForm()
     if form.validate_on_submit():
         try:
@@ -288,43 +257,10 @@ def issue_certificates(workshop_id: int):
     return redirect(url_for("training.view_workshop", workshop_id=workshop.id))
 
 
-def _public_url(path: str) -> str:
-    """A link printed on paper: the configured public address, else the one asked for."""
-    base = current_app.config["SCORE_PUBLIC_URL"] or request.host_url.rstrip("/")
-    return base + path
-
-
-def _certificate_in_scope(code: str) -> Certificate:
-    certificate = db.session.scalar(
-        select(Certificate).where(
-            Certificate.code == code.strip().upper(), certificate_scope(current_user)
-        )
-    )
-    if certificate is None:
-        abort(404)
-    return certificate
-
-
-@bp.get("/certificates/<code>.pdf")
-def certificate_pdf(code: str):
-    certificate = _certificate_in_scope(code)
-    module = get_catalogue().get(certificate.module_slug)
-    verify_url = _public_url(url_for("training.verify", code=certificate.code))
-    with in_locale(certificate.locale):
-        html = render_template(
-            "pdf/certificate.html",
-            certificate=certificate,
-            module_title=module.title_in(certificate.locale) if module else certificate.module_slug,
-            verify_url=verify_url,
-            qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
-        )
-    return pdf_response(html, f"certificate-{certificate.code}.pdf")
-
-
 @bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
 def revoke_certificate(code: str):
     policy.require(current_user, policy.CERTIFICATE_REVOKE)
-    certificate = _certificate_in_scope(code)
+    certificate = get_certificate_or_404(current_user, code)
     form = RevokeForm()
     if form.validate_on_submit():
         services.revoke_certificate(current_user, certificate, form.reason.data)

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from score_app.auth import policy
-from score_app.catalog.services import module_choices
+from score_app.catalog.services import module_choices, module_title
 from score_app.enterprises.access import enterprise_choices, may_see_figures
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
@@ -83,7 +83,7 @@ def view_visit(visit_id: int):
     return render_template(
         "visits/visit.html",
         visit=visit,
-        title=dict(module_choices(current_locale_code())).get(visit.module_slug, visit.module_slug),
+        title=module_title(visit.module_slug, current_locale_code()),
         can_edit=policy.can(current_user, policy.VISIT_RECORD),
         shows_plan=shows_plan,
         followed_up=services.actions_followed_up(visit.id) if shows_plan else [],

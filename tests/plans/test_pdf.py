@@ -9,13 +9,12 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from score_app.auth.models import User
+from score_app.documents import services as documents
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis.models import Status
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.plans import services
-from score_app.plans.models import ImprovementPlan
-from score_app.plans.views import render_plan_html
 from tests.plans.conftest import add_action, october_defects
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "plan.html"
@@ -46,12 +45,17 @@ def _text(reader) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def test_the_printed_plan_html_matches_its_snapshot(app, plan_world):
+def test_the_printed_plan_html_matches_its_snapshot(app, plan_world, create_user):
     _stable_actions(app, plan_world)
+    admin = create_user("admin")
     with app.test_request_context():
-        enterprise = db.session.get(Enterprise, plan_world["enterprise"].id)
-        plan = db.session.get(ImprovementPlan, plan_world["plan"])
-        html = render_plan_html(enterprise, plan, None, date(2025, 8, 1))
+        html = documents.plan(
+            db.session.get(User, admin.id),
+            plan_world["enterprise"].id,
+            locale="en",
+            today=date(2025, 8, 1),
+            plan_id=plan_world["plan"],
+        ).html
     if os.environ.get("SNAPSHOT_UPDATE"):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(html)

@@ -1,0 +1,106 @@
+"""Each document as HTML for the one PDF renderer (pdf.py): who asks, for which record, in which
+language. The same access checks as the pages apply, through the user passed in, so a document
+made outside a request (the CLI, a background job) shows exactly what that user may see."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import segno
+from flask import render_template, url_for
+from markupsafe import Markup
+
+from score_app.auth import policy
+from score_app.auth.models import User
+from score_app.catalog.services import get_module_or_404, module_page, module_title
+from score_app.enterprises.access import get_figures_or_404
+from score_app.i18n import in_locale
+from score_app.pdf import render_pdf
+from score_app.plans import services as plans
+from score_app.plans.report import plan_report
+from score_app.programme.filters import Filters
+from score_app.programme.report import results_report
+from score_app.training import services as training
+from score_app.training.access import get_certificate_or_404, get_day_i_run
+
+
+@dataclass(frozen=True)
+class Document:
+    html: str
+    filename: str
+
+    def pdf(self) -> bytes:
+        return render_pdf(self.html)
+
+
+def plan(
+    user: User,
+    enterprise_id: int,
+    *,
+    locale: str,
+    today: date,
+    plan_id: int | None = None,
+    follow_up: int | None = None,
+) -> Document:
+    """The printed improvement plan of an enterprise whose figures the user may read: its
+    active plan, or the one asked for, compared with the chosen follow-up."""
+    enterprise = get_figures_or_404(user, enterprise_id)
+    chosen = plans.plan_of(enterprise, plan_id)
+    with in_locale(locale):
+        html = render_template(
+            "pdf/plan.html",
+            **plan_report(enterprise, chosen, follow_up, today, locale),
+            generated_on=today,
+        )
+    return Document(html, f"improvement-plan-{enterprise.id}-{locale}.pdf")
+
+
+def synthesis(user: User, filters: Filters, *, locale: str, today: date) -> Document:
+    """The programme's results for these filters, over the enterprises the user reaches."""
+    policy.require(user, policy.PROGRAMME_VIEW)
+    with in_locale(locale):
+        html = render_template(
+            "pdf/synthesis.html",
+            **results_report(user, filters, today, locale),
+            generated_on=today,
+        )
+    return Document(html, f"programme-results-{today.isoformat()}-{locale}.pdf")
+
+
+def sign_in_sheet(user: User, workshop_id: int, day_id: int, *, locale: str) -> Document:
+    """The sheet participants sign on a day of a workshop the user runs."""
+    day = get_day_i_run(user, workshop_id, day_id)
+    workshop = day.workshop
+    with in_locale(locale):
+        html = render_template(
+            "pdf/sign_in_sheet.html",
+            day=day,
+            workshop=workshop,
+            title=module_title(workshop.module_slug, locale),
+            people=training.workshop_people(workshop),
+            blank_rows=range(8),
+        )
+    return Document(html, f"sign-in-{day.day_date.isoformat()}.pdf")
+
+
+def certificate(user: User, code: str, *, public_url: str) -> Document:
+    """A certificate in the user's scope, in the language it was issued in, with the QR code of
+    its public check (`public_url`: the address the paper sends readers to)."""
+    found = get_certificate_or_404(user, code)
+    verify_url = public_url.rstrip("/") + url_for("training.verify", code=found.code)
+    with in_locale(found.locale):
+        html = render_template(
+            "pdf/certificate.html",
+            certificate=found,
+            module_title=module_title(found.module_slug, found.locale),
+            verify_url=verify_url,
+            qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
+        )
+    return Document(html, f"certificate-{found.code}.pdf")
+
+
+def handout(slug: str, *, locale: str) -> Document:
+    """A module's guide as a handout, in `locale` (or the language its guide falls back to)."""
+    module = get_module_or_404(slug)
+    with in_locale(locale):
+        html = render_template("pdf/module.html", **module_page(module, locale), for_pdf=True)
+    return Document(html, f"{module.slug}-{locale}.pdf")
