@@ -67,6 +67,8 @@ def create(path: Path) -> Manifest:
         _DUMPERS[dialect](dump)
         about.write_text(json.dumps(asdict(manifest), indent=2))
         partial = Path(work) / "backup.tar.gz"
+        # Readable by its owner only from the start, before a byte of the database is in it.
+        partial.touch(mode=0o600, exist_ok=False)
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(about, arcname=MANIFEST)
             archive.add(dump, arcname=dump.name)

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from limits import parse
+
 # The Alembic revisions, beside the package: the app's migrations and backups read them.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -87,6 +89,11 @@ def load_config(instance_path: str) -> dict:
         # devices it never signed in from to one attempt every so many seconds.
         "SCORE_LOGIN_ACCOUNT_FAILURES": os.environ.get("SCORE_LOGIN_ACCOUNT_FAILURES", "20"),
         "SCORE_LOGIN_SLOWDOWN_SECONDS": os.environ.get("SCORE_LOGIN_SLOWDOWN_SECONDS", "30"),
+        # "N per M minutes": N wrong current passwords for one signed-in account within M
+        # minutes pause its password change for M minutes (the right password is refused too).
+        "SCORE_PASSWORD_RATE_LIMIT": os.environ.get(
+            "SCORE_PASSWORD_RATE_LIMIT", "5 per 15 minutes"
+        ),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(
@@ -126,8 +133,21 @@ def validate_config(config) -> None:
     for name in POSITIVE_NUMBERS:
         if config[name] < 1:
             raise ConfigError(f"{name} must be a positive whole number.")
+    _check_limit(config, "SCORE_PASSWORD_RATE_LIMIT")
     # A request may carry one photo or one measurement file, and its form; anything far larger
     # is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:
         largest = max(config["SCORE_MAX_PHOTO_MB"] * 3, config["SCORE_MAX_IMPORT_MB"])
         config["MAX_CONTENT_LENGTH"] = (largest + 1) * 1_000_000
+
+
+def _check_limit(config, name: str) -> None:
+    """A rate limit such as "5 per 15 minutes", of at least one attempt."""
+    try:
+        amount = parse(config[name]).amount
+    except ValueError:
+        amount = 0
+    if amount < 1:
+        raise ConfigError(
+            f"{name} must be a limit such as '5 per 15 minutes', not {config[name]!r}."
+        )

@@ -3,7 +3,9 @@ archive, put back exactly; refusals that say why and change nothing."""
 
 import io
 import json
+import os
 import shutil
+import stat
 import subprocess
 import tarfile
 from pathlib import Path
@@ -155,6 +157,18 @@ def test_backup_never_overwrites_a_file(app, runner, tmp_path):
     assert result.exit_code == 1
     assert "already exists: choose a new name" in result.output
     assert existing.read_bytes() == b"an older backup"
+
+
+def test_an_archive_is_readable_by_its_owner_only(app, runner, tmp_path):
+    """It holds the whole database: under the usual umask (022) every account of the machine
+    could read it."""
+    path = tmp_path / "score.tar.gz"
+    previous = os.umask(0o022)
+    try:
+        assert _backup(runner, path).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, tmp_path):

@@ -69,3 +69,16 @@ def test_the_import_row_limit_comes_from_the_environment_and_must_be_positive(mo
     monkeypatch.setenv("SCORE_MAX_IMPORT_ROWS", "0")
     with pytest.raises(ConfigError, match="SCORE_MAX_IMPORT_ROWS must be a positive"):
         create_app({"TESTING": True})
+
+
+def test_the_password_check_limit_comes_from_the_environment(monkeypatch):
+    assert create_app({"TESTING": True}).config["SCORE_PASSWORD_RATE_LIMIT"] == "5 per 15 minutes"
+    monkeypatch.setenv("SCORE_PASSWORD_RATE_LIMIT", "3 per hour")
+    assert create_app({"TESTING": True}).config["SCORE_PASSWORD_RATE_LIMIT"] == "3 per hour"
+
+
+@pytest.mark.parametrize("value", ["five per hour", "0 per minute", ""])
+def test_start_up_refuses_a_password_check_limit_that_is_not_one(monkeypatch, value):
+    monkeypatch.setenv("SCORE_PASSWORD_RATE_LIMIT", value)
+    with pytest.raises(ConfigError, match="SCORE_PASSWORD_RATE_LIMIT must be a limit such as"):
+        create_app({"TESTING": True})

@@ -141,3 +141,42 @@ def test_upgrading_marks_the_pair_of_the_latest_cycle_with_a_follow_up(tmp_path)
         flask_migrate.downgrade(revision="0007_versions")
         assert marked() == ["follow_up 2025-04-01", "baseline 2026-11-01"]
         db.engine.dispose()
+
+
+def test_upgrading_takes_the_last_saver_of_a_done_action_as_who_marked_it_done(tmp_path):
+    """0011: nobody knows who marked an action done before it; the last saver of a done one is
+    the likeliest, and refusing them its verification the safe side. A verified action was
+    last saved by its verifier, an open one is not done: theirs stay unknown."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.db"})
+    user = (
+        "INSERT INTO users (id, email, full_name, password_hash, role, is_active, created_at, "
+        "updated_at) VALUES (1, 'trainer@example.org', 'Ama Owusu', 'x', 'trainer', true, "
+        "'2026-01-05', '2026-01-05')"
+    )
+    actions = [
+        "INSERT INTO plan_actions (id, plan_id, problem, root_cause, action, responsible, "
+        "due_date, status, module_slug, indicator, created_at, updated_at, updated_by_id) "
+        f"VALUES ({n}, 1, 'Dust', '', 'Sweep', 'Kofi', '2026-03-01', '{status}', '', '', "
+        "'2026-01-10', '2026-01-10', 1)"
+        for n, status in enumerate(("planned", "done", "verified"), start=1)
+    ]
+
+    def done_by() -> list[tuple]:
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT id, done_by_id FROM plan_actions ORDER BY id")
+            )
+            return [tuple(row) for row in rows]
+
+    with app.app_context():
+        flask_migrate.upgrade(revision="0010_versions")
+        with db.engine.begin() as connection:
+            for row in (user, ROWS[1], ROWS[3], *actions):
+                connection.exec_driver_sql(row)
+        flask_migrate.upgrade(revision="0011_action_done_by")
+        assert done_by() == [(1, None), (2, 1), (3, None)]
+        flask_migrate.downgrade(revision="0010_versions")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("plan_actions")}
+        assert "done_by_id" not in columns and "updated_by_id" in columns
+        db.engine.dispose()

@@ -2,19 +2,21 @@
 address as the app sees it (behind SCORE_PROXIES proxies, the one they report), or a device the
 account signed in from before (auth/devices.py). Failures from one source pause that source
 only, so nobody can lock an account for everyone else; failures from many sources slow the
-account down, without locking it, for the sources it never signed in from. Counted in the rate
-limiter's storage (memory, or Redis with several workers), like the limit per address."""
+account down, without locking it, for the sources it never signed in from. Likewise the pause
+of a signed-in account's current-password check (the password page) after wrong ones, counted
+per account. Counted in the rate limiter's storage (memory, or Redis with several workers),
+like the limit per address."""
 
 import time
 from dataclasses import dataclass
 
 from flask import current_app
-from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond, parse
 
 from score_app.extensions import limiter
 
-_FAILURES = "sign-in-failures"  # per account and source
-_PAUSE = "sign-in-pause"  # per account and source
+_SIGN_IN = "sign-in"  # failures and pause per account and source
+_PASSWORD_CHECK = "password-check"  # failures and pause per signed-in account
 _ACCOUNT_FAILURES = "sign-in-account-failures"  # per account, from every source
 _SLOWDOWN = "sign-in-slowdown"  # per account, for sources it never signed in from
 _DEVICE = "device:"
@@ -53,17 +55,48 @@ class Wait:
     slowed: bool = False
 
 
-def _failures() -> RateLimitItem:
-    """N failures from one source within M minutes pause it."""
+@dataclass(frozen=True)
+class _Pausing:
+    """Failures counted under `name`: the one that reaches the `failures` limit starts a pause
+    as long as the limit's window, from that failure on, whatever the password."""
+
+    name: str
+    failures: RateLimitItem
+
+    def _counted(self, *keys: str) -> tuple:
+        return (self.failures, f"{self.name}-failures", *keys)
+
+    def _paused(self, *keys: str) -> tuple:
+        """One hit starts the pause."""
+        return (type(self.failures)(1, self.failures.multiples), f"{self.name}-pause", *keys)
+
+    def seconds_left(self, *keys: str) -> float | None:
+        """How long the pause counted under `keys` lasts still, or None when there is none."""
+        pause = self._paused(*keys)
+        return None if limiter.limiter.test(*pause) else _seconds_left(*pause)
+
+    def count_failure(self, *keys: str) -> None:
+        failures = self._counted(*keys)
+        limiter.limiter.hit(*failures)
+        if not limiter.limiter.test(*failures):
+            limiter.limiter.hit(*self._paused(*keys))
+
+    def forget_failures(self, *keys: str) -> None:
+        limiter.limiter.clear(*self._counted(*keys))
+
+
+def _sign_in() -> _Pausing:
+    """N failures from one source within M minutes pause it for M minutes."""
     config = current_app.config
-    return RateLimitItemPerMinute(
+    failures = RateLimitItemPerMinute(
         config["SCORE_LOGIN_LOCKOUT_FAILURES"], config["SCORE_LOGIN_LOCKOUT_MINUTES"]
     )
+    return _Pausing(_SIGN_IN, failures)
 
 
-def _pause() -> RateLimitItem:
-    """One hit starts a pause that lasts M minutes from the failure that set it."""
-    return RateLimitItemPerMinute(1, current_app.config["SCORE_LOGIN_LOCKOUT_MINUTES"])
+def _password_check() -> _Pausing:
+    """SCORE_PASSWORD_RATE_LIMIT: "N per M minutes" pause the check for M minutes."""
+    return _Pausing(_PASSWORD_CHECK, parse(current_app.config["SCORE_PASSWORD_RATE_LIMIT"]))
 
 
 def _account_failures() -> RateLimitItem:
@@ -87,9 +120,10 @@ def wait_before(attempt: Attempt) -> Wait | None:
     account is slowed down, an attempt from a new device that goes ahead takes the turn."""
     if not limiter.enabled:
         return None
-    strategy, source = limiter.limiter, (*attempt.account, attempt.source)
-    if not strategy.test(_pause(), _PAUSE, *source):
-        return Wait(_seconds_left(_pause(), _PAUSE, *source))
+    paused = _sign_in().seconds_left(*attempt.account, attempt.source)
+    if paused is not None:
+        return Wait(paused)
+    strategy = limiter.limiter
     if attempt.from_known_device or strategy.test(
         _account_failures(), _ACCOUNT_FAILURES, *attempt.account
     ):
@@ -103,15 +137,28 @@ def record_failure(attempt: Attempt) -> None:
     """Count a wrong password; the one that reaches the limit pauses its source."""
     if not limiter.enabled:
         return
-    strategy, source = limiter.limiter, (*attempt.account, attempt.source)
-    strategy.hit(_failures(), _FAILURES, *source)
-    if not strategy.test(_failures(), _FAILURES, *source):
-        strategy.hit(_pause(), _PAUSE, *source)
-    strategy.hit(_account_failures(), _ACCOUNT_FAILURES, *attempt.account)
+    _sign_in().count_failure(*attempt.account, attempt.source)
+    limiter.limiter.hit(_account_failures(), _ACCOUNT_FAILURES, *attempt.account)
 
 
 def record_success(attempt: Attempt) -> None:
     """A successful sign-in forgets its source's earlier failures (not the account's: those
     of other sources still slow new devices down)."""
     if limiter.enabled:
-        limiter.limiter.clear(_failures(), _FAILURES, *attempt.account, attempt.source)
+        _sign_in().forget_failures(*attempt.account, attempt.source)
+
+
+def password_check_wait(user_id: int) -> float | None:
+    """How long the account's current-password check stays paused, or None when it may go."""
+    return _password_check().seconds_left(str(user_id)) if limiter.enabled else None
+
+
+def record_wrong_current_password(user_id: int) -> None:
+    if limiter.enabled:
+        _password_check().count_failure(str(user_id))
+
+
+def record_right_current_password(user_id: int) -> None:
+    """The right current password forgets the wrong ones before it."""
+    if limiter.enabled:
+        _password_check().forget_failures(str(user_id))

@@ -209,12 +209,33 @@ def set_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
+class PasswordCheckPaused(Exception):
+    """Too many wrong current passwords: the check is refused for `seconds`, whatever the
+    password."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _check_current_password(user: User, password: str) -> None:
+    """Wrong current passwords are counted for the account; too many pause the check
+    (auth/lockout.py), so a session left open cannot be used to guess the password."""
+    wait = lockout.password_check_wait(user.id)
+    if wait is not None:
+        raise PasswordCheckPaused(wait)
+    if not check_password_hash(user.password_hash, password):
+        lockout.record_wrong_current_password(user.id)
+        raise InvalidInput({"current_password": _("This is not your current password.")})
+    lockout.record_right_current_password(user.id)
+
+
 @first_save_wins
 def change_password(user: User, current_password: str, new_password: str) -> int:
     """A user's new password ends their other sessions (the one that asked goes on) and revokes
-    their API tokens, as whoever knew the old password may have made one; how many it revoked."""
-    if not check_password_hash(user.password_hash, current_password):
-        raise InvalidInput({"current_password": _("This is not your current password.")})
+    their API tokens, as whoever knew the old password may have made one; how many it revoked.
+    Raises PasswordCheckPaused after too many wrong current passwords."""
+    _check_current_password(user, current_password)
     problem = password_problem(new_password, user.email)
     if problem:
         raise InvalidInput({"new_password": problem})

@@ -143,11 +143,16 @@ def account():
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = PasswordForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             revoked = services.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
+        except services.PasswordCheckPaused as paused:
+            message, seconds = _check_paused_message(paused.seconds)
+            form.form_errors.append(message)
+            status, headers = 429, {"Retry-After": str(seconds)}
         except InvalidInput as error:
             show_on_form(form, error)
         except EditConflict:
@@ -155,11 +160,20 @@ def change_password():
         else:
             flash(_password_changed_message(revoked), "success")
             return redirect(url_for("auth.account"))
-    return render_template(
+    page = render_template(
         "auth/account.html",
         form=_preferences_form(formdata=None),
         password_form=form,
     )
+    return page, status, headers
+
+
+def _check_paused_message(wait_seconds: float) -> tuple[str, int]:
+    """Why the current password is not checked and when to try again, and the same wait for
+    Retry-After."""
+    reason = _("Changing your password is paused after too many wrong current passwords.")
+    again, seconds = try_again_in(wait_seconds)
+    return f"{reason} {again}", seconds
 
 
 def _password_changed_message(revoked_tokens: int) -> str:

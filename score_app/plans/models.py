@@ -96,6 +96,8 @@ class PlanAction(Edited, db.Model):
     estimated_cost_minor: Mapped[int | None] = mapped_column(BigInteger)
     realised_savings_minor: Mapped[int | None] = mapped_column(BigInteger)
     done_on: Mapped[date | None]
+    # Who made the action done as it stands (or changed it since): someone else verifies it.
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -109,6 +111,10 @@ class PlanAction(Edited, db.Model):
     visits: Mapped[list["Visit"]] = relationship(  # noqa: F821
         secondary=visit_actions, order_by="Visit.visit_date"
     )
+
+    def marked_done_by(self, user) -> bool:
+        """Whether the user marked the action done as it stands: they cannot verify it."""
+        return self.done_by_id == user.id
 
     def is_overdue(self, today: date) -> bool:
         return self.status in OPEN_STATUSES and self.due_date < today

@@ -242,11 +242,11 @@ def _editable_plan(plan: ImprovementPlan) -> None:
         raise InvalidInput({"plan": _("This plan is archived: it can be read, not changed.")})
 
 
-def _apply(action: PlanAction, checked: ActionFields) -> None:
+def _apply(user: User, action: PlanAction, checked: ActionFields) -> None:
     for name, value in vars(checked).items():
         if name != "status":
             setattr(action, name, value)
-    _set_status(action, checked.status)
+    _set_status(user, action, checked.status)
 
 
 def _changed_by(user: User, action: PlanAction, seen_version: int | None) -> None:
@@ -256,12 +256,15 @@ def _changed_by(user: User, action: PlanAction, seen_version: int | None) -> Non
     action.updated_by_id = user.id
 
 
-def _set_status(action: PlanAction, status: ActionStatus) -> None:
-    """Move an action; the day it was done is kept while it stays done."""
-    if status == ActionStatus.DONE and action.done_on is None:
-        action.done_on = date.today()
+def _set_status(user: User, action: PlanAction, status: ActionStatus) -> None:
+    """Move an action, or save it changed, as `user`. The day it was done is kept while it
+    stays done; whoever makes it done, or changes it while done, is the one who marked it done,
+    and someone else verifies it."""
+    if status == ActionStatus.DONE:
+        action.done_on = action.done_on or date.today()
+        action.done_by_id = user.id
     if status in OPEN_STATUSES:
-        action.done_on = None
+        action.done_on, action.done_by_id = None, None
     if status != ActionStatus.VERIFIED:
         action.verified_by_id, action.verified_at = None, None
     action.status = status
@@ -271,7 +274,7 @@ def add_action(user: User, plan: ImprovementPlan, fields: dict, locale: str = "e
     _editable_plan(plan)
     checked = check_action(plan, fields, locale)
     action = PlanAction(plan_id=plan.id, created_by_id=user.id, updated_by_id=user.id, done_on=None)
-    _apply(action, checked)
+    _apply(user, action, checked)
     db.session.add(action)
     db.session.commit()
     return action
@@ -282,16 +285,22 @@ def update_action(
     user: User, action: PlanAction, fields: dict, locale: str = "en", *, seen_version: int | None
 ) -> PlanAction:
     """New content for an action. A verified action that changes must be verified again; saved
-    unchanged, it stays verified."""
+    unchanged, it stays verified, and a done one stays marked done by whoever marked it."""
     _changed_by(user, action, seen_version)
     checked = check_action(action.plan, fields, locale)
-    unchanged = all(
-        getattr(action, name) == value for name, value in vars(checked).items() if name != "status"
-    )
-    if not (unchanged and action.status == ActionStatus.VERIFIED and checked.status == "done"):
-        _apply(action, checked)
+    if _changes(action, checked):
+        _apply(user, action, checked)
     db.session.commit()
     return action
+
+
+def _changes(action: PlanAction, checked: ActionFields) -> bool:
+    """Whether saving the checked fields changes the action; a verified one counts as done (the
+    status its form shows)."""
+    shown = ActionStatus.DONE if action.status == ActionStatus.VERIFIED else action.status
+    return checked.status != shown or any(
+        getattr(action, name) != value for name, value in vars(checked).items() if name != "status"
+    )
 
 
 @first_save_wins
@@ -304,7 +313,8 @@ def move_action(user: User, action: PlanAction, status: str, *, seen_version: in
         new_status = None
     if new_status not in EDITABLE_STATUSES:
         raise InvalidInput({"status": _("Choose planned, in progress or done.")})
-    _set_status(action, new_status)
+    if new_status != action.status:
+        _set_status(user, action, new_status)
     db.session.commit()
 
 
@@ -315,6 +325,9 @@ def verify_action(user: User, action: PlanAction, *, seen_version: int | None) -
     _changed_by(user, action, seen_version)
     if action.status != ActionStatus.DONE:
         raise InvalidInput({"status": _("Only an action that is done can be verified.")})
+    if action.marked_done_by(user):
+        marked = _("Someone other than the person who marked this action done must verify it.")
+        raise InvalidInput({"status": marked})
     action.status = ActionStatus.VERIFIED
     action.verified_by_id, action.verified_at = user.id, utcnow()
     db.session.commit()

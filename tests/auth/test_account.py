@@ -1,4 +1,7 @@
-"""A user's own account: name, language and password."""
+"""A user's own account: name, language and password, and the pause of the current-password
+check after too many wrong ones."""
+
+import time
 
 import pytest
 from werkzeug.security import check_password_hash
@@ -140,3 +143,72 @@ def test_an_account_page_older_than_an_admins_change_shows_both_versions(
     with app.app_context():
         stored = db.session.get(User, user.id)
         assert (stored.full_name, stored.preferred_locale) == ("Kofi Boateng", None)
+
+
+# Wrong current passwords pause the check for the account, as wrong passwords pause sign-in.
+
+CHECK_PAUSED = "Changing your password is paused after too many wrong current passwords."
+
+
+@pytest.fixture
+def limited_app(app, make_app):
+    """Three wrong current passwords within 10 minutes pause the check for 10 minutes. Made after
+    `app`, as the one limiter object follows the app initialised last."""
+    return make_app(RATELIMIT_ENABLED=True, SCORE_PASSWORD_RATE_LIMIT="3 per 10 minutes")
+
+
+def _change_password(client, current_password):
+    new = "a-new-long-password"
+    data = {"current_password": current_password, "new_password": new, "confirm_password": new}
+    return client.post("/account/password", data=data)
+
+
+def _fail_the_check(client, times):
+    return [_change_password(client, "not-my-password").status_code for _ in range(times)]
+
+
+def test_wrong_current_passwords_pause_the_check_even_for_the_right_one(limited_app, create_user):
+    user = create_user("trainer")
+    client = sign_in(limited_app.test_client(), user)
+    assert _fail_the_check(client, 3) == [200] * 3
+    response = _change_password(client, PASSWORD)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "600"
+    assert f"{CHECK_PAUSED} Try again in 10 minutes." in page
+    assert 'name="current_password"' in page  # on the account page, not an error page
+    assert check_password_hash(_password_hash(limited_app, user.id), PASSWORD)
+
+
+def test_the_check_opens_again_when_the_pause_ends(limited_app, create_user, monkeypatch):
+    client = sign_in(limited_app.test_client(), create_user("trainer"))
+    _fail_the_check(client, 3)
+    paused_at = time.time()
+    monkeypatch.setattr(time, "time", lambda: paused_at + 9 * 60 + 30)
+    almost = _change_password(client, PASSWORD)
+    assert almost.status_code == 429 and almost.headers["Retry-After"] == "30"
+    assert f"{CHECK_PAUSED} Try again in 30 seconds." in almost.get_data(as_text=True)
+    monkeypatch.setattr(time, "time", lambda: paused_at + 10 * 60 + 1)
+    assert _change_password(client, PASSWORD).status_code == 302
+
+
+def test_the_pause_of_the_check_is_the_accounts_own(limited_app, create_user):
+    paused, other = create_user("trainer"), create_user("trainer")
+    _fail_the_check(sign_in(limited_app.test_client(), paused), 3)
+    assert _change_password(sign_in(limited_app.test_client(), other), PASSWORD).status_code == 302
+
+
+def test_the_right_current_password_forgets_the_wrong_ones_before_it(limited_app, create_user):
+    client = sign_in(limited_app.test_client(), create_user("trainer"))
+    assert _fail_the_check(client, 2) == [200, 200]
+    assert _change_password(client, PASSWORD).status_code == 302
+    assert _fail_the_check(client, 2) == [200, 200]
+    assert _change_password(client, "a-new-long-password").status_code == 302
+
+
+def test_the_pause_of_the_check_is_told_in_the_users_language(limited_app, create_user):
+    client = sign_in(limited_app.test_client(), create_user("trainer", preferred_locale="fr"))
+    _fail_the_check(client, 3)
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "600"
+    assert "Réessayez dans 10 minutes." in response.get_data(as_text=True)

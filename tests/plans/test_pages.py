@@ -155,6 +155,27 @@ def test_moving_and_verifying_an_action_from_the_plan(app, plan_world):
     assert "Choose planned, in progress or done." in follow
 
 
+def test_whoever_marked_an_action_done_is_not_offered_its_verification(app, plan_world):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    trainer, staff = plan_world["clients"]["trainer"], plan_world["clients"]["staff"]
+    plan_url = f"/enterprises/{plan_world['enterprise'].id}/plan"
+    verify_form = f'action="/actions/{action_id}/verify"'
+    post_seen(trainer, f"/actions/{action_id}/move", data={"status": "done"})
+    action_page = trainer.get(f"/actions/{action_id}").get_data(True)
+    assert verify_form not in action_page
+    assert "You marked this action done, so someone else must verify it." in action_page
+    assert verify_form not in trainer.get(plan_url).get_data(True)
+    assert verify_form in staff.get(plan_url).get_data(True)
+
+    refused = post_seen(trainer, f"/actions/{action_id}/verify", data={"next": plan_url})
+    assert refused.headers["Location"] == plan_url
+    message = "Someone other than the person who marked this action done must verify it."
+    assert message in trainer.get(plan_url).get_data(True)
+    assert action_state(app, action_id).status == ActionStatus.DONE
+    post_seen(staff, f"/actions/{action_id}/verify")
+    assert action_state(app, action_id).status == ActionStatus.VERIFIED
+
+
 def test_a_next_address_off_the_site_is_ignored(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     response = post_seen(

@@ -159,6 +159,80 @@ def test_done_is_dated_verify_needs_done_and_a_change_undoes_verification(app, p
         assert action.done_on is None
 
 
+# Whoever marked an action done, as it stands, cannot verify it, as for figures.
+
+SELF_VERIFIED = "Someone other than the person who marked this action done must verify it."
+
+
+def _move(world, role, action, status):
+    services.move_action(_user(world, role), action, status, seen_version=action.version)
+
+
+def _verify(world, role, action):
+    services.verify_action(_user(world, role), action, seen_version=action.version)
+
+
+def _refused_to_verify(world, role, action):
+    with pytest.raises(InvalidInput) as refused:
+        _verify(world, role, action)
+    db.session.rollback()
+    assert refused.value.errors == {"status": SELF_VERIFIED}
+    assert action.status == ActionStatus.DONE
+
+
+@pytest.mark.parametrize("role", ["trainer", "admin"])
+def test_whoever_marked_an_action_done_cannot_verify_it(app, plan_world, role):
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    with app.app_context():
+        action = db.session.get(PlanAction, action_id)
+        _move(plan_world, role, action, "done")
+        assert action.done_by_id == plan_world["users"][role].id
+        _refused_to_verify(plan_world, role, action)
+        _verify(plan_world, "staff", action)
+        assert action.status == ActionStatus.VERIFIED
+        assert action.verified_by_id == plan_world["users"]["staff"].id
+        assert action.done_by_id == plan_world["users"][role].id
+
+
+def test_an_action_made_done_again_by_someone_else_is_verified_by_the_first(app, plan_world):
+    """Done by the trainer, back in progress (who marked it done is forgotten), then done by the
+    admin: the trainer may verify it now, the admin may not."""
+    action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
+    with app.app_context():
+        action = db.session.get(PlanAction, action_id)
+        _move(plan_world, "trainer", action, "done")
+        _move(plan_world, "owner", action, "in_progress")
+        assert action.done_by_id is None
+        _move(plan_world, "admin", action, "done")
+        _refused_to_verify(plan_world, "admin", action)
+        _verify(plan_world, "trainer", action)
+        assert action.status == ActionStatus.VERIFIED
+
+
+def test_whoever_changes_a_done_action_is_the_one_who_marked_it_done(app, plan_world):
+    """Saved as done with something changed, even from verified, the action is its saver's
+    claim; saved unchanged, it stays the claim of whoever made it."""
+    owner_id, trainer_id = plan_world["users"]["owner"].id, plan_world["users"]["trainer"].id
+    action_id = add_action(app, plan_world["plan"], trainer_id, status="done")
+
+    def save(role, **changes):
+        fields = service_fields(action_fields(status="done", **changes))
+        services.update_action(_user(plan_world, role), action, fields, seen_version=action.version)
+
+    with app.app_context():
+        action = db.session.get(PlanAction, action_id)
+        assert action.done_by_id == trainer_id  # made done from the start
+        _refused_to_verify(plan_world, "trainer", action)
+        save("owner", realised_savings="300")
+        assert action.done_by_id == owner_id
+        save("admin", realised_savings="300")  # unchanged
+        assert action.done_by_id == owner_id
+        _verify(plan_world, "admin", action)
+        save("trainer", realised_savings="450")
+        assert (action.status, action.done_by_id) == (ActionStatus.DONE, trainer_id)
+        _refused_to_verify(plan_world, "trainer", action)
+
+
 def test_an_archived_plan_is_read_only(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     with app.app_context():
