@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
+    BadRequest,
     Conflict,
     Forbidden,
     HTTPException,
@@ -116,8 +117,17 @@ def changed_elsewhere() -> str:
     )
 
 
-class ExplainedRefusal(Forbidden):
-    """A 403 that tells the user why, in their language, instead of the general message."""
+class Explained:
+    """An HTTP error whose description tells the user why, in their language, instead of the
+    general message of its code."""
+
+
+class ExplainedRefusal(Explained, Forbidden):
+    """A 403 that says why."""
+
+
+class NotUnderstood(Explained, BadRequest):
+    """A 400 that says what in the request cannot be taken."""
 
 
 def try_again_in(seconds: float) -> tuple[str, int]:
@@ -142,7 +152,7 @@ def try_again_in(seconds: float) -> tuple[str, int]:
     return text, minutes * 60
 
 
-class ExplainedWait(TooManyRequests):
+class ExplainedWait(Explained, TooManyRequests):
     """A 429 whose message says how long to wait, as its Retry-After header does."""
 
     def __init__(self, reason: str, seconds: float):
@@ -179,7 +189,7 @@ def unavailable_message() -> str:
 
 def _http_error(error: HTTPException):
     code = error.code or 500
-    if isinstance(error, ExplainedRefusal | ExplainedWait):
+    if isinstance(error, Explained):
         message = error.description
     else:
         message = _messages().get(code, error.description)

@@ -47,7 +47,7 @@ from score_app.i18n import (
     ngettext,
 )
 from score_app.i18n import gettext as _
-from score_app.pages import paginate
+from score_app.pages import kept_args, paginate
 
 bp = Blueprint("auth", __name__)
 
@@ -216,13 +216,24 @@ def revoke_token(token_id: int):
     return redirect(url_for("auth.edit_user", user_id=token.user_id))
 
 
+# The user list's query arguments, kept by its page links.
+USER_LIST_ARGS = ("role", "q")
+
+
 @bp.get("/admin/users")
 def list_users():
     policy.require(current_user, policy.USER_MANAGE)
     role = request.args.get("role", "")
     text = request.args.get("q", "").strip()
     page = paginate(services.search_users(role, text))
-    return render_template("auth/users.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
+    return render_template(
+        "auth/users.html",
+        page=page,
+        role=role,
+        q=text,
+        role_labels=ROLE_LABELS,
+        args=kept_args(USER_LIST_ARGS),
+    )
 
 
 def _fill_user_choices(form: UserForm) -> None:

@@ -36,11 +36,12 @@ from score_app.i18n import (
 )
 from score_app.i18n import gettext as _
 from score_app.kpis.definitions import INDICATORS
+from score_app.pages import kept_args
 from score_app.pdf import pdf_response
 from score_app.plans.forms import ACTION_STATUS_LABELS
 from score_app.programme import imports, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
-from score_app.programme.filters import Filters, parse_filters
+from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
 from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
 
@@ -72,6 +73,12 @@ def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
     return form
 
 
+def _filters_as_typed() -> dict[str, str]:
+    """The filters of the query string as typed, and no other argument, for links that keep them
+    (the programme tabs) and for going back to the page that explains bad ones."""
+    return kept_args(FILTER_ARGS)
+
+
 @bp.get("/programme/exports")
 def exports_page():
     policy.require(current_user, policy.PROGRAMME_EXPORT)
@@ -84,6 +91,7 @@ def exports_page():
         "programme/exports.html",
         form=_filters_form(error),
         args=filters.as_args(),
+        filter_args=_filters_as_typed(),
         exports=EXPORTS,
         can_import=policy.can(current_user, policy.MEASUREMENT_IMPORT),
     ), (422 if error else 200)
@@ -95,7 +103,7 @@ def download_export(kind: str, fmt: str):
     try:
         filters = parse_filters(request.args)
     except InvalidInput:
-        return redirect(url_for("programme.exports_page", **request.args))
+        return redirect(url_for("programme.exports_page", **_filters_as_typed()))
     export = EXPORTS[kind]
     return table_response(export.rows(current_user, filters), export.columns, fmt, kind)
 
@@ -236,6 +244,7 @@ def dashboard():
         **_results(filters),
         gaps=services.completeness(current_user, filters),
         form=_filters_form(error),
+        filter_args=_filters_as_typed(),
         locales=SUPPORTED_LOCALES,
         can_export=policy.can(current_user, policy.PROGRAMME_EXPORT),
     ), (422 if error else 200)
@@ -258,7 +267,7 @@ def download_results(fmt: str):
     policy.require(current_user, policy.PROGRAMME_VIEW)
     filters, error = _filters()
     if error:
-        return redirect(url_for("programme.dashboard", **request.args))
+        return redirect(url_for("programme.dashboard", **_filters_as_typed()))
     found = services.figures(current_user, filters)
     rows = [
         (
@@ -276,7 +285,7 @@ def synthesis_report():
     policy.require(current_user, policy.PROGRAMME_VIEW)
     filters, error = _filters()
     if error:  # the dashboard explains it, with the filters as typed
-        return redirect(url_for("programme.dashboard", **request.args))
+        return redirect(url_for("programme.dashboard", **_filters_as_typed()))
     locale = request.args.get("lang")
     with in_locale(locale if locale in SUPPORTED_LOCALES else current_locale_code()):
         html = render_template(
