@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
+    BadRequest,
     Conflict,
     Forbidden,
     HTTPException,
@@ -41,6 +42,15 @@ def changed_elsewhere() -> str:
     )
 
 
+class Explained:
+    """An HTTP error whose description tells the user why, in their language, instead of the
+    general message of its code."""
+
+
+class NotUnderstood(Explained, BadRequest):
+    """A 400 that says what in the request cannot be taken."""
+
+
 def try_again_in(seconds: float) -> tuple[str, int]:
     """ "Try again in N seconds/minutes." and the same wait in whole seconds, for Retry-After:
     under a minute in seconds, else in minutes rounded up, so both say the same time."""
@@ -63,7 +73,7 @@ def try_again_in(seconds: float) -> tuple[str, int]:
     return text, minutes * 60
 
 
-class ExplainedWait(TooManyRequests):
+class ExplainedWait(Explained, TooManyRequests):
     """A 429 whose message says how long to wait, as its Retry-After header does."""
 
     def __init__(self, reason: str, seconds: float):
@@ -102,7 +112,7 @@ def _http_error(error: HTTPException, message: str | None = None):
     """The error page, or JSON under /api/, with the message for its status unless the error
     brings its own (`message`, or an ExplainedWait's)."""
     code = error.code or 500
-    if message is None and isinstance(error, ExplainedWait):
+    if message is None and isinstance(error, Explained):
         message = error.description
     if message is None:
         message = _messages().get(code, error.description)

@@ -1,5 +1,6 @@
 """The base of every form: WTForms' built-in messages translated from the app's own catalogue,
-what a form shows when someone else saved the record first, and a service's refusals on it."""
+the range of a whole number, what a form shows when someone else saved the record first, and a
+service's refusals on it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from wtforms import (
 )
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, ValidationError
 
 from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.i18n import (
     current_locale_code,
     format_day,
+    format_number,
     lazy_ngettext,
     parse_number,
     translations,
@@ -42,9 +45,6 @@ WTFORMS_MESSAGES = (
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),
     _l("Not a valid float value."),
-    _l("Number must be at least %(min)s."),
-    _l("Number must be at most %(max)s."),
-    _l("Number must be between %(min)s and %(max)s."),
     _l("Field must be between %(min)d and %(max)d characters long."),
     _l("Invalid email address."),
     lazy_ngettext(
@@ -99,6 +99,29 @@ class SelectField(_SelectField):
 def as_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the options of a select field."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def out_of_range(number: int | None, minimum: int | None, maximum: int | None) -> str | None:
+    """Why a whole number is refused, its limit written in the user's language ("Number must be
+    at most 1,000,000."), or None when it is within the limits given (or no number at all)."""
+    if number is None:
+        return None
+    if minimum is not None and number < minimum:
+        return _("Number must be at least %(min)s.", min=format_number(minimum))
+    if maximum is not None and number > maximum:
+        return _("Number must be at most %(max)s.", max=format_number(maximum))
+    return None
+
+
+class WholeNumberRange(NumberRange):
+    """The range of every whole-number field: WTForms' own passes the number through float, which
+    a number of 400 digits overflows (a server error); this one compares whole numbers of any
+    size and says which limit was crossed."""
+
+    def __call__(self, form, field):
+        problem = out_of_range(field.data, self.min, self.max)
+        if problem:
+            raise ValidationError(problem)
 
 
 class Form(FlaskForm):

@@ -1,4 +1,7 @@
-"""What every list and URL shares: ids that fit the database, and pages of results."""
+"""What every list and URL shares: ids that fit the database, pages of results, and the query
+arguments a link passes on."""
+
+from collections.abc import Iterable, Mapping
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
@@ -25,6 +28,15 @@ def db_id(value) -> int:
     if not 1 <= number <= MAX_DB_ID:
         raise ValueError(f"{value!r} is not an id")
     return number
+
+
+def kept_args(names: Iterable[str], values: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The arguments among `names` that the request gives (in its query string, unless other
+    `values` are given), to pass on to url_for in a link or redirect. Any other is dropped: it
+    could be url_for's own (`endpoint` is a TypeError, `_external` or `_anchor` change the link)
+    or meant for no page."""
+    values = request.args if values is None else values
+    return {name: values[name] for name in names if values.get(name)}
 
 
 class _RowPagination(SelectPagination):

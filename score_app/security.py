@@ -3,9 +3,13 @@ charts keep their own style sheet under a Content-Security-Policy without 'unsaf
 the refusal of text no database column may hold."""
 
 import secrets
+from collections.abc import Iterator
 
-from flask import abort, current_app, g, request
+from flask import current_app, g, request
 from markupsafe import Markup
+
+from score_app.errors import NotUnderstood
+from score_app.i18n import gettext as _
 
 # Everything comes from this site; nothing may frame it, embed plugins, or post elsewhere.
 _CSP = (
@@ -38,11 +42,26 @@ def set_security_headers(response):
 
 
 def refuse_nul_characters() -> None:
-    """before_request: text with a NUL character is refused as not understood (400) before any
-    query sees it; PostgreSQL cannot store or even compare it. Uploaded files may hold any
-    bytes and are not looked at."""
-    fields = [*request.args.lists(), *request.form.lists()]
-    if any("\x00" in value for _name, values in fields for value in values):
-        abort(400)
-    if request.is_json and "\\u0000" in request.get_data(as_text=True):
-        abort(400)
+    """before_request: text with a NUL character is refused as not understood (400, saying
+    so) before any query sees it; PostgreSQL cannot store or even compare it. Uploaded files
+    may hold any bytes and are not looked at; their names are text."""
+    has_nul = any("\x00" in text for text in _texts_sent())
+    if has_nul or (request.is_json and "\\u0000" in request.get_data(as_text=True)):
+        raise NotUnderstood(
+            _(
+                "A NUL character (code 0) was sent in the address or in a field. No text may "
+                "contain it: remove it and try again."
+            )
+        )
+
+
+def _texts_sent() -> Iterator[str]:
+    """The request's text outside a JSON body: its path (and so every view argument), and the
+    names and values of its query string, form fields and uploaded files."""
+    yield request.path
+    for name, values in (*request.args.lists(), *request.form.lists()):
+        yield name
+        yield from values
+    for name, upload in request.files.items(multi=True):
+        yield name
+        yield upload.filename or ""

@@ -180,8 +180,10 @@ def create_person(app):
     return make
 
 
-def sign_in(client, user, password=PASSWORD):
-    response = client.post("/login", data={"email": user.email, "password": password})
+def sign_in(client, user, password=PASSWORD, **fields):
+    """Sign in through the login form (with `fields` besides, such as a CSRF token)."""
+    data = {"email": user.email, "password": password, **fields}
+    response = client.post("/login", data=data)
     assert response.status_code == 302, "sign-in failed"
     return client
 

@@ -1,6 +1,7 @@
 """Security headers on every kind of response, session cookie flags, the CSP nonce of inline
 charts, and templates without inline script or style."""
 
+import io
 import re
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def test_text_with_a_nul_character_is_refused_before_any_query(app, client_as):
     api_client = client_as("admin")
     page = api_client.get("/enterprises?q=%00")
     assert page.status_code == 400
-    assert "could not be understood" in page.get_data(True)
+    assert "A NUL character" in page.get_data(True)
     form = api_client.post("/account", data={"full_name": "Ama\x00"})
     assert form.status_code == 400
     api = app.test_client().post(
@@ -128,3 +129,28 @@ def test_text_with_a_nul_character_is_refused_before_any_query(app, client_as):
         headers={"Authorization": "Bearer x"},
     )  # fmt: skip
     assert api.status_code == 400 and "error" in api.get_json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/verify/AB%00CD",
+        "/certificates/%00.pdf",
+        "/certificates/%00/revoke",
+        "/modules/%00",
+        "/programme/imports/%00",
+        "/api/v1/enterprises/1%00",
+    ],
+)
+def test_a_nul_character_in_the_address_is_refused_before_any_query(client_as, path):
+    response = client_as("admin").get(path)
+    assert response.status_code == 400
+    text = response.get_data(True)
+    assert "A NUL character" in text
+
+
+def test_a_file_name_with_a_nul_character_is_refused_before_any_query(client_as):
+    upload = (io.BytesIO(b"indicator\n"), "figures\x00.csv")
+    response = client_as("admin").post("/programme/imports", data={"file": upload})
+    assert response.status_code == 400
+    assert "A NUL character" in response.get_data(True)

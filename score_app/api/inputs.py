@@ -6,6 +6,7 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from score_app.exceptions import InvalidInput
+from score_app.forms import out_of_range
 from score_app.i18n import gettext as _
 
 # JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD).
@@ -55,6 +56,9 @@ REASONED_STEP_FIELDS = {"version": int, "reason": str}
 # Null leaves a text, date or object field blank; a number or true/false must be given.
 NON_NULL_TYPES = (int, bool)
 
+# Every whole number the API takes is stored in, or compared with, an INTEGER column.
+INTEGER_RANGE = (-(2**31), 2**31 - 1)
+
 
 def read_object() -> dict:
     body = request.get_json(silent=True)
@@ -68,8 +72,10 @@ def _not_a_date() -> str:
 
 
 def _type_problem(expected, value) -> str | None:
-    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-        return _("Must be a whole number.")
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return _("Must be a whole number.")
+        return out_of_range(value, *INTEGER_RANGE)
     if expected is bool and not isinstance(value, bool):
         return _("Must be true or false.")
     if expected in (str, "date") and not isinstance(value, str):

@@ -31,8 +31,10 @@ def require_login():
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to go back to, or None for anything that could leave the site."""
-    if not target:
+    """A same-site path to go back to, or None for anything that could leave the site or is not
+    a link: CR/LF would split the Location header (a server error, or a header of the sender's
+    choosing), and no link the app writes holds any other unprintable character either."""
+    if not target or not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -11,8 +11,8 @@ from score_app.documents import services
 from score_app.documents.services import Document
 from score_app.exceptions import InvalidInput
 from score_app.i18n import SUPPORTED_LOCALES, current_locale_code
-from score_app.pages import db_id
-from score_app.programme.filters import parse_filters
+from score_app.pages import db_id, kept_args
+from score_app.programme.filters import FILTER_ARGS, parse_filters
 
 bp = Blueprint("documents", __name__)
 
@@ -54,7 +54,7 @@ def synthesis_pdf():
     try:
         filters = parse_filters(request.args)
     except InvalidInput:  # the dashboard explains it, with the filters as typed
-        return redirect(url_for("programme.dashboard", **request.args))
+        return redirect(url_for("programme.dashboard", **kept_args(FILTER_ARGS)))
     document = services.synthesis(current_user, filters, locale=_asked_locale(), today=date.today())
     return _as_pdf(document)
 

@@ -2,10 +2,10 @@
 
 from flask import current_app
 from wtforms import DateField, IntegerField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from score_app.enterprises.models import JobRole, Sex
-from score_app.forms import Form, SelectField, as_choices
+from score_app.forms import Form, SelectField, WholeNumberRange, as_choices
 from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 
@@ -34,7 +34,7 @@ def sector_choices() -> list[tuple[str, str]]:
 def _workers_field(label):
     return IntegerField(
         label,
-        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
+        validators=[InputRequired(), WholeNumberRange(min=0, max=1_000_000)],
         render_kw={"inputmode": "numeric", "min": 0},
     )
 

@@ -22,7 +22,7 @@ from score_app.forms import (
 )
 from score_app.i18n import country_choices, format_moment
 from score_app.i18n import gettext as _
-from score_app.pages import db_id, paginate
+from score_app.pages import db_id, kept_args, paginate
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -54,6 +54,10 @@ def _consent_state(enterprise: Enterprise) -> str:
     )
 
 
+# The list's query arguments, kept by its page links.
+LIST_ARGS = ("country", "sector", "q")
+
+
 @bp.get("")
 def list_enterprises():
     filters = {
@@ -67,6 +71,7 @@ def list_enterprises():
         "enterprises/list.html",
         page=page,
         filters=filters,
+        args=kept_args(LIST_ARGS),
         countries=services.countries_in_scope(current_user),
         sectors=sector_choices(),
         can_create=policy.can(current_user, policy.ENTERPRISE_CREATE),

@@ -1,7 +1,6 @@
 """The rules a measurement must pass (docs/domain.md, 'Checks on a measurement'): hard errors,
 and plausibility warnings that can be saved with a comment."""
 
-import math
 from datetime import date
 
 from babel.numbers import format_decimal
@@ -32,7 +31,8 @@ def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[st
             continue
         parsed = parse_number(given, locale)
         number = None if parsed is None else float(parsed)
-        if number is None or not math.isfinite(number):
+        # The typed number decides: 400 digits are a number, too large (its float is infinite).
+        if number is None or not parsed.is_finite():
             errors[spec.name] = _(
                 "Enter a number written like %(example)s.",
                 example=format_decimal(1250.5, locale=locale),

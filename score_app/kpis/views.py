@@ -31,7 +31,7 @@ from score_app.kpis.forms import (
     status_label,
 )
 from score_app.kpis.models import AuditAction, Measurement, Phase, Status
-from score_app.pages import db_id, paginate
+from score_app.pages import db_id, kept_args, paginate
 from score_app.training.models import Workshop, workshop_enterprises
 
 bp = Blueprint("kpis", __name__)
@@ -380,7 +380,7 @@ def _refusal(error: Exception, enterprise, period, status: Status, seen) -> tupl
 
 
 def _queue_args() -> dict[str, str]:
-    return {name: request.values[name] for name in QUEUE_FILTERS if request.values.get(name)}
+    return kept_args(QUEUE_FILTERS, request.values)
 
 
 @bp.post(PERIOD + "/submit")

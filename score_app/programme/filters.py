@@ -52,6 +52,10 @@ def _day(errors: dict, name: str, raw: str | None) -> date | None:
         return None
 
 
+# The query arguments parse_filters reads, in the order links write them.
+FILTER_ARGS = ("country", "sector", "cohort", "module", "from", "to")
+
+
 def parse_filters(args: Mapping[str, str]) -> Filters:
     """Filters from a query string (`country`, `sector`, `cohort`, `module`, `from`, `to`);
     raise InvalidInput naming each bad one."""

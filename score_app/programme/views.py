@@ -34,9 +34,10 @@ from score_app.i18n import (
     format_number,
 )
 from score_app.i18n import gettext as _
+from score_app.pages import kept_args
 from score_app.programme import imports, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
-from score_app.programme.filters import Filters, parse_filters
+from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
 from score_app.programme.report import results_report
 from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
@@ -69,6 +70,12 @@ def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
     return form
 
 
+def _filters_as_typed() -> dict[str, str]:
+    """The filters of the query string as typed, and no other argument, for links that keep them
+    (the programme tabs) and for going back to the page that explains bad ones."""
+    return kept_args(FILTER_ARGS)
+
+
 @bp.get("/programme/exports")
 def exports_page():
     policy.require(current_user, policy.PROGRAMME_EXPORT)
@@ -81,6 +88,7 @@ def exports_page():
         "programme/exports.html",
         form=_filters_form(error),
         args=filters.as_args(),
+        filter_args=_filters_as_typed(),
         exports=EXPORTS,
         can_import=policy.can(current_user, policy.MEASUREMENT_IMPORT),
     ), (422 if error else 200)
@@ -92,7 +100,7 @@ def download_export(kind: str, fmt: str):
     try:
         filters = parse_filters(request.args)
     except InvalidInput:
-        return redirect(url_for("programme.exports_page", **request.args))
+        return redirect(url_for("programme.exports_page", **_filters_as_typed()))
     export = EXPORTS[kind]
     return table_response(export.rows(current_user, filters), export.columns, fmt, kind)
 
@@ -202,6 +210,7 @@ def dashboard():
         **results_report(current_user, filters, date.today(), current_locale_code()),
         gaps=services.completeness(current_user, filters),
         form=_filters_form(error),
+        filter_args=_filters_as_typed(),
         locales=SUPPORTED_LOCALES,
         can_export=policy.can(current_user, policy.PROGRAMME_EXPORT),
     ), (422 if error else 200)
@@ -224,7 +233,7 @@ def download_results(fmt: str):
     policy.require(current_user, policy.PROGRAMME_VIEW)
     filters, error = _filters()
     if error:
-        return redirect(url_for("programme.dashboard", **request.args))
+        return redirect(url_for("programme.dashboard", **_filters_as_typed()))
     found = services.figures(current_user, filters)
     rows = [
         (

@@ -14,11 +14,15 @@ from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import country_choices, country_name
 from score_app.i18n import gettext as _
-from score_app.pages import paginate
+from score_app.pages import kept_args, paginate
 from score_app.users import services
 from score_app.users.forms import UserForm
 
 bp = Blueprint("users", __name__)
+
+
+# The user list's query arguments, kept by its page links.
+USER_LIST_ARGS = ("role", "q")
 
 
 @bp.get("/admin/users")
@@ -27,7 +31,14 @@ def list_users():
     role = request.args.get("role", "")
     text = request.args.get("q", "").strip()
     page = paginate(services.search_users(role, text))
-    return render_template("users/list.html", page=page, role=role, q=text, role_labels=ROLE_LABELS)
+    return render_template(
+        "users/list.html",
+        page=page,
+        role=role,
+        q=text,
+        role_labels=ROLE_LABELS,
+        args=kept_args(USER_LIST_ARGS),
+    )
 
 
 def _fill_user_choices(form: UserForm) -> None:

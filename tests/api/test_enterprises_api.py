@@ -94,7 +94,10 @@ def test_create_returns_201_with_the_stored_enterprise(app, api_as):
         ({"name": ""}, "name", "This field is required."),
         ({"country": "XX"}, "country", "Not a valid choice."),
         ({"sector": "mining"}, "sector", "Not a valid choice."),
-        ({"workers_women": -1}, "workers_women", "Number must be between 0 and 1000000."),
+        ({"workers_women": -1}, "workers_women", "Number must be at least 0."),
+        ({"workers_women": 1_000_001}, "workers_women", "Number must be at most 1,000,000."),
+        ({"workers_women": 10**400}, "workers_women", "Number must be at most 2,147,483,647."),
+        ({"workers_men": -(10**400)}, "workers_men", "Number must be at least -2,147,483,648."),
         ({"workers_men": "12"}, "workers_men", "Must be a whole number."),
         ({"workers_men": 12.5}, "workers_men", "Must be a whole number."),
         ({"data_sharing_consent": "yes"}, "data_sharing_consent", "Must be true or false."),
@@ -148,6 +151,18 @@ def test_patch_changes_only_the_fields_sent(api_as, create_enterprise):
     body = response.get_json()
     assert response.status_code == 200
     assert (body["name"], body["workers_men"], body["version"]) == ("New Name", 40, 2)
+
+
+def test_a_version_too_large_for_the_database_is_refused_as_bad_input(api_as, create_enterprise):
+    enterprise = create_enterprise()
+    response = api_as("admin").patch(
+        f"/api/v1/enterprises/{enterprise.id}",
+        json={"version": 10**400, "cohort": "B"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 422
+    expected = "Le nombre doit être inférieur ou égal à 2\u202f147\u202f483\u202f647."
+    assert response.get_json()["errors"] == {"version": expected}
 
 
 def test_patch_needs_the_version_read_and_an_older_one_changes_nothing(

@@ -1,15 +1,25 @@
-"""Requests generated from the OpenAPI document by schemathesis, valid and invalid alike: none
-gets a server error, and every refusal is a 4xx that says why in JSON."""
+"""Requests generated from the OpenAPI document by schemathesis, valid and invalid alike, and
+the crafted ones of issue 15 (numbers of 400 digits, NUL characters, url_for's own names as
+query arguments): none gets a server error, and every refusal is a 4xx that says why in JSON."""
+
+import re
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from score_app.api.inputs import (
+    ENTERPRISE_CHANGES,
+    MEASUREMENT_CHANGES,
+    MEASUREMENT_FIELDS,
+    REASONED_STEP_FIELDS,
+)
 from score_app.auth import services as auth_services
 from score_app.auth.models import User
 from score_app.extensions import db
 from tests.api.conftest import document
+from tests.api.test_measurements_api import BASELINE
 
 OPERATIONS = [
     (path, method.upper())
@@ -51,3 +61,53 @@ def test_no_generated_request_gets_a_server_error(app, admin_token, path, method
             assert body.get("error") or body.get("errors"), body
 
     check()
+
+
+HUGE = 10**400
+# Every JSON field the API reads, and values no field takes.
+JSON_FIELDS = sorted({**ENTERPRISE_CHANGES, **MEASUREMENT_FIELDS, **MEASUREMENT_CHANGES,
+                      **REASONED_STEP_FIELDS})  # fmt: skip
+CRAFTED_VALUES = (HUGE, -HUGE, 1e308, "A\x00B", "x" * 10_000, "/x\r\nSet-Cookie: a=b", [], {})
+CRAFTED_ARGS = ({"endpoint": "x", "_external": "1", "_anchor": "a"}, {"page": str(HUGE)},
+                {"per_page": "A\x00B"}, {"indicator": "\x00"})  # fmt: skip
+CRAFTED_IDS = ("AB%00CD", str(HUGE), "-1")
+
+
+def _bodies() -> list[dict]:
+    """Each field with each crafted value, and a measurement whose inputs are 400 digits long."""
+    crafted = [{name: value} for name in JSON_FIELDS for value in CRAFTED_VALUES]
+    huge_inputs = {**BASELINE, "inputs": dict.fromkeys(BASELINE["inputs"], HUGE)}
+    return [*crafted, huge_inputs, {**huge_inputs, "version": HUGE}]
+
+
+def _crafted_calls(ids: dict):
+    """(method, path, keyword arguments) of every crafted request to every operation."""
+    server = document()["servers"][0]["url"]
+    for template, method in OPERATIONS:
+        path = server + template.format(**ids)
+        for value in CRAFTED_IDS:
+            yield method, server + re.sub(r"\{\w+\}", value, template), {}
+        for args in CRAFTED_ARGS:
+            yield method, path, {"query_string": args}
+        if method in ("POST", "PATCH", "DELETE"):
+            for body in _bodies():
+                yield method, path, {"json": body}
+
+
+def test_no_crafted_request_gets_a_server_error(app, admin_token):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    enterprise_id = client.get("/api/v1/enterprises", headers=headers).get_json()["items"][0]["id"]
+    created = client.post(
+        f"/api/v1/enterprises/{enterprise_id}/measurements", json=BASELINE, headers=headers
+    )
+    ids = {"enterprise_id": enterprise_id, "measurement_id": created.get_json()["id"]}
+    sent = 0
+    for method, path, kwargs in _crafted_calls(ids):
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        sent += 1
+        assert response.status_code < 500, (method, path[:200], kwargs)
+        if response.status_code >= 400:
+            body = response.get_json()
+            assert body.get("error") or body.get("errors"), (method, path[:200], body)
+    assert sent >= len(OPERATIONS) * (len(CRAFTED_IDS) + len(CRAFTED_ARGS))

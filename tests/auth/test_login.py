@@ -85,6 +85,26 @@ def test_sign_in_never_redirects_to_another_site(client, create_user, target):
     assert response.location == "/"
 
 
+# A header split by CR/LF could set a cookie; other control characters are never in a link.
+CONTROL_CHARACTERS = ["/x\r\nSet-Cookie: a=b", "/x\ny", "/x\ry", "/x\ty", "/x\x7fy", "/x\x85y"]
+
+
+@pytest.mark.parametrize("target", CONTROL_CHARACTERS)
+def test_sign_in_ignores_a_next_page_with_control_characters(client, create_user, target):
+    user = create_user("trainer")
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302 and response.location == "/"
+
+
+@pytest.mark.parametrize("target", CONTROL_CHARACTERS)
+def test_the_language_switch_ignores_a_next_page_with_control_characters(client, target):
+    response = client.post("/locale", data={"locale": "fr", "next": target})
+    assert response.status_code == 302 and response.location == "/"
+    assert client.post("/locale", data={"locale": "fr", "next": "/modules"}).location == "/modules"
+
+
 def test_repeated_failed_sign_ins_are_slowed_down(make_app, create_user):
     app = make_app(RATELIMIT_ENABLED=True, SCORE_LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()

@@ -1,8 +1,10 @@
 """Enterprise pages: the scoped list with filters and search, the profile, creating and editing,
 consent given and withdrawn by its own button, and profiles saved from an older page."""
 
+import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from score_app.auth.models import User
@@ -11,9 +13,11 @@ from score_app.extensions import db
 from score_app.kpis.models import Phase
 from score_app.programme import services as programme
 from score_app.programme.filters import Filters
-from tests.conftest import VERSION_FIELD, conflict_table, post_seen, seen_version
+from tests.conftest import VERSION_FIELD, conflict_table, post_seen, seen_version, sign_in
 from tests.programme.conftest import add_measurement
 from tests.programme.test_exports import read_csv
+
+LINK = re.compile(r'href="([^"]*)"')
 
 
 def _form(**fields):
@@ -90,6 +94,23 @@ def test_list_is_paginated(make_app, create_enterprise, create_user):
     assert "Charlie" in second and "Page 2 of 2" in second
 
 
+def test_list_links_keep_its_filters_and_drop_unknown_query_arguments(
+    make_app, create_enterprise, create_user
+):
+    """`endpoint` and url_for's own `_external`/`_anchor` would have been passed to url_for."""
+    app = make_app(SCORE_PAGE_SIZE=1)
+    for name in ("Alpha", "Bravo"):
+        create_enterprise(name=name)
+    client = sign_in(app.test_client(), create_user("admin"))
+    crafted = "endpoint=x&_external=1&_anchor=top&colour=blue&sector=garments"
+    pages = client.get(f"/enterprises?{crafted}").get_data(True)
+    past_the_end = client.get(f"/enterprises?{crafted}&page=9").get_data(True)
+    assert 'href="/enterprises?sector=garments&amp;page=2"' in pages
+    assert 'href="/enterprises?sector=garments&amp;page=1"' in past_the_end
+    links = LINK.findall(pages + past_the_end)
+    assert not [link for link in links if "endpoint" in link or "colour" in link or "#top" in link]
+
+
 def test_country_is_shown_by_name_in_the_users_language(client_as, create_enterprise):
     enterprise = create_enterprise(country="ZA")
     client = client_as("admin", preferred_locale="fr")
@@ -125,7 +146,7 @@ def test_bad_input_gets_field_messages_keeps_the_input_and_saves_nothing(app, cl
     )
     page = response.get_data(True)
     assert response.status_code == 200
-    assert 'id="workers_women-error">Number must be between 0 and 1000000.' in page
+    assert 'id="workers_women-error">Number must be at least 0.' in page
     assert 'id="workers_men-error">Not a valid integer value.' in page
     assert 'id="sector-error">Not a valid choice.' in page
     assert 'value="Kente Weaving Cooperative"' in page
@@ -293,3 +314,23 @@ def test_profile_lists_the_members(client_as, create_enterprise, create_user):
     client = client_as("enterprise_owner", full_name="Kojo Owner", enterprises=[enterprise])
     page = client.get(f"/enterprises/{enterprise.id}").get_data(True)
     assert "Efua Trainer" in page and "Kojo Owner" in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "message"),
+    [
+        ("en", "9" * 400, "Number must be at most 1,000,000."),
+        ("en", "-" + "9" * 400, "Number must be at least 0."),
+        ("en", "1000001", "Number must be at most 1,000,000."),
+        ("fr", "9" * 400, "Le nombre doit être inférieur ou égal à 1\u202f000\u202f000."),
+    ],
+)
+def test_a_number_of_any_size_is_refused_with_its_limit_in_the_users_language(
+    app, client_as, locale, typed, message
+):
+    client = client_as("admin")
+    client.post("/locale", data={"locale": locale})
+    response = client.post("/enterprises/new", data=_form(workers_women=typed))
+    assert response.status_code == 200
+    assert f'id="workers_women-error">{message}<' in response.get_data(True)
+    assert _count(app) == 0

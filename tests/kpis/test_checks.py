@@ -76,6 +76,18 @@ def _errors(code, inputs, locale="en"):
             "Enter a number",
         ),
         (
+            "ltifr",
+            {"lost_time_injuries": 10**400, "hours_worked": 1000},
+            "lost_time_injuries",
+            "too large",
+        ),
+        (
+            "ltifr",
+            {"lost_time_injuries": 1, "hours_worked": "9" * 400},
+            "hours_worked",
+            "too large",
+        ),
+        (
             "defect_rate",
             {"defective_units": 1, "inspected_units": 10, "colour": 3},
             "colour",

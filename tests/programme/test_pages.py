@@ -2,7 +2,9 @@
 the synthesis report, the summary endpoint, and who may see them."""
 
 import io
+import re
 
+import pytest
 from pypdf import PdfReader
 
 from score_app.auth import services as auth_services
@@ -116,3 +118,31 @@ def test_a_typed_filter_comes_back_escaped(app, results_world):
         _client(app, results_world).get('/programme?cohort="><script>x()</script>').get_data(True)
     )
     assert "<script>x()</script>" not in page and "&lt;script&gt;x()&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("asked", "back"),
+    [
+        ("/programme/report.pdf", "/programme"),
+        ("/programme/results.csv", "/programme"),
+        ("/programme/exports/measurements.csv", "/programme/exports"),
+    ],
+)
+def test_unknown_query_arguments_are_dropped_on_the_way_back_to_the_page_that_explains(
+    app, results_world, asked, back
+):
+    """`endpoint` and url_for's own `_external`/`_anchor` would have been passed to url_for."""
+    query = "?endpoint=x&_external=1&_anchor=top&colour=blue&from=notadate&cohort=A"
+    response = _client(app, results_world).get(asked + query)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{back}?cohort=A&from=notadate"
+
+
+@pytest.mark.parametrize("page", ["/programme", "/programme/exports"])
+def test_the_programme_pages_link_on_with_their_filters_only(app, results_world, page):
+    response = _client(app, results_world).get(page + "?endpoint=x&_anchor=top&cohort=A")
+    html = response.get_data(True)
+    assert response.status_code == 200
+    assert 'href="/programme?cohort=A"' in html and 'href="/programme/exports?cohort=A"' in html
+    links = re.findall(r'href="([^"]*)"', html)
+    assert not [link for link in links if "endpoint" in link or "#top" in link]
