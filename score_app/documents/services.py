@@ -9,12 +9,12 @@ import segno
 from flask import render_template, url_for
 from markupsafe import Markup
 
+from score_app import pdf
 from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_module_or_404, module_page, module_title
 from score_app.enterprises.access import get_figures_or_404
 from score_app.i18n import in_locale
-from score_app.pdf import render_pdf
 from score_app.plans import services as plans
 from score_app.plans.report import plan_report
 from score_app.programme.filters import Filters
@@ -29,7 +29,7 @@ class Document:
     filename: str
 
     def pdf(self) -> bytes:
-        return render_pdf(self.html)
+        return pdf.render_pdf(self.html)
 
 
 def plan(
