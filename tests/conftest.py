@@ -1,15 +1,31 @@
-"""Fixtures: an app on a migrated database (SQLite, or PostgreSQL from SCORE_TEST_DATABASE_URL),
-emptied after every test, a client per role, and factories for test data."""
+"""Fixtures: one app for the whole session on a migrated database (SQLite in memory-backed
+storage, or PostgreSQL from SCORE_TEST_DATABASE_URL), each test in a transaction rolled back at
+its end, a client per role, and factories for test data.
+
+Every session of the test apps joins the test's transaction on one connection: what the app
+commits is a savepoint released, what it rolls back a savepoint rolled back, and the end of the
+test rolls everything back, so a test costs its own work, not the set-up's. A test whose rows must
+be seen by another connection, thread or process (two requests racing, a connection cut or held,
+a backup, the live server of tests/e2e) is marked `committing`: it commits for real and every
+table is emptied after it."""
 
 import itertools
 import os
 import re
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask import current_app
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -17,7 +33,7 @@ from score_app import create_app
 from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
-from score_app.extensions import db
+from score_app.extensions import db, limiter
 from score_app.i18n import fold
 from score_app.kpis.models import Measurement, Phase
 from score_app.users import services as user_services
@@ -31,6 +47,58 @@ BASE_CONFIG = {
     # A fast hash keeps hundreds of sign-ins quick; production keeps scrypt.
     "SCORE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
+# SQLite's file in memory-backed storage: a commit need not wait for the disk.
+FAST_FOLDER = Path("/dev/shm")
+
+
+class NeedsCommitting(RuntimeError):
+    """A test in a rolled-back transaction did what only real commits can serve."""
+
+    def __init__(self, why: str):
+        super().__init__(f"{why}. Mark the test @pytest.mark.committing (see tests/conftest.py).")
+
+
+ITS_OWN_CONNECTION = "cannot see the test's rows, which are never committed"
+
+
+class _Joined:
+    """The connection whose transaction the running test's sessions join, if it has one, the
+    thread that runs the test, and the apps on the test database."""
+
+    connection: sa.Connection | None = None
+    thread: int | None = None
+    apps: "weakref.WeakSet" = weakref.WeakSet()
+
+
+class _TestSession(FlaskSession):
+    """Flask-SQLAlchemy's session, joined to the test's transaction while one is open."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        connection = _Joined.connection
+        joined = connection is not None and current_app._get_current_object() in _Joined.apps
+        if bind is None and joined:
+            if threading.get_ident() != _Joined.thread:
+                raise NeedsCommitting(
+                    f"The app ran in another thread, whose connection {ITS_OWN_CONNECTION}"
+                )
+            return connection
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+# A commit joins the open transaction as a savepoint of its own, released on commit and rolled
+# back on rollback; the test's transaction stays open under it. Flask-SQLAlchemy makes its
+# scoped session so, from the options it was created with.
+db.session = db._make_scoped_session(
+    {"class_": _TestSession, "join_transaction_mode": "create_savepoint"}
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "committing: the test commits for real, and the tables are emptied after it, because "
+        "another connection, thread or process must see its rows",
+    )
 
 
 def _empty_postgres(url: str) -> None:
@@ -42,12 +110,44 @@ def _empty_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory) -> Iterator[str]:
     url = os.environ.get("SCORE_TEST_DATABASE_URL")
     if url:
         _empty_postgres(url)
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield url
+        return
+    if not FAST_FOLDER.is_dir():
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        return
+    folder = tempfile.mkdtemp(prefix="score-tests-", dir=FAST_FOLDER)
+    yield "sqlite:///" + str(Path(folder) / "test.db")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _build_app(database_url: str, **overrides):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    if app.config["SQLALCHEMY_DATABASE_URI"] == database_url:
+        _Joined.apps.add(app)
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "checkout", _refuse_own_connections)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _commit_without_waiting_for_the_disk)
+    return app
+
+
+def _refuse_own_connections(_dbapi_connection, _record, _proxy) -> None:
+    if _Joined.connection is not None:
+        raise NeedsCommitting(
+            f"The test opened a connection of its own, which {ITS_OWN_CONNECTION}"
+        )
+
+
+def _commit_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """A commit returns before PostgreSQL has flushed it to disk: a crash could lose the last
+    commits, which a test database does not mind."""
+    dbapi_connection.execute("SET synchronous_commit = off")
+    dbapi_connection.commit()
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +158,28 @@ def migrated_url(database_url) -> str:
         flask_migrate.upgrade()
         db.engine.dispose()
     return database_url
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated_url):
+    """The one app of the session, for every test that needs no setting changed."""
+    app = _build_app(migrated_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _test_connection(shared_app):
+    """The connection that holds each test's transaction. pysqlite would begin its own
+    transactions, and SAVEPOINT with them, only before a write: it is told to leave that alone
+    and the BEGIN is sent by hand (SQLAlchemy's recipe for savepoints on pysqlite)."""
+    with shared_app.app_context():
+        connection = db.engine.connect()
+    if connection.dialect.name == "sqlite":
+        connection.connection.dbapi_connection.isolation_level = None
+    yield connection
+    connection.close()
 
 
 def _empty_tables() -> None:
@@ -71,27 +193,127 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+@contextmanager
+def committed(app):
+    """Commit for real while the block runs, and empty every table after it."""
+    try:
+        yield
+    finally:
+        with app.app_context():
+            _empty_tables()
+
+
+SEQUENCES = sa.text(
+    "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences"
+    " WHERE schemaname = current_schema()"
+)
+SET_SEQUENCES = sa.text(
+    "SELECT setval(CAST(name AS regclass), coalesce(value, 1), value IS NOT NULL)"
+    " FROM unnest(CAST(:names AS text[]), CAST(:values AS bigint[])) AS s(name, value)"
+)
+
+
+class _SavepointWatch:
+    """Each session's transaction is a savepoint, so one that another session's commit landed
+    in, and that then rolls back, would take that commit with it, which a real commit would
+    survive: such a test must commit for real (see NeedsCommitting). Savepoints end last
+    opened first, or the database refuses."""
+
+    EVENTS = ("savepoint", "release_savepoint", "rollback_savepoint")
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.holds_a_commit: list[bool] = []  # one per open savepoint, innermost last
+        self.undone_commits = 0
+        for name in self.EVENTS:
+            event.listen(connection, name, getattr(self, name))
+
+    def stop(self) -> None:
+        for name in self.EVENTS:
+            event.remove(self.connection, name, getattr(self, name))
+
+    def savepoint(self, _connection, _name) -> None:
+        self.holds_a_commit.append(False)
+
+    def release_savepoint(self, _connection, _name, _context) -> None:
+        if self.holds_a_commit:
+            self.holds_a_commit.pop()
+        if self.holds_a_commit:
+            self.holds_a_commit[-1] = True
+
+    def rollback_savepoint(self, _connection, _name, _context) -> None:
+        if self.holds_a_commit and self.holds_a_commit.pop():
+            self.undone_commits += 1
+
+
+@contextmanager
+def rolled_back(connection):
+    """Join every session of the test apps to one transaction, rolled back after the block.
+    PostgreSQL's sequences do not roll back: they are set back too, so ids count from where
+    they did before the block, as the emptied tables of a committing test count from 1."""
+    transaction = connection.begin()
+    sequences = ()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+    else:
+        sequences = connection.execute(SEQUENCES).all()
+    _Joined.connection, _Joined.thread = connection, threading.get_ident()
+    watch = _SavepointWatch(connection)
+    try:
+        yield
+    finally:
+        _Joined.connection = _Joined.thread = None
+        watch.stop()
+        transaction.rollback()
+        if sequences:
+            names, values = zip(*sequences, strict=True)
+            connection.execute(SET_SEQUENCES, {"names": list(names), "values": list(values)})
+            connection.rollback()  # setval is kept: sequences are outside transactions
+    if watch.undone_commits:
+        raise NeedsCommitting(
+            "A session rolled back over another session's commit, which a real commit survives"
+        )
+
+
 @pytest.fixture
-def make_app(migrated_url):
+def isolated(request, shared_app, _test_connection):
+    """The test's own database: a transaction rolled back at its end, or, for a test marked
+    `committing`, real commits and every table emptied after it."""
+    try:
+        if request.node.get_closest_marker("committing"):
+            with committed(shared_app):
+                yield
+        else:
+            with rolled_back(_test_connection):
+                yield
+    finally:
+        # Making an app initialises the one limiter object for it; the shared app gets it back.
+        limiter.init_app(shared_app)
+
+
+@pytest.fixture
+def make_app(migrated_url, isolated):
     """Build an app on the test database with some settings changed."""
     apps = []
 
     def make(**overrides):
-        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_url, **overrides})
+        app = _build_app(migrated_url, **overrides)
         apps.append(app)
         return app
 
     yield make
-    with apps[0].app_context():
-        _empty_tables()
     for app in apps:
         with app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app()
+def app(shared_app, isolated):
+    """The shared app, with any setting a test changes put back after it."""
+    config = dict(shared_app.config)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(config)
 
 
 @pytest.fixture
@@ -111,8 +333,8 @@ def _detached(obj):
     return obj
 
 
-@pytest.fixture
-def create_enterprise(app):
+def enterprise_factory(app):
+    """A function that saves an enterprise with sensible defaults, numbered by its calls."""
     numbers = itertools.count(1)
 
     def make(**fields):
@@ -139,8 +361,8 @@ def create_enterprise(app):
     return make
 
 
-@pytest.fixture
-def create_user(app):
+def user_factory(app):
+    """A function that saves a user of a role, with the test password, numbered by its calls."""
     numbers = itertools.count(1)
 
     def make(role="trainer", *, enterprises=(), countries=(), **fields):
@@ -161,6 +383,16 @@ def create_user(app):
             return _detached(user)
 
     return make
+
+
+@pytest.fixture
+def create_enterprise(app):
+    return enterprise_factory(app)
+
+
+@pytest.fixture
+def create_user(app):
+    return user_factory(app)
 
 
 @pytest.fixture

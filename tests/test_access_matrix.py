@@ -5,6 +5,7 @@ The world: enterprise `mine` (Ghana) with a trainer and an owner as members, ent
 A route added without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
+import shutil
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,7 @@ from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.programme.models import MeasurementImport
 from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
-from tests.conftest import sign_in
+from tests.conftest import committed, enterprise_factory, sign_in, user_factory
 from tests.plans.conftest import png_bytes
 
 PNG = png_bytes()
@@ -375,33 +376,47 @@ def _cases(rows):
     ]
 
 
-@pytest.fixture
-def world(app, create_enterprise, create_user, tmp_path):
-    app.config["SCORE_UPLOAD_DIR"] = app.config["SCORE_IMPORT_DIR"] = str(tmp_path)
-    mine = create_enterprise(name="Mine", country="GH")
-    other = create_enterprise(name="Other", country="ZA")
-    users = {
-        "admin": create_user("admin"),
-        "programme_staff": create_user("programme_staff", countries=["GH"]),
-        "trainer": create_user("trainer", enterprises=[mine]),
-        "enterprise_owner": create_user("enterprise_owner", enterprises=[mine]),
-    }
-    someone = create_user("trainer", enterprises=[other])
-    with app.app_context():
-        token, _plain = auth_services.create_token(db.session.get(User, someone.id), "tablet")
-        ids = {
-            "mine": mine.id,
-            "other": other.id,
-            "someone": someone.id,
-            "others_token": token.id,
-            "slug": "workplace-cooperation",
-            **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
-            **_plans_world(mine.id, other.id, tmp_path),
-            "kind": "measurements",
-            "period": "baseline/2025-01-01/2025-01-31",
-            "fmt": "xlsx",
-            "upload": _upload_world(users["programme_staff"].id, tmp_path),
+@pytest.fixture(scope="module")
+def built_world(shared_app, tmp_path_factory):
+    """The world, committed once for the module: each case runs over it in a transaction of its
+    own, rolled back at its end. Its photos and uploaded file wait in a folder of their own."""
+    folder = tmp_path_factory.mktemp("world")
+    create_enterprise, create_user = enterprise_factory(shared_app), user_factory(shared_app)
+    with committed(shared_app):
+        mine = create_enterprise(name="Mine", country="GH")
+        other = create_enterprise(name="Other", country="ZA")
+        users = {
+            "admin": create_user("admin"),
+            "programme_staff": create_user("programme_staff", countries=["GH"]),
+            "trainer": create_user("trainer", enterprises=[mine]),
+            "enterprise_owner": create_user("enterprise_owner", enterprises=[mine]),
         }
+        someone = create_user("trainer", enterprises=[other])
+        with shared_app.app_context():
+            token, _plain = auth_services.create_token(db.session.get(User, someone.id), "tablet")
+            ids = {
+                "mine": mine.id,
+                "other": other.id,
+                "someone": someone.id,
+                "others_token": token.id,
+                "slug": "workplace-cooperation",
+                **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
+                **_plans_world(mine.id, other.id, folder),
+                "kind": "measurements",
+                "period": "baseline/2025-01-01/2025-01-31",
+                "fmt": "xlsx",
+                "upload": _upload_world(users["programme_staff"].id, folder),
+            }
+        yield users, ids, folder
+
+
+@pytest.fixture
+def world(app, built_world, tmp_path):
+    """The module's world, its files copied for this case alone: a case that deletes a photo
+    leaves it to the next."""
+    users, ids, folder = built_world
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    app.config["SCORE_UPLOAD_DIR"] = app.config["SCORE_IMPORT_DIR"] = str(tmp_path)
     return users, ids
 
 

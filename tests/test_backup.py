@@ -22,6 +22,10 @@ from score_app.plans import services as plan_services
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from tests.plans.conftest import jpeg_bytes, png_bytes
 
+# A backup and a restore read and write the database from connections (or processes) of
+# their own.
+pytestmark = pytest.mark.committing
+
 
 @pytest.fixture
 def app(make_app, tmp_path):

@@ -10,12 +10,21 @@ from score_app.auth.models import Role, User
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.plans.models import ActionStatus, PlanAction
+from tests.conftest import committed
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(shared_app):
+    """The demo, loaded into the empty database and committed once for the module: each test
+    runs over it in a transaction of its own, rolled back at its end."""
+    with committed(shared_app):
+        with shared_app.app_context():
+            demo.load()
+        yield
 
 
 @pytest.fixture
-def demo_app(app):
-    with app.app_context():
-        demo.load()
+def demo_app(app, loaded_demo):
     return app
 
 
@@ -79,10 +88,9 @@ def _snapshot() -> list:
     return [sorted(part, key=repr) for part in rows]  # the database may return any order
 
 
-def test_demo_is_deterministic(app):
-    with app.app_context():
-        demo.load()
-        first = _snapshot()
+def test_demo_is_deterministic(demo_app):
+    with demo_app.app_context():
+        first = _snapshot()  # the demo as loaded into the empty database
         demo.erase_all()
         demo.load()
         second = _snapshot()

@@ -3,6 +3,7 @@
 import html
 import sqlite3
 
+import pytest
 import sqlalchemy as sa
 from psycopg.errors import DeadlockDetected
 from sqlalchemy import func, select
@@ -49,6 +50,7 @@ def test_a_server_error_shows_the_500_page_and_keeps_nothing(make_app, create_us
         assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
 
 
+@pytest.mark.committing
 def test_a_save_that_met_another_unforeseen_is_a_409_and_keeps_nothing(
     make_app, create_user, create_enterprise
 ):
@@ -179,6 +181,7 @@ def test_an_unreachable_database_gives_a_503_in_the_users_language(
     assert api.json == {"error": _in_locale(app, "es", UNAVAILABLE)}
 
 
+@pytest.mark.committing
 def test_a_request_that_finds_every_connection_busy_gets_a_503(make_app, create_user):
     busy = make_app(
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.1}
@@ -197,6 +200,7 @@ def test_a_request_that_finds_every_connection_busy_gets_a_503(make_app, create_
     assert client.get("/enterprises").status_code == 200  # the connection is free again
 
 
+@pytest.mark.committing
 def test_connections_lost_between_requests_are_replaced_unnoticed(app, client_as):
     client = client_as("admin")
     pooled = []
@@ -211,6 +215,7 @@ def test_connections_lost_between_requests_are_replaced_unnoticed(app, client_as
     assert client.get("/enterprises").status_code == 200
 
 
+@pytest.mark.committing
 def test_a_connection_lost_while_saving_a_period_saves_nothing(app, create_enterprise, create_user):
     enterprise = create_enterprise()
     owner = create_user("enterprise_owner", enterprises=[enterprise], preferred_locale="fr")
@@ -264,6 +269,7 @@ def _is_the_503_page(app, response, locale: str) -> bool:
     )
 
 
+@pytest.mark.committing
 def test_a_connection_lost_while_the_plan_pdf_is_drawn_gives_the_503_page(
     app, create_enterprise, create_user, monkeypatch
 ):
@@ -285,6 +291,7 @@ def test_a_connection_lost_while_the_plan_pdf_is_drawn_gives_the_503_page(
     assert again.status_code == 200 and again.mimetype == "application/pdf"
 
 
+@pytest.mark.committing
 def test_a_connection_lost_once_the_answer_is_made_gives_a_503_page_or_json(
     make_app, create_enterprise, create_user
 ):
@@ -330,6 +337,7 @@ def test_an_error_page_that_needs_the_lost_database_is_the_503(
     assert api.status_code == 503 and api.json == {"error": _in_locale(app, "fr", UNAVAILABLE)}
 
 
+@pytest.mark.committing
 def test_a_connection_lost_while_an_import_is_saved_says_so_on_its_page_and_saves_nothing(
     app, create_enterprise, create_user, tmp_path
 ):

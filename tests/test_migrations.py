@@ -15,6 +15,7 @@ from score_app.kpis.models import Measurement
 from tests.conftest import BASE_CONFIG
 
 
+@pytest.mark.committing
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

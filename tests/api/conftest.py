@@ -16,20 +16,24 @@ from score_app.extensions import db
 DOCUMENT_URI = "urn:score-app:openapi"
 
 
-@pytest.fixture
-def api_as(app, create_user):
+def api_factory(app, create_user):
     """A function giving a client that sends a new user's token, for a role."""
 
     def make(role, **fields):
         user = create_user(role, **fields)
         with app.app_context():
             _token, plain = auth_services.create_token(db.session.get(User, user.id), "test")
-        return _Api(app.test_client(), {"Authorization": f"Bearer {plain}"})
+        return ApiClient(app.test_client(), {"Authorization": f"Bearer {plain}"})
 
     return make
 
 
-class _Api:
+@pytest.fixture
+def api_as(app, create_user):
+    return api_factory(app, create_user)
+
+
+class ApiClient:
     def __init__(self, client, headers):
         self.client, self.headers = client, headers
 

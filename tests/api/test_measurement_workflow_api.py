@@ -251,6 +251,7 @@ def test_a_stale_version_is_a_409_with_the_current_record_and_changes_nothing(
     assert send(client, action, measurement["id"], seen).status_code in (200, 204)
 
 
+@pytest.mark.committing
 def test_a_change_saved_by_someone_else_at_the_same_moment_is_a_409_with_theirs(
     app, world, in_state
 ):
@@ -271,6 +272,7 @@ def test_a_change_saved_by_someone_else_at_the_same_moment_is_a_409_with_theirs(
     assert [action for action, _reason in audit(app, draft["id"])] == ["create"]
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("action", ["submit", "patch", "delete"])
 def test_a_measurement_deleted_meanwhile_is_a_404_that_says_so(app, world, in_state, action):
     draft = in_state("draft")

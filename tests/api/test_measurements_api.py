@@ -145,6 +145,7 @@ def test_the_same_period_twice_is_refused(app, api):
     assert _count(app) == 1
 
 
+@pytest.mark.committing
 def test_the_same_period_saved_by_someone_else_at_the_same_moment_is_a_409(app, api):
     with app.app_context():
         enterprise_id = db.session.scalar(select(Enterprise.id))

@@ -10,6 +10,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from score_app.api.openapi import openapi_document
 from score_app.api.views import bp as api_bp
 from tests.api.conftest import (
+    ApiClient,
+    api_factory,
     assert_documented,
     document,
     documented_path,
@@ -18,6 +20,7 @@ from tests.api.conftest import (
 )
 from tests.api.test_enterprises_api import VALID
 from tests.api.test_measurements_api import BASELINE
+from tests.conftest import committed, enterprise_factory, user_factory
 
 SERVER = api_bp.url_prefix
 SUMMARY = "/programme/summary"
@@ -201,49 +204,67 @@ SUMMARY_CASES = [
 ]
 
 
-@pytest.fixture
-def send(app, create_enterprise, api_as):
-    """Send a case as its role, among three enterprises: `mine` (shares its figures) and
-    `private` (does not) in Ghana, both with a baseline and a follow-up, and `other` in South
-    Africa. The trainer and the owner belong to mine and private; staff are scoped to Ghana.
+@pytest.fixture(scope="module")
+def send_world(shared_app):
+    """Three enterprises: `mine` (shares its figures) and `private` (does not) in Ghana, both
+    with a baseline and a follow-up, and `other` in South Africa. The trainer and the owner
+    belong to mine and private; staff are scoped to Ghana.
 
     The owner entered every figure of mine and private: in mine, the baseline is a `draft`, the
     follow-up `submitted`, and an on-time delivery baseline `verified` by a trainer; the
-    baseline of private is `private_draft`. An admin entered one figure `elsewhere`, in other."""
-    mine = create_enterprise(name="Mine")
-    private = create_enterprise(name="Private", data_sharing_consent=False)
-    other = create_enterprise(name="Other", country="ZA")
-    ids = {"mine": mine.id, "private": private.id, "other": other.id}
-    scopes = {
-        "admin": {},
-        "programme_staff": {"countries": ["GH"]},
-        "trainer": {"enterprises": [mine, private]},
-        "enterprise_owner": {"enterprises": [mine, private]},
-    }
-    owner = api_as("enterprise_owner", **scopes["enterprise_owner"])
-    trainer = api_as("trainer", **scopes["trainer"])
+    baseline of private is `private_draft`. An admin entered one figure `elsewhere`, in other.
 
-    def post(client, path, body, status=200) -> int:
-        response = client.post(SERVER + path, json=body)
-        assert response.status_code == status, response.get_json()
-        return response.get_json()["id"]
+    Committed once for the module: each case runs over it in a transaction of its own, rolled
+    back at its end. Returns the ids, the scope of each role, the owner's token headers and a
+    function giving a client for a new user of a role."""
+    create_enterprise = enterprise_factory(shared_app)
+    api_as = api_factory(shared_app, user_factory(shared_app))
+    with committed(shared_app):
+        mine = create_enterprise(name="Mine")
+        private = create_enterprise(name="Private", data_sharing_consent=False)
+        other = create_enterprise(name="Other", country="ZA")
+        ids = {"mine": mine.id, "private": private.id, "other": other.id}
+        scopes = {
+            "admin": {},
+            "programme_staff": {"countries": ["GH"]},
+            "trainer": {"enterprises": [mine, private]},
+            "enterprise_owner": {"enterprises": [mine, private]},
+        }
+        owner = api_as("enterprise_owner", **scopes["enterprise_owner"])
+        trainer = api_as("trainer", **scopes["trainer"])
 
-    def enter(client, enterprise_id, body) -> int:
-        return post(client, f"/enterprises/{enterprise_id}/measurements", body, status=201)
+        def post(client, path, body, status=200) -> int:
+            response = client.post(SERVER + path, json=body)
+            assert response.status_code == status, response.get_json()
+            return response.get_json()["id"]
 
-    for enterprise_id, name in ((mine.id, "draft"), (private.id, "private_draft")):
-        ids[name] = enter(owner, enterprise_id, BASELINE)
-        ids[f"{name}_follow_up"] = enter(owner, enterprise_id, FOLLOW_UP)
-    ids["submitted"] = post(owner, f"/measurements/{ids['draft_follow_up']}/submit", {"version": 1})
-    ids["verified"] = enter(owner, mine.id, ON_TIME)
-    post(owner, f"/measurements/{ids['verified']}/submit", {"version": 1})
-    post(trainer, f"/measurements/{ids['verified']}/verify", {"version": 2})
-    ids["elsewhere"] = enter(api_as("admin"), other.id, BASELINE)
+        def enter(client, enterprise_id, body) -> int:
+            return post(client, f"/enterprises/{enterprise_id}/measurements", body, status=201)
 
-    clients = {"anonymous": app.test_client(), "enterprise_owner": owner}
+        for enterprise_id, name in ((mine.id, "draft"), (private.id, "private_draft")):
+            ids[name] = enter(owner, enterprise_id, BASELINE)
+            ids[f"{name}_follow_up"] = enter(owner, enterprise_id, FOLLOW_UP)
+        submitted = post(owner, f"/measurements/{ids['draft_follow_up']}/submit", {"version": 1})
+        ids["submitted"] = submitted
+        ids["verified"] = enter(owner, mine.id, ON_TIME)
+        post(owner, f"/measurements/{ids['verified']}/submit", {"version": 1})
+        post(trainer, f"/measurements/{ids['verified']}/verify", {"version": 2})
+        ids["elsewhere"] = enter(api_as("admin"), other.id, BASELINE)
+        yield ids, scopes, owner.headers, api_as
+
+
+@pytest.fixture
+def send(app, send_world):
+    """Send a case as its role, in the module's world (see send_world), each on a new client."""
+    ids, scopes, owner_headers, api_as = send_world
 
     def call(case: Case):
-        client = clients.get(case.role) or api_as(case.role, **scopes[case.role])
+        if case.role == "anonymous":
+            client = app.test_client()
+        elif case.role == "enterprise_owner":
+            client = ApiClient(app.test_client(), owner_headers)
+        else:
+            client = api_as(case.role, **scopes[case.role])
         return client.open(SERVER + case.path.format(**ids), method=case.method, json=case.body)
 
     return call

@@ -1,9 +1,13 @@
 """An enterprise owner at phone size: enters a follow-up with one impossible figure, reads the
 message, corrects it, adds an action to the improvement plan and downloads the plan PDF."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import log_in, pdf_text
+
+# The app is served from a thread of its own, which sees only committed rows.
+pytestmark = pytest.mark.committing
 
 ACTION = "Replace the worn needle plates on line 3 and check them every Monday"
 TOO_MANY = "Cannot be more than units inspected."

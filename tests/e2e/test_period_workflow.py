@@ -8,6 +8,9 @@ from playwright.sync_api import Page, expect
 from score_app.testing import PHONE, TABLET
 from tests.e2e.conftest import log_in
 
+# The app is served from a thread of its own, which sees only committed rows.
+pytestmark = pytest.mark.committing
+
 # code -> (first input, second input): plausible for a factory of 100 workers over 31 days.
 JANUARY = {
     "operating_efficiency": ("6310", "10000"),

@@ -3,6 +3,7 @@ measurement file with one bad row and read the report of what is wrong, with not
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
@@ -11,6 +12,9 @@ from score_app.extensions import db
 from score_app.kpis.models import Measurement
 from tests.e2e.conftest import log_in
 from tests.programme.conftest import row, xlsx_bytes
+
+# The app is served from a thread of its own, which sees only committed rows.
+pytestmark = pytest.mark.committing
 
 FEBRUARY = {"phase": "follow_up", "start": "2025-02-01", "end": "2025-02-28"}
 

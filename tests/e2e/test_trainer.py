@@ -8,6 +8,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import log_in, pdf_text
 
+# The app is served from a thread of its own, which sees only committed rows.
+pytestmark = pytest.mark.committing
+
 MODULE_1 = "Coopération sur le lieu de travail"
 # Participants 1-12 work at Accra Works, 13-24 at Kumasi Works. Odd numbers are women, even
 # numbers men; numbers ending in 1 are managers, in 2 supervisors, the rest workers.

@@ -20,6 +20,9 @@ from tests.conftest import conflict_table, seen_version, sign_in
 from tests.kpis.conftest import period_form
 from tests.programme.conftest import add_measurement, check, csv_bytes, row
 
+# Each request of a race runs in a thread, on a connection, of its own.
+pytestmark = pytest.mark.committing
+
 TRIES = 15  # the same moment, again and again: a deadlock showed in 11 tries of 15
 CHANGED = "Someone else changed this after you opened the page"
 EDITED_MEANWHILE = "Someone else changed this while you were editing it"

@@ -1,5 +1,6 @@
 """Entering a period's figures: all indicators at once, errors on fields, warnings need comments."""
 
+import pytest
 from sqlalchemy import func, select
 
 from score_app.extensions import db
@@ -112,6 +113,7 @@ def test_programme_staff_cannot_enter_figures(figures_world):
     assert staff.post(_url(figures_world), data=period_form(defect_rate=DEFECTS)).status_code == 403
 
 
+@pytest.mark.committing
 def test_a_period_saved_by_someone_else_at_the_same_moment_saves_nothing(app, figures_world):
     enterprise_id = figures_world["enterprise"].id
     with january_baseline_meanwhile(enterprise_id, "defect_rate", (30, 1500), 2.0):

@@ -335,6 +335,7 @@ def test_a_conflict_with_figures_verified_meanwhile_offers_no_save(app, figures_
     assert _state(app, draft) == ("verified", 3.0)
 
 
+@pytest.mark.committing
 def test_a_measurement_deleted_while_it_was_saved_says_so(app, figures_world, draft):
     owner = figures_world["clients"]["owner"]
     version = seen_version(owner, f"/measurements/{draft}/edit")
@@ -365,6 +366,7 @@ def test_verifying_figures_changed_since_the_page_was_opened_is_refused(app, fig
     assert _state(app, draft) == ("submitted", 6.0)  # not verified unseen
 
 
+@pytest.mark.committing
 def test_two_saves_at_the_same_moment_keep_the_first(app, figures_world, draft):
     """Both read version 1; the later UPDATE finds the version changed and is refused whole."""
     with app.app_context():

@@ -487,6 +487,7 @@ def test_a_quick_button_on_an_older_page_does_nothing_and_says_why(app, plan_wor
     assert action_state(app, action_id).status == ActionStatus.DONE  # not verified unseen
 
 
+@pytest.mark.committing
 def test_an_action_changed_or_deleted_at_the_same_moment_is_not_overwritten(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     owner = plan_world["clients"]["owner"]
@@ -516,6 +517,7 @@ def test_an_action_changed_or_deleted_at_the_same_moment_is_not_overwritten(app,
     assert action_state(app, action_id) is None
 
 
+@pytest.mark.committing
 def test_a_photo_for_an_action_deleted_at_the_same_moment_is_not_kept(app, plan_world):
     action_id = add_action(app, plan_world["plan"], plan_world["users"]["owner"].id)
     deleted = delete(PlanAction).where(PlanAction.id == action_id)

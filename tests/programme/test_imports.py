@@ -396,6 +396,7 @@ def test_a_second_save_of_the_same_upload_finds_it_saved(app, programme_world):
     assert measurement_count(app) == 5
 
 
+@pytest.mark.committing
 @pytest.mark.skipif(
     not os.environ.get("SCORE_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="on SQLite the save's first write locks the database, so no other save can come "
