@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import delete, func, select, update
 
