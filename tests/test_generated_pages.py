@@ -28,7 +28,8 @@ from tests import test_access_matrix as matrix
 from tests.conftest import sign_in
 from tests.plans.conftest import png_bytes
 
-world = matrix.world  # the access matrix's world: every route's ids, in scope and out of it
+# The access matrix's world: every route's ids, in scope and out of it.
+built_world, world = matrix.built_world, matrix.world
 
 # Every page route (the API has its own generated requests), with the world's placeholders.
 # Signing out would leave the rest of a role's requests to a visitor.
