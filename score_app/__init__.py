@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from score_app import i18n
 from score_app.config import MIGRATIONS_DIR, load_config, validate_config
 from score_app.extensions import babel, csrf, db, limiter, migrate
-from score_app.pages import DatabaseIdConverter
+from score_app.request_args import DatabaseIdConverter
 
 
 def create_app(config: dict | None = None) -> Flask:

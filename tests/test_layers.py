@@ -20,7 +20,7 @@ FLOORS = [
     "db_errors",
     "pdf",
     "charts",
-    "pages",
+    "request_args",
     "forms",
     "errors",
     "security",

@@ -35,9 +35,9 @@ from score_app.i18n import country_choices
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpi_services
 from score_app.kpis.models import Measurement
-from score_app.pages import db_id, paginate
 from score_app.programme import services as programme
 from score_app.programme.filters import parse_filters
+from score_app.request_args import db_id, paginate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -11,8 +11,8 @@ from score_app.documents import services
 from score_app.documents.services import Document
 from score_app.exceptions import InvalidInput
 from score_app.i18n import SUPPORTED_LOCALES, current_locale_code
-from score_app.pages import db_id, kept_args
 from score_app.programme.filters import FILTER_ARGS, parse_filters
+from score_app.request_args import db_id, kept_args
 
 bp = Blueprint("documents", __name__)
 

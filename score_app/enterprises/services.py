@@ -15,7 +15,7 @@ from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import country_name, fold, is_country_code
 from score_app.i18n import gettext as _
-from score_app.pages import like_pattern
+from score_app.request_args import like_pattern
 
 PROFILE_FIELDS = (
     "name",

@@ -22,7 +22,7 @@ from score_app.forms import (
 )
 from score_app.i18n import country_choices, format_moment
 from score_app.i18n import gettext as _
-from score_app.pages import db_id, kept_args, paginate
+from score_app.request_args import db_id, kept_args, paginate
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 

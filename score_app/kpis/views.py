@@ -31,7 +31,7 @@ from score_app.kpis.forms import (
     status_label,
 )
 from score_app.kpis.models import AuditAction, Measurement, Phase, Status
-from score_app.pages import db_id, kept_args, paginate
+from score_app.request_args import db_id, kept_args, paginate
 from score_app.training.models import Workshop, workshop_enterprises
 
 bp = Blueprint("kpis", __name__)

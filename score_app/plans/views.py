@@ -42,11 +42,11 @@ from score_app.i18n import (
     money_exact,
 )
 from score_app.i18n import gettext as _
-from score_app.pages import db_id
 from score_app.plans import services
 from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from score_app.plans.report import plan_report
+from score_app.request_args import db_id
 
 bp = Blueprint("plans", __name__)
 

@@ -47,7 +47,6 @@ from score_app.kpis import services as kpis
 from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
-from score_app.pages import MAX_DB_ID
 from score_app.programme.exports import MEASUREMENT_COLUMNS
 from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
@@ -60,6 +59,7 @@ from score_app.programme.spreadsheets import (
     unzipped_size,
     xlsx_shape,
 )
+from score_app.request_args import MAX_DB_ID
 
 # Read on import; `enterprise`, `value` and `status` are for people (value is always computed).
 REQUIRED_COLUMNS = (

@@ -34,13 +34,13 @@ from score_app.i18n import (
     format_number,
 )
 from score_app.i18n import gettext as _
-from score_app.pages import kept_args
 from score_app.programme import imports, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
 from score_app.programme.report import results_report
 from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
+from score_app.request_args import kept_args
 
 bp = Blueprint("programme", __name__)
 

@@ -12,7 +12,7 @@ from score_app.enterprises.forms import PersonForm
 from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import lazy_gettext as _l
-from score_app.pages import db_id
+from score_app.request_args import db_id
 
 MAX_WORKSHOP_DAYS = 6
 

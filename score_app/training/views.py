@@ -24,7 +24,7 @@ from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import current_locale_code, ngettext
 from score_app.i18n import gettext as _
-from score_app.pages import db_id
+from score_app.request_args import db_id
 from score_app.training import services
 from score_app.training.access import (
     certificate_scope,

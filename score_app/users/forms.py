@@ -7,7 +7,7 @@ from score_app.auth.forms import ROLE_LABELS, locale_field
 from score_app.auth.models import Role
 from score_app.forms import Form, SelectField, as_choices
 from score_app.i18n import lazy_gettext as _l
-from score_app.pages import db_id
+from score_app.request_args import db_id
 
 
 class UserForm(Form):

@@ -13,7 +13,7 @@ from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db
 from score_app.i18n import gettext as _
 from score_app.i18n import is_country_code
-from score_app.pages import like_pattern
+from score_app.request_args import like_pattern
 
 
 def search_users(role: str = "", text: str = "") -> Select:

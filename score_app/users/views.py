@@ -14,7 +14,7 @@ from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import country_choices, country_name
 from score_app.i18n import gettext as _
-from score_app.pages import kept_args, paginate
+from score_app.request_args import kept_args, paginate
 from score_app.users import services
 from score_app.users.forms import UserForm
 

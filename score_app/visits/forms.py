@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from score_app.forms import Form
 from score_app.i18n import lazy_gettext as _l
-from score_app.pages import db_id
+from score_app.request_args import db_id
 
 
 class VisitForm(Form):

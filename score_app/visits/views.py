@@ -11,8 +11,8 @@ from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, stored_beside_typed
 from score_app.i18n import current_locale_code
 from score_app.i18n import gettext as _
-from score_app.pages import db_id
 from score_app.plans import services as plans
+from score_app.request_args import db_id
 from score_app.training.access import get_visit_or_404
 from score_app.training.models import Visit
 from score_app.visits import services

@@ -1,5 +1,5 @@
-"""What every list and URL shares: ids that fit the database, pages of results, and the query
-arguments a link passes on."""
+"""What a request names, read safely: ids in URLs that fit the database, the page of a list,
+the query arguments a link passes on, and search text as a LIKE pattern."""
 
 from collections.abc import Iterable, Mapping
 
