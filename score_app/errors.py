@@ -4,9 +4,20 @@
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import get_locale
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -24,7 +35,7 @@ from werkzeug.exceptions import (
 )
 
 from score_app.db_errors import DATABASE_ERRORS, is_collision, is_database_lost
-from score_app.exceptions import EditConflict, NotAllowed
+from score_app.exceptions import EditConflict, InvalidInput, NotAllowed
 from score_app.exceptions import NotFound as NotInReach
 from score_app.extensions import db, limiter, login_manager
 from score_app.i18n import format_number, ngettext
@@ -49,6 +60,22 @@ class Explained:
 
 class NotUnderstood(Explained, BadRequest):
     """A 400 that says what in the request cannot be taken."""
+
+
+def step_taken(step: Callable[[], object]) -> bool:
+    """Run a page's one-button step (submit, verify, consent, a status change). A refusal is
+    flashed for the page the user goes back to: the service's messages, or that someone else
+    changed the record meanwhile, keeping nothing. True when the step was taken."""
+    try:
+        step()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(error.errors.values()), "error")
+        return False
+    except EditConflict:
+        flash(changed_elsewhere(), "error")
+        return False
+    return True
 
 
 def try_again_in(seconds: float) -> tuple[str, int]:

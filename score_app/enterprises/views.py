@@ -9,7 +9,7 @@ from score_app.enterprises import services
 from score_app.enterprises.access import country_in_scope, get_enterprise_or_404, scoped_enterprises
 from score_app.enterprises.forms import EnterpriseForm, PersonForm, sector_choices
 from score_app.enterprises.models import Enterprise, Person
-from score_app.errors import changed_elsewhere
+from score_app.errors import changed_elsewhere, step_taken
 from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.forms import (
@@ -144,18 +144,15 @@ def change_consent(enterprise_id: int):
     enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.ENTERPRISE_CONSENT)
     choice = request.form.get("consent")
-    try:
+
+    def set_consent():
         if choice not in ("give", "withdraw"):
             raise InvalidInput({"consent": _("Choose to give or to withdraw consent.")})
         services.set_consent(
             current_user, enterprise, choice == "give", seen_version=seen_version()
         )
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
-    except EditConflict:
-        flash(changed_elsewhere(), "error")
-    else:
+
+    if step_taken(set_consent):
         flash(_consent_changed(enterprise), "success")
     return redirect(url_for("enterprises.view_enterprise", enterprise_id=enterprise_id))
 

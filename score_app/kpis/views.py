@@ -14,7 +14,7 @@ from score_app.charts import indicator_chart
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.access import get_enterprise_or_404, require_figures
 from score_app.enterprises.models import Enterprise
-from score_app.errors import changed_elsewhere
+from score_app.errors import changed_elsewhere, step_taken
 from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.forms import Conflict, ConflictRow, seen_version, show_on_form
@@ -289,18 +289,15 @@ def _workflow(measurement_id: int, action: str, permission: str, needs_reason: b
     measurement = _measurement_or_404(measurement_id)
     policy.require(current_user, permission)
     form = ReasonForm()
-    try:
+
+    def take_step():
         if needs_reason and not form.validate():
             raise InvalidInput({"reason": _("Give a reason.")})
         step = getattr(services, f"{action}_measurement")
         reason = (form.reason.data,) if needs_reason else ()
         step(current_user, measurement, *reason, seen_version=seen_version())
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
-        return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
-    except EditConflict:
-        flash(changed_elsewhere(), "error")
+
+    if not step_taken(take_step):
         return redirect(url_for("kpis.view_measurement", measurement_id=measurement_id))
     if action == "delete":
         flash(_("The measurement is deleted; its history is kept."), "success")

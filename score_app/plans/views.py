@@ -22,7 +22,7 @@ from score_app.catalog.indicators import BY_CODE, INDICATORS
 from score_app.catalog.services import get_catalogue, module_choices
 from score_app.enterprises.access import get_figures_or_404, require_figures
 from score_app.enterprises.models import Enterprise
-from score_app.errors import changed_elsewhere
+from score_app.errors import changed_elsewhere, step_taken
 from score_app.exceptions import EditConflict, InvalidInput
 from score_app.extensions import db
 from score_app.forms import (
@@ -282,14 +282,7 @@ def edit_action(action_id: int):
 
 
 def _after_step(action_id: int, step, *args, message: str, **options):
-    try:
-        step(*args, **options)
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
-    except EditConflict:
-        flash(changed_elsewhere(), "error")
-    else:
+    if step_taken(lambda: step(*args, **options)):
         flash(message, "success")
     back = safe_next(request.form.get("next"))
     return redirect(back or url_for("plans.view_action", action_id=action_id))
