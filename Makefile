@@ -107,9 +107,11 @@ bench: system-packages $(VENV)/.installed-test
 	$(BIN)/python -m bench.plan_pdf
 	$(BIN)/python -m bench.programme
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.charts
 
 # The site under load: gunicorn on PostgreSQL (LOAD_PG_URL), driven by Debian's wrk for
-# LOAD_DURATION seconds over LOAD_CONNECTIONS connections (60 and 32; fewer for a quick try).
+# LOAD_DURATION seconds over LOAD_CONNECTIONS connections (60 and 32; fewer for a quick try);
+# LOAD_BEFORE=<git revision> measures that revision first, for a before/after.
 load: install
 	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) wrk"
 	$(WITH_KEY) $(BIN)/flask score i18n compile

@@ -9,6 +9,9 @@ LOAD_CONNECTIONS connections (default 32) for LOAD_DURATION seconds (default 60)
 5-second warm-up, while the memory of gunicorn's processes is sampled. Any error fails the run:
 a failed connection, a timeout, or a response that is not a 200 holding the expected text (the
 signed-in user's name on pages, so a redirect to the login page counts too).
+With LOAD_BEFORE set to a git revision (`make load LOAD_BEFORE=ddd12b0`), that revision's code
+(from `git archive`, on the same Python packages) is served and measured first on the same
+database in the same way, and the report sets the two side by side.
 Results: bench/results/load.md. Run from the project root: python -m bench.load (or make load).
 """
 
@@ -51,6 +54,7 @@ RESULTS = ROOT / "bench" / "results" / "load.md"
 PG_URL = os.environ.get("LOAD_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/score_load")
 DURATION_S = int(os.environ.get("LOAD_DURATION", "60"))
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "32"))
+BEFORE = os.environ.get("LOAD_BEFORE", "")
 WARMUP_S = 5
 WORKERS = 4
 TIMEOUT_S = 10  # a response slower than this is an error (wrk's own default is 2 s)
@@ -128,6 +132,19 @@ class Target:
     path: str
     headers: dict
     expected: str  # text a right answer holds
+
+
+@dataclass
+class Measured:
+    """One server's run: wrk's warm-up and measured run, gunicorn's times and memory."""
+
+    targets: list
+    warmup: dict
+    run: dict
+    times: dict
+    memory: tuple
+    busy: float  # the machine's 1-minute load average when the load began
+    restarted: bool
 
 
 def _prepare_database(url: str) -> str:
@@ -394,15 +411,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_gunicorn(env: dict, port: int, folder: Path) -> subprocess.Popen:
-    """gunicorn as the README's systemd unit starts it, on a free loopback port."""
+def _start_gunicorn(env: dict, port: int, folder: Path, code: Path) -> subprocess.Popen:
+    """gunicorn as the README's systemd unit starts it, on a free loopback port, serving the
+    app in `code` (this checkout, or the revision compared with)."""
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--timeout", "120",
         "--graceful-timeout", "30", "--bind", f"127.0.0.1:{port}",
         "--access-logfile", str(folder / "access.log"), "--access-logformat", ACCESS_LOG_FORMAT,
         "--error-logfile", str(folder / "error.log"), "--no-control-socket", "wsgi:app",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=code, env={**env, "PYTHONPATH": str(code)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -432,7 +450,8 @@ def _ms(micros: float) -> str:
     return f"{micros / 1000:.0f} ms" if micros >= 10_000 else f"{micros / 1000:.1f} ms"
 
 
-def _report(settings: list[str], targets, warmup, run, times, memory, versions) -> str:
+def _report(settings: list[str], measured: Measured, versions: str) -> str:
+    targets, warmup, run, times = measured.targets, measured.warmup, measured.run, measured.times
     seconds = run["duration_us"] / 1e6
     lines = [
         "# The site under load: gunicorn and PostgreSQL\n",
@@ -489,7 +508,7 @@ def _report(settings: list[str], targets, warmup, run, times, memory, versions) 
         "| process | before | peak | after |",
         "|---|---|---|---|",
     ]
-    before, peak, after, master = memory
+    before, peak, after, master = measured.memory
     mib = lambda kib: f"{kib / 1024:.0f} MiB" if kib else "-"  # noqa: E731
     workers = sorted((set(before) | set(peak) | set(after)) - {master})
     for name, pid in [
@@ -504,6 +523,57 @@ def _report(settings: list[str], targets, warmup, run, times, memory, versions) 
         f"{mib(sum(after.values()))} |"
     )
     return "\n".join(lines) + "\n"
+
+
+def _measure(app, env: dict, folder: Path, code: Path) -> Measured:
+    port = _free_port()
+    print(f"Starting gunicorn on port {port} for {code} ...", flush=True)
+    log = folder / "access.log"
+    log.unlink(missing_ok=True)
+    server = _start_gunicorn(env, port, folder, code)
+    try:
+        targets = _targets(app, port)
+        script = folder / "mix.lua"
+        script.write_text(_wrk_script(targets), encoding="utf-8")
+        before = _memory_kib(server.pid)
+        busy = os.getloadavg()[0]  # other work on the machine, to read the figures by
+        sampler = _PeakMemory(server.pid)
+        sampler.start()
+        print(f"Warm-up {WARMUP_S} s, then {DURATION_S} s at {CONNECTIONS} connections ...")
+        try:
+            warmup = _run_wrk(script, port, WARMUP_S)
+            offset = log.stat().st_size
+            run = _run_wrk(script, port, DURATION_S)
+        finally:
+            sampler.stopped.set()
+            sampler.join()
+        after = _memory_kib(server.pid)
+        times = _server_times(log, offset)
+    except BaseException:
+        print((folder / "error.log").read_text()[-4000:], file=sys.stderr)
+        raise
+    finally:
+        _stop(server)
+    restarted = len(set(before) | set(after) | set(sampler.peak)) > WORKERS + 1
+    run["errors"] += restarted
+    memory = (before, sampler.peak, after, server.pid)
+    return Measured(targets, warmup, run, times, memory, busy, restarted)
+
+
+def _code_of(revision: str, folder: Path, env: dict) -> Path:
+    """The app as it was at `revision`, unpacked from git, its catalogues compiled."""
+    code = folder / "before"
+    code.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    compile_env = {**env, "PYTHONPATH": str(code), "FLASK_APP": "wsgi"}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "score", "i18n", "compile"], cwd=code, env=compile_env,
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return code
 
 
 def main() -> int:
@@ -527,44 +597,20 @@ def main() -> int:
         app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": PG_URL})
         _add_programme(app)
         setup_s = time.perf_counter() - started
-        port = _free_port()
-        print(f"Set up in {setup_s:.0f} s; starting gunicorn on port {port} ...", flush=True)
-        server = _start_gunicorn(env, port, folder)
-        try:
-            targets = _targets(app, port)
-            script = folder / "mix.lua"
-            script.write_text(_wrk_script(targets), encoding="utf-8")
-            before = _memory_kib(server.pid)
-            busy = os.getloadavg()[0]  # other work on the machine, to read the figures by
-            sampler = _PeakMemory(server.pid)
-            sampler.start()
-            print(f"Warm-up {WARMUP_S} s, then {DURATION_S} s at {CONNECTIONS} connections ...")
-            try:
-                warmup = _run_wrk(script, port, WARMUP_S)
-                offset = (folder / "access.log").stat().st_size
-                run = _run_wrk(script, port, DURATION_S)
-            finally:
-                sampler.stopped.set()
-                sampler.join()
-            after = _memory_kib(server.pid)
-            times = _server_times(folder / "access.log", offset)
-        except BaseException:
-            print((folder / "error.log").read_text()[-4000:], file=sys.stderr)
-            raise
-        finally:
-            _stop(server)
+        print(f"Set up in {setup_s:.0f} s.", flush=True)
+        earlier = _measure(app, env, folder, _code_of(BEFORE, folder, env)) if BEFORE else None
+        now = _measure(app, env, folder, ROOT)
         with app.app_context():
             db.engine.dispose()
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split()[1]
-    restarted = len(set(before) | set(after) | set(sampler.peak)) > WORKERS + 1
-    run["errors"] += restarted
     settings = [
         f"- server: gunicorn, {WORKERS} sync workers, `--timeout 120 --graceful-timeout 30`, on "
         f"127.0.0.1 with its access log on; PostgreSQL {server_version} on the same machine "
         f"(`{PG_URL}`); the production settings of the README: SCORE_SECRET_KEY (random), "
         "SCORE_DATABASE_URL, SCORE_HTTPS=1, SCORE_PROXIES=1, SCORE_PUBLIC_URL; every request "
-        "carries the X-Forwarded-* headers nginx would add. Only sign-in is rate-limited (no "
-        "default limit), and each user signs in once: SCORE_RATELIMIT_STORAGE_URI stays memory://",
+        "carries the X-Forwarded-* headers nginx would add, and no Accept-Encoding (answers are "
+        "not compressed, so wrk can check their text). Only sign-in is rate-limited (no default "
+        "limit), and each user signs in once: SCORE_RATELIMIT_STORAGE_URI stays memory://",
         f"- load: wrk, a second process on the same cores as gunicorn and PostgreSQL, "
         f"{CONNECTIONS} connections (one per wrk thread) over loopback for "
         f"{DURATION_S} s, after a {WARMUP_S} s warm-up, going round the paths below in turn; "
@@ -576,20 +622,54 @@ def main() -> int:
         f"({ENTERPRISES * PERIODS * INDICATOR_COUNT:,} measurements), {TRAINER_ENTERPRISES} of "
         f"them followed by the demo trainer; the Ghana workshop has {EXTRA_PEOPLE} more people; "
         f"set up (migrations, demo, data) in {setup_s:.0f} s",
+        f"- the machine's load average (1 minute) when the load began: {now.busy:.1f}",
     ]
-    settings.append(f"- the machine's load average (1 minute) when the load began: {busy:.1f}")
-    if restarted:
+    if now.restarted:
         settings.append("- **a worker was restarted during the run** (see gunicorn's error log)")
-    report = _report(
-        settings, targets, warmup, run, times, (before, sampler.peak, after, server.pid),
-        f"gunicorn {gunicorn.__version__}, wrk {wrk}",
-    )  # fmt: skip
+    report = _report(settings, now, f"gunicorn {gunicorn.__version__}, wrk {wrk}")
+    if earlier:
+        report += _comparison(BEFORE, earlier, now)
     RESULTS.write_text(report, encoding="utf-8")
     print(report)
-    errors = run["errors"] + warmup["errors"]
+    errors = sum(m.run["errors"] + m.warmup["errors"] for m in (earlier, now) if m)
     if errors:
         print(f"FAILED: {errors} errors under load.", file=sys.stderr)
     return 1 if errors else 0
+
+
+def _comparison(revision: str, earlier: Measured, now: Measured) -> str:
+    """The revision compared with and this checkout, measured one after the other."""
+    lines = [
+        f"\n## Before and after: `{revision}` and this checkout\n",
+        f"Both served the same database in the same way, `{revision}` first (its code from "
+        "`git archive`, on this checkout's Python packages), one right after the other. "
+        "Latency as wrk saw it, over all paths.\n",
+        "| code | load average at start | requests/s | p50 | p95 | p99 | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, measured in ((f"before: `{revision}`", earlier), ("after: this checkout", now)):
+        run = measured.run
+        rate = run["requests"] / (run["duration_us"] / 1e6)
+        latency = " | ".join(_ms(run["latency"][k]) for k in ("p50", "p95", "p99"))
+        errors = run["errors"] + measured.warmup["errors"]
+        lines.append(f"| {label} | {measured.busy:.1f} | {rate:.1f} | {latency} | {errors} |")
+    ratio = earlier.run["latency"]["p95"] / now.run["latency"]["p95"]
+    lines += [
+        "",
+        f"p95 after is {1 / ratio:.2f}x p95 before (the target: at most 0.5x, "
+        f"{'met' if ratio >= 2 else 'missed'}).\n",
+        "| path | server p95 before | server p95 after |",
+        "|---|---|---|",
+    ]
+    for target in now.targets:
+        p95s = [
+            _ms(_percentiles([us for _s, us in m.times.get(target.path, [])])[1])
+            if len(m.times.get(target.path, [])) > 1
+            else "-"
+            for m in (earlier, now)
+        ]
+        lines.append(f"| `{target.path}` | {p95s[0]} | {p95s[1]} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

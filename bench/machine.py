@@ -24,10 +24,20 @@ def _memory_gib() -> str:
     return "unknown"
 
 
+def _load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} (1 min), {five:.2f} (5 min), {fifteen:.2f} (15 min)"
+
+
 def describe() -> str:
+    """The machine and how busy it was when the benchmark started."""
     return (
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- machine: {os.cpu_count()} cores, {_cpu_model()}, {_memory_gib()} memory\n"
+        f"- load average at the start: {_load_average()}\n"
         f"- system: {platform.platform()}\n"
         f"- Python {sys.version.split()[0]}\n"
     )

@@ -112,12 +112,12 @@ def _register_template_filters(app: Flask) -> None:
 
     from score_app.auth import policy
     from score_app.auth.forms import role_label
+    from score_app.charts import chart_style
     from score_app.enterprises.forms import JOB_ROLE_LABELS, SEX_LABELS, sector_label
     from score_app.enterprises.models import JobRole, Sex
     from score_app.i18n import format_number
     from score_app.kpis.forms import audit_label, phase_label, status_label
     from score_app.plans.forms import action_status_label
-    from score_app.security import with_csp_nonce
 
     app.jinja_env.filters.update(
         role_label=role_label,
@@ -129,11 +129,11 @@ def _register_template_filters(app: Flask) -> None:
         audit_label=audit_label,
         action_status_label=action_status_label,
         indicator_value=lambda value, indicator: format_number(value, indicator.decimals),
-        with_csp_nonce=with_csp_nonce,
     )
     app.jinja_env.globals.update(
         SEXES=list(Sex),
         JOB_ROLES=list(JobRole),
         can=lambda action: policy.can(current_user, action),
         policy=policy,
+        chart_style=chart_style,
     )

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import (
     NumberFormatError,
@@ -165,18 +166,34 @@ def format_day(value: date | None, style: str = "medium") -> str:
     return format_date(value, style) if value else ""
 
 
+def format_month(value: date, *, with_month: bool = True, locale: str | None = None) -> str:
+    """A month as the locale writes it in short ("Jan 2025", "janv. 2025"), or its year alone."""
+    month = value.month if with_month else None
+    return _month_label(value.year, month, locale or current_locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _month_label(year: int, month: int | None, locale: str) -> str:
+    """Kept: a chart labels some thirty months, and Babel takes some 0.4 ms for each."""
+    if month is None:
+        return format_skeleton("y", date(year, 1, 1), locale=locale)
+    return format_skeleton("yMMM", date(year, month, 1), locale=locale)
+
+
 def format_moment(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
-def format_number(value, digits: int = 0) -> str:
+def format_number(value, digits: int = 0, locale: str | None = None) -> str:
     """A number grouped in thousands with `digits` decimals, in the locale's marks ("1 234,5"
     in French), rounded half to even as Babel does. Python's own formatting does the work: a
-    page shows a hundred numbers or more, and Babel's pattern takes some 4 µs for each."""
+    page shows a hundred numbers or more, and Babel's pattern takes some 4 µs for each. A
+    caller writing many numbers at once may pass the locale it looked up."""
     if value is None:
         return ""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return format(number, f",.{digits}f").translate(_number_marks(current_locale_code()))
+    marks = _number_marks(locale or current_locale_code())
+    return format(number, f",.{digits}f").translate(marks)
 
 
 @lru_cache(maxsize=len(SUPPORTED_LOCALES) + 1)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from score_app.auth import policy
 from score_app.catalog.indicators import BY_CODE, INDICATORS
 from score_app.catalog.services import get_catalogue
-from score_app.charts import indicator_chart
+from score_app.charts import trend_chart
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.access import get_enterprise_or_404, require_figures
 from score_app.enterprises.models import Enterprise
@@ -52,11 +52,7 @@ def results(enterprise_id: int):
         "kpis/results.html",
         enterprise=enterprise,
         rows=rows,
-        charts={
-            row.indicator.code: indicator_chart(row.indicator, row.series)
-            for row in rows
-            if len(row.series) > 1
-        },
+        charts={row.indicator.code: trend_chart(row) for row in rows if len(row.series) > 1},
         follow_up=follow_up,
         can_enter=policy.can(current_user, policy.MEASUREMENT_ENTER),
     )

@@ -5,7 +5,7 @@ from datetime import date
 
 from score_app.catalog.indicators import BY_CODE
 from score_app.catalog.services import get_catalogue
-from score_app.charts import indicator_chart
+from score_app.charts import trend_chart
 from score_app.enterprises.models import Enterprise
 from score_app.kpis import services as kpis
 from score_app.plans import services
@@ -38,7 +38,7 @@ def plan_report(
         "rows": rows,
         "follow_up": follow_up,
         "charts": {
-            row.indicator.code: indicator_chart(row.indicator, row.series)
+            row.indicator.code: trend_chart(row)
             for row in rows
             if row.indicator.is_core and len(row.series) > 1
         },

@@ -10,6 +10,7 @@ from score_app.charts import before_after_chart
 from score_app.enterprises.forms import sector_label
 from score_app.i18n import country_name, format_day
 from score_app.i18n import gettext as _
+from score_app.kpis.compare import compare
 from score_app.plans.forms import ACTION_STATUS_LABELS
 from score_app.programme import services
 from score_app.programme.filters import Filters
@@ -33,13 +34,10 @@ def results_report(user: User, filters: Filters, today: date, locale: str) -> di
 
 
 def _charts(results) -> dict:
-    labels = (_("Baseline"), _("Follow-up"))
     return {
         r.indicator.code: before_after_chart(
-            labels,
-            (r.baseline_mean, r.follow_up_mean),
-            decimals=r.indicator.decimals,
-            chart_id=f"programme-{r.indicator.code}",
+            r,
+            compare(r.baseline_mean, r.follow_up_mean, r.indicator.direction, r.indicator.decimals),
         )
         for r in results
         if r.n
