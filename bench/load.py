@@ -10,7 +10,7 @@ LOAD_CONNECTIONS connections (default 32) for LOAD_DURATION seconds (default 60)
 a failed connection, a timeout, or a response that is not a 200 holding the expected text (the
 signed-in user's name on pages, so a redirect to the login page counts too).
 With LOAD_BEFORE set to a git revision (`make load LOAD_BEFORE=ddd12b0`), that revision's code
-(from `git archive`, on the same Python packages) is served and measured first on the same
+(from `git archive`, in a venv installed from its own lock) is served and measured first on the same
 database in the same way, and the report sets the two side by side.
 Results: bench/results/load.md. Run from the project root: python -m bench.load (or make load).
 """
@@ -132,6 +132,14 @@ class Target:
     path: str
     headers: dict
     expected: str  # text a right answer holds
+
+
+@dataclass(frozen=True)
+class Served:
+    """The app a run serves: its code and the Python that has its locked packages."""
+
+    code: Path
+    python: str
 
 
 @dataclass
@@ -411,16 +419,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_gunicorn(env: dict, port: int, folder: Path, code: Path) -> subprocess.Popen:
-    """gunicorn as the README's systemd unit starts it, on a free loopback port, serving the
-    app in `code` (this checkout, or the revision compared with)."""
+def _start_gunicorn(env: dict, port: int, folder: Path, served: Served) -> subprocess.Popen:
+    """gunicorn as the README's systemd unit starts it, on a free loopback port, serving this
+    checkout or the revision compared with."""
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--timeout", "120",
+        served.python, "-m", "gunicorn", "--workers", str(WORKERS), "--timeout", "120",
         "--graceful-timeout", "30", "--bind", f"127.0.0.1:{port}",
         "--access-logfile", str(folder / "access.log"), "--access-logformat", ACCESS_LOG_FORMAT,
         "--error-logfile", str(folder / "error.log"), "--no-control-socket", "wsgi:app",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=code, env={**env, "PYTHONPATH": str(code)})
+    server = subprocess.Popen(command, cwd=served.code, env={**env, "PYTHONPATH": str(served.code)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -525,12 +533,12 @@ def _report(settings: list[str], measured: Measured, versions: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _measure(app, env: dict, folder: Path, code: Path) -> Measured:
+def _measure(app, env: dict, folder: Path, served: Served) -> Measured:
     port = _free_port()
-    print(f"Starting gunicorn on port {port} for {code} ...", flush=True)
+    print(f"Starting gunicorn on port {port} for {served.code} ...", flush=True)
     log = folder / "access.log"
     log.unlink(missing_ok=True)
-    server = _start_gunicorn(env, port, folder, code)
+    server = _start_gunicorn(env, port, folder, served)
     try:
         targets = _targets(app, port)
         script = folder / "mix.lua"
@@ -560,20 +568,30 @@ def _measure(app, env: dict, folder: Path, code: Path) -> Measured:
     return Measured(targets, warmup, run, times, memory, busy, restarted)
 
 
-def _code_of(revision: str, folder: Path, env: dict) -> Path:
-    """The app as it was at `revision`, unpacked from git, its catalogues compiled."""
+def _served_before(revision: str, folder: Path, env: dict) -> Served:
+    """The app as it was at `revision`: unpacked from git, in a venv of its own installed from
+    that revision's lock (its packages may differ from this checkout's), catalogues compiled."""
     code = folder / "before"
     code.mkdir()
     archive = subprocess.run(
         ["git", "archive", revision], cwd=ROOT, check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    venv = folder / "before-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    print(f"Installing the packages {revision} locked ...", flush=True)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--require-hashes", "-r",
+         str(code / "requirements" / "app.txt")],
+        check=True,
+    )  # fmt: skip
     compile_env = {**env, "PYTHONPATH": str(code), "FLASK_APP": "wsgi"}
     subprocess.run(
-        [sys.executable, "-m", "flask", "score", "i18n", "compile"], cwd=code, env=compile_env,
+        [python, "-m", "flask", "score", "i18n", "compile"], cwd=code, env=compile_env,
         check=True, capture_output=True,
     )  # fmt: skip
-    return code
+    return Served(code, python)
 
 
 def main() -> int:
@@ -598,8 +616,10 @@ def main() -> int:
         _add_programme(app)
         setup_s = time.perf_counter() - started
         print(f"Set up in {setup_s:.0f} s.", flush=True)
-        earlier = _measure(app, env, folder, _code_of(BEFORE, folder, env)) if BEFORE else None
-        now = _measure(app, env, folder, ROOT)
+        earlier = None
+        if BEFORE:
+            earlier = _measure(app, env, folder, _served_before(BEFORE, folder, env))
+        now = _measure(app, env, folder, Served(ROOT, sys.executable))
         with app.app_context():
             db.engine.dispose()
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split()[1]
@@ -642,7 +662,7 @@ def _comparison(revision: str, earlier: Measured, now: Measured) -> str:
     lines = [
         f"\n## Before and after: `{revision}` and this checkout\n",
         f"Both served the same database in the same way, `{revision}` first (its code from "
-        "`git archive`, on this checkout's Python packages), one right after the other. "
+        "`git archive`, on the Python packages its own lock names), one right after the other. "
         "Latency as wrk saw it, over all paths.\n",
         "| code | load average at start | requests/s | p50 | p95 | p99 | errors |",
         "|---|---|---|---|---|---|---|",
