@@ -24,6 +24,7 @@ FLOORS = [
     "forms",
     "errors",
     "security",
+    "compression",
     "auth",
     "enterprises",
     "users",
