@@ -25,6 +25,7 @@ FLOORS = [
     "errors",
     "security",
     "compression",
+    "static_files",
     "auth",
     "enterprises",
     "users",
