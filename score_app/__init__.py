@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from score_app import i18n
+from score_app import compression, i18n, static_files
 from score_app.config import MIGRATIONS_DIR, load_config, validate_config
 from score_app.extensions import babel, csrf, db, limiter, migrate
 from score_app.request_args import DatabaseIdConverter
@@ -36,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from score_app.auth.loading import init_login
 
+    # First registered, so their after_request hooks run last, on the finished answer.
+    compression.init_app(app)
+    static_files.init_app(app)
     db.init_app(app)
     with app.app_context():
         sa.event.listen(db.engine, "connect", _check_foreign_keys)

@@ -24,6 +24,8 @@ FLOORS = [
     "forms",
     "errors",
     "security",
+    "compression",
+    "static_files",
     "auth",
     "enterprises",
     "users",
