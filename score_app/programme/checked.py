@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 
@@ -95,7 +96,9 @@ def _line(value) -> str:
 class CheckedWriter:
     """The checked file of one check pass: rows are written to a part file of the pass's own
     as they come; `finish` puts the header and the enterprises before them and puts the whole
-    in place at once; `discard` drops it (a pass that did not end, or a file not savable)."""
+    in place at once; `discard` drops it (a pass that did not end, or a file not savable). A
+    file that cannot be written (a full disk) is given up, not the check: its save checks the
+    rows again."""
 
     def __init__(self, upload_file: Path):
         self.path = checked_path(upload_file)
@@ -104,23 +107,36 @@ class CheckedWriter:
         self._whole_path = self.path.with_name(f"{stem}.part")
         self.path.unlink(missing_ok=True)  # a new check: the last one's file no longer holds
         self._rows = self._rows_path.open("w", encoding="utf-8")
+        self._failed = False
 
     def add(self, line: list) -> None:
-        self._rows.write(_line(line))
+        if self._failed:
+            return
+        try:
+            self._rows.write(_line(line))
+        except OSError:
+            self._failed = True
 
     def finish(self, header: dict, enterprises: Iterable[tuple[int, str]]) -> None:
-        self._rows.close()
-        with self._whole_path.open("w", encoding="utf-8") as whole:
-            whole.write(_line(header))
-            for enterprise in enterprises:
-                whole.write(_line(enterprise))
-            with self._rows_path.open(encoding="utf-8") as rows:
-                shutil.copyfileobj(rows, whole, CHUNK)
-        os.replace(self._whole_path, self.path)
+        try:
+            self._rows.close()
+            if self._failed:
+                raise OSError("a row could not be written")
+            with self._whole_path.open("w", encoding="utf-8") as whole:
+                whole.write(_line(header))
+                for enterprise in enterprises:
+                    whole.write(_line(enterprise))
+                with self._rows_path.open(encoding="utf-8") as rows:
+                    shutil.copyfileobj(rows, whole, CHUNK)
+            os.replace(self._whole_path, self.path)
+        except OSError:
+            self.discard()
+            return
         self._rows_path.unlink(missing_ok=True)
 
     def discard(self) -> None:
-        self._rows.close()
+        with suppress(OSError):
+            self._rows.close()
         for path in (self._rows_path, self._whole_path):
             path.unlink(missing_ok=True)
 

@@ -14,6 +14,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.kpis import services as kpis
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
+from score_app.programme import checked as checked_file
 from score_app.programme import imports
 from score_app.programme.models import MeasurementImport
 from tests.programme.conftest import (
@@ -551,3 +552,20 @@ def test_a_check_begun_again_and_left_makes_the_save_check_the_rows(
     assert "Saved: 1 new" in save(client, token)
     assert counted["checked"] == [2]
     assert not list(_folder(app).glob(f"{token}*"))
+
+
+def test_a_checked_file_that_cannot_be_written_leaves_the_check_whole(
+    app, programme_world, counted, monkeypatch
+):
+    def full_disk(_line):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checked_file, "_line", full_disk)
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    page, token = check(client, csv_bytes([row(accra, **FEBRUARY)]))
+    assert counts(page)["New"] == 1 and "Save 1 row" in page
+    assert [path.name for path in _folder(app).iterdir()] == [f"{token}.csv"]
+    counted["checked"].clear()
+    assert "Saved: 1 new" in save(client, token)
+    assert counted["checked"] == [2]
