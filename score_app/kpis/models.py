@@ -31,6 +31,12 @@ LATEST_INDEX_COLUMNS = (
 )  # fmt: skip
 
 
+def named_inputs(indicator: str, input_1: float, input_2: float) -> dict[str, float]:
+    """A measurement's two raw inputs by the names its indicator gives them, in its order."""
+    first, second = BY_CODE[indicator].inputs
+    return {first.name: input_1, second.name: input_2}
+
+
 class Measurement(Versioned, db.Model):
     __tablename__ = "measurements"
     __table_args__ = (
@@ -82,8 +88,7 @@ class Measurement(Versioned, db.Model):
 
     @property
     def inputs(self) -> dict[str, float]:
-        first, second = self.definition.inputs
-        return {first.name: self.input_1, second.name: self.input_2}
+        return named_inputs(self.indicator, self.input_1, self.input_2)
 
     @property
     def period_days(self) -> int:

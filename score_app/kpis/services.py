@@ -29,6 +29,7 @@ from score_app.kpis.models import (
     MeasurementAudit,
     Phase,
     Status,
+    named_inputs,
 )
 
 
@@ -361,6 +362,30 @@ def check_measurement(
     )  # fmt: skip
 
 
+def _audit_columns(
+    measurement_id: int, enterprise_id: int, indicator: str, action: AuditAction, user: User, *,
+    new: tuple | None, old: tuple | None, old_status: Status | None, reason: str,
+) -> dict:  # fmt: skip
+    """The columns of an audit row; new and old are (inputs, value) after and before the change,
+    new also with the status after it."""
+    new_inputs, new_value, new_status = new or (None, None, None)
+    old_inputs, old_value = old or (None, None)
+    return {
+        "measurement_id": measurement_id,
+        "enterprise_id": enterprise_id,
+        "indicator": indicator,
+        "action": action,
+        "user_id": user.id,
+        "old_inputs": old_inputs,
+        "old_value": old_value,
+        "new_inputs": new_inputs,
+        "new_value": new_value,
+        "old_status": old_status.value if old_status else None,
+        "new_status": new_status.value if new_status else None,
+        "reason": reason,
+    }
+
+
 def audit_values(
     measurement: Measurement,
     action: AuditAction,
@@ -371,22 +396,24 @@ def audit_values(
     reason: str = "",
 ) -> dict:
     """The columns of the audit row of one change (old is (inputs, value) before it)."""
-    old_inputs, old_value = old or (None, None)
-    deleted = action == AuditAction.DELETE
-    return {
-        "measurement_id": measurement.id,
-        "enterprise_id": measurement.enterprise_id,
-        "indicator": measurement.indicator,
-        "action": action,
-        "user_id": user.id,
-        "old_inputs": old_inputs,
-        "old_value": old_value,
-        "new_inputs": None if deleted else measurement.inputs,
-        "new_value": None if deleted else measurement.value,
-        "old_status": old_status.value if old_status else None,
-        "new_status": None if deleted else measurement.status.value,
-        "reason": reason,
-    }
+    new = None
+    if action != AuditAction.DELETE:
+        new = (measurement.inputs, measurement.value, measurement.status)
+    return _audit_columns(
+        measurement.id, measurement.enterprise_id, measurement.indicator, action, user,
+        new=new, old=old, old_status=old_status, reason=reason,
+    )  # fmt: skip
+
+
+def draft_audit_values(draft: dict, measurement_id: int, user: User, reason: str = "") -> dict:
+    """The audit row of a new draft given by its columns (draft_values), once it is stored as
+    `measurement_id`: what audit_values gives for the Measurement those columns make, without
+    making it (an import writes thousands at once)."""
+    inputs = named_inputs(draft["indicator"], draft["input_1"], draft["input_2"])
+    return _audit_columns(
+        measurement_id, draft["enterprise_id"], draft["indicator"], AuditAction.CREATE, user,
+        new=(inputs, draft["value"], draft["status"]), old=None, old_status=None, reason=reason,
+    )  # fmt: skip
 
 
 def audit_change(measurement: Measurement, action: AuditAction, user: User, **change) -> None:
@@ -394,30 +421,49 @@ def audit_change(measurement: Measurement, action: AuditAction, user: User, **ch
     db.session.add(MeasurementAudit(**audit_values(measurement, action, user, **change)))
 
 
-def _apply(measurement: Measurement, checked: Checked, comment: str, user: User) -> None:
+def entered_values(checked: Checked, comment: str, user: User) -> dict:
+    """The columns an entry of figures sets, on a new measurement or a corrected one: the raw
+    inputs in the indicator's order, the value and warnings they give, the comment, and who
+    entered them."""
     first, second = checked.indicator.inputs
-    measurement.input_1 = checked.inputs[first.name]
-    measurement.input_2 = checked.inputs[second.name]
-    measurement.value = checked.value
-    measurement.warnings = checked.warnings
-    measurement.comment = comment.strip()
-    measurement.entered_by_id = user.id
+    return {
+        "input_1": checked.inputs[first.name],
+        "input_2": checked.inputs[second.name],
+        "value": checked.value,
+        "warnings": checked.warnings,
+        "comment": comment.strip(),
+        "entered_by_id": user.id,
+    }
+
+
+def _apply(measurement: Measurement, checked: Checked, comment: str, user: User) -> None:
+    for column, value in entered_values(checked, comment, user).items():
+        setattr(measurement, column, value)
+
+
+def draft_values(
+    user: User, enterprise_id: int, checked: Checked, phase, period_start, period_end, comment
+) -> dict:
+    """The columns of a new draft measurement (the others take their defaults): what new_draft
+    makes a Measurement of, and what an import inserts in bulk."""
+    return {
+        "enterprise_id": enterprise_id,
+        "indicator": checked.indicator.code,
+        "phase": Phase(phase),
+        "period_start": period_start,
+        "period_end": period_end,
+        "status": Status.DRAFT,
+        **entered_values(checked, comment, user),
+    }
 
 
 def new_draft(
     user: User, enterprise_id: int, checked: Checked, phase, period_start, period_end, comment
 ) -> Measurement:
     """A new draft measurement, not yet in the session (its audit row needs its id)."""
-    measurement = Measurement(
-        enterprise_id=enterprise_id,
-        indicator=checked.indicator.code,
-        phase=Phase(phase),
-        period_start=period_start,
-        period_end=period_end,
-        status=Status.DRAFT,
+    return Measurement(
+        **draft_values(user, enterprise_id, checked, phase, period_start, period_end, comment)
     )
-    _apply(measurement, checked, comment, user)
-    return measurement
 
 
 def _add(user, enterprise, checked: Checked, phase, period_start, period_end, comment):

@@ -6,8 +6,12 @@ follow-up meets the baseline of its cycle wherever that row stands in the file; 
 passes the indicator contract, the user's scope and consent, the verified lock and the cycles,
 is weighed for plausibility, and is classified new, changed or unchanged against the
 enterprise's figures (loaded once per enterprise). A row's errors keep it from being saved; its
-warnings only until its comment explains them. Saving checks the same way and writes as it goes,
-in one transaction that commits only when no row stands in the way. Both yield progress while
+warnings only until its comment explains them. A check that finds the file savable keeps what
+it found beside the upload (programme.checked). Saving writes those rows in bulk statements
+without checking them again when, holding the figures of the file's enterprises, it finds them,
+the file, the language and the day as that check left them; otherwise it checks the file again
+the same way and writes as it goes. Either way it writes in one transaction that commits only
+when no row stands in the way. Both yield progress while
 they work, for every few hundred rows read, empty ones too, so that a server soon notices a
 reader who left and closes the pass (its transaction rolled back); the report counts the rows
 of each kind and lists their problems (the first few hundred) by the row number a spreadsheet
@@ -26,27 +30,28 @@ import math
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy import delete, insert, select, update
 from werkzeug.datastructures import FileStorage
 
 from score_app.auth.models import User
 from score_app.catalog.indicators import BY_CODE, Indicator
 from score_app.db_errors import is_database_lost, met_another_save
-from score_app.enterprises.access import require_figures, scoped_enterprises
+from score_app.enterprises.access import may_see_figures, require_figures, scoped_enterprises
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, NotAllowed
 from score_app.extensions import db, utcnow
-from score_app.i18n import format_items, format_number, ngettext
+from score_app.i18n import current_locale_code, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
-from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
+from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status, named_inputs
+from score_app.programme import checked as checked_file
 from score_app.programme.exports import MEASUREMENT_COLUMNS
 from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
@@ -85,14 +90,12 @@ HOPELESS_ROWS = 100
 XLSX_BYTES_PER_ROW = 2_500
 MIN_XLSX_BYTES = 1_000_000
 # The columns that say which figure a row is; a baseline row with these right starts a cycle.
-KEY_COLUMNS = frozenset({"enterprise_id", "indicator", "phase", "period_start", "period_end"})
+FIGURE_KEY = ("enterprise_id", "indicator", "phase", "period_start", "period_end")
+KEY_COLUMNS = frozenset(FIGURE_KEY)
 MAX_COMMENT = 2000
 KEEP_UNSAVED = timedelta(days=1)
-# What kpis.services.new_draft sets on a new measurement; the rest are column defaults.
-DRAFT_FIELDS = frozenset(
-    {"enterprise_id", "indicator", "phase", "period_start", "period_end", "status", "input_1",
-     "input_2", "value", "warnings", "comment", "entered_by_id"}
-)  # fmt: skip
+# A save replaying its check verifies the enterprises of the file this many at a time.
+VERIFY_BATCH = 500
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -205,6 +208,39 @@ class Report:
         return self.uncommented.unlisted + self.explained.unlisted
 
 
+def _report_data(report: Report) -> dict:
+    """A check's report as JSON data, for its checked file."""
+    return {
+        "counts": [report.new, report.changed, report.unchanged],
+        "rows": {
+            kind: [rows.count, rows.found, rows.numbers,
+                   [[p.row, p.column, p.message, p.kind, p.comment] for p in rows.problems]]
+            for kind, rows in (("errors", report.errors), ("uncommented", report.uncommented),
+                               ("explained", report.explained))
+        },
+        "sample": [
+            [s.row, s.enterprise_id, s.indicator.code, s.phase, s.period_start.isoformat(),
+             s.period_end.isoformat(), s.inputs, s.value, s.outcome]
+            for s in report.sample
+        ],
+    }  # fmt: skip
+
+
+def _report_from(data: dict) -> Report:
+    """The report kept by _report_data."""
+    report = Report(*data["counts"])
+    for kind, (count, found, numbers, problems) in data["rows"].items():
+        rows = Rows(count, found, numbers, [Problem(*problem) for problem in problems])
+        setattr(report, kind, rows)
+    report.sample = [
+        SampleRow(number, enterprise_id, BY_CODE[code], Phase(phase), date.fromisoformat(start),
+                  date.fromisoformat(end), inputs, value, outcome)
+        for number, enterprise_id, code, phase, start, end, inputs, value, outcome
+        in data["sample"]
+    ]  # fmt: skip
+    return report
+
+
 class _Figure:
     """What the import needs to know of one measurement, stored or staged by an earlier row."""
 
@@ -235,7 +271,8 @@ class _Figure:
 class _Enterprise:
     """An enterprise the file writes to: its workers, its figures by (indicator, phase,
     period), and its baselines by indicator and period for the cycle and plausibility checks,
-    where the file's baseline rows stand for the stored baselines of their periods."""
+    where the file's baseline rows stand for the stored baselines of their periods; and the
+    digest of what was read, which the checked file keeps for the save."""
 
     def __init__(self, enterprise: Enterprise):
         self.id = enterprise.id
@@ -243,23 +280,20 @@ class _Enterprise:
         self.figures: dict[tuple, _Figure] = {}
         self.baselines: dict[str, dict[tuple[date, date], _Figure]] = {}
         self._noted: set[tuple[str, date, date]] = set()
-        query = select(
-            Measurement.id, Measurement.indicator, Measurement.phase, Measurement.period_start,
-            Measurement.period_end, Measurement.input_1, Measurement.input_2, Measurement.value,
-            Measurement.status, Measurement.comment, Measurement.version, Measurement.updated_at,
-        ).where(Measurement.enterprise_id == enterprise.id)  # fmt: skip
-        for row in db.session.execute(query):
-            first, second = BY_CODE[row.indicator].inputs
+        digest = checked_file.FiguresDigest(self.workers)
+        for row in db.session.execute(checked_file.figures_of([enterprise.id])):
+            digest.add(row)
             figure = _Figure(
                 id=row.id, phase=Phase(row.phase), period_start=row.period_start,
                 period_end=row.period_end,
-                inputs={first.name: row.input_1, second.name: row.input_2},
+                inputs=named_inputs(row.indicator, row.input_1, row.input_2),
                 value=row.value, status=Status(row.status), comment=row.comment,
                 version=row.version, updated_at=row.updated_at,
             )  # fmt: skip
             self.add(row.indicator, figure)
             if figure.phase == Phase.BASELINE:
                 self._keep_baseline(row.indicator, figure)
+        self.digest = digest.hexdigest()
 
     def add(self, indicator: str, figure: _Figure) -> None:
         self.figures[(indicator, figure.phase, figure.period_start, figure.period_end)] = figure
@@ -297,6 +331,7 @@ def _forget(upload_file: Path) -> None:
     copy = _copy_path(upload_file)
     for path in (upload_file, copy, copy.with_suffix(".part")):
         path.unlink(missing_ok=True)
+    checked_file.forget(upload_file)
 
 
 def import_of(user: User, token: str) -> MeasurementImport | None:
@@ -520,7 +555,9 @@ class MeasurementFile:
     """A check or a save of an uploaded file: `run()` yields Progress and leaves `report`
     complete. With `save`, the rows are written as they are checked and committed at the end if
     no row stands in the way (an error, or a warning without a comment); otherwise everything is
-    rolled back."""
+    rolled back. A check that finds the file savable keeps what it found beside the upload
+    (programme.checked); a save for which all of that still holds writes it without checking
+    the rows again, and any other save checks them all."""
 
     def __init__(
         self, user: User, upload: MeasurementImport, folder: Path, *, save: bool, max_rows: int
@@ -533,15 +570,22 @@ class MeasurementFile:
         self._checked = 0  # rows with something in them, by the pass that checks them
         self.report = Report()
         self._enterprises: dict[int, _Enterprise | str] = {}
-        self._new: list[tuple[Measurement, int]] = []
+        self._new: list[tuple[dict, int]] = []  # (draft_values, row number)
         self._changed: list[tuple[int, int, kpis.Checked, str, int]] = []
         self._groups: set[kpis.Group] = set()
         self._locked: set[int] = set()  # enterprises whose figures this save holds
+        self._keeping: checked_file.CheckedWriter | None = None  # a check's checked file
+        self._last_row = 1  # the last row read
+        # A figure the file changes was saved after the preview began (_check_previewed):
+        # whatever this check shows, its save will refuse it, so it keeps no checked file.
+        self._saved_since_preview = False
 
     def run(self) -> Iterator[Progress]:
         try:
             yield from self._run()
         except BaseException as error:
+            if self._keeping is not None:
+                self._keeping.discard()
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
             db.session.rollback()
             if isinstance(error, _ChangedMeanwhile) or met_another_save(error):
@@ -560,12 +604,116 @@ class MeasurementFile:
         if self.save and not self._claim():
             self.report.saved_before = True
             return
-        if not self.save:
-            self.upload.checked_at = utcnow()
-            db.session.commit()
-        yield from self._read()
         if self.save:
+            checked = self._still_checked()
+            if checked is None:
+                yield from self._read()
+            else:
+                with closing(checked):
+                    yield from self._replay(checked)
             self._finish()
+            return
+        self.upload.checked_at = utcnow()
+        db.session.commit()
+        self._keeping = checked_file.CheckedWriter(self.path)
+        basis = self._basis() | {"sha256": checked_file.file_digest(self.path)}
+        yield from self._read()
+        self._keep_checked(basis)
+
+    def _basis(self) -> dict:
+        """What a check's outcome rests on besides the figures and the file itself: its
+        checked file holds for a save only while all of it is the same."""
+        return {
+            "format": checked_file.FORMAT,
+            "user": self.user.id,
+            "locale": current_locale_code(),
+            "day": date.today().isoformat(),
+            "checked_at": self.upload.checked_at.isoformat(),
+            "max_rows": self.max_rows,
+        }
+
+    def _keep_checked(self, basis: dict) -> None:
+        """At the end of a check: keep what it found for the save, with what it rests on, when
+        the file can be saved as it stands (a file that cannot is checked again by any save,
+        which refuses it)."""
+        enterprises = sorted(self._enterprises.items())
+        if (
+            self.report.blocked
+            or self._saved_since_preview
+            or any(isinstance(found, str) for _id, found in enterprises)
+        ):
+            self._keeping.discard()
+            return
+        header = basis | {
+            "about": self._last_row - 1,
+            "enterprises": len(enterprises),
+            "report": _report_data(self.report),
+        }
+        self._keeping.finish(header, ((id_, found.digest) for id_, found in enterprises))
+
+    def _still_checked(self) -> checked_file.CheckedFile | None:
+        """The upload's checked file, if what it rests on still holds now that this save holds
+        the figures of its enterprises (taken in id order, as kpis.lock_figures wants): the
+        same upload, locale, day and preview, and each enterprise still within the user's
+        reach with the same headcount and figures. None (check every row) otherwise."""
+        checked = checked_file.CheckedFile.open(self.path)
+        if checked is None:
+            return None
+        header = checked.header
+        holds = all(header.get(key) == value for key, value in self._basis().items())
+        try:
+            holds = holds and header.get("sha256") == checked_file.file_digest(self.path)
+        except FileNotFoundError:
+            holds = False  # the check that follows says what a missing upload does
+        for enterprises in checked.enterprises(VERIFY_BATCH) if holds else ():
+            ids = [enterprise_id for enterprise_id, _digest in enterprises]
+            kpis.lock_figures(ids)
+            self._locked.update(ids)
+            if self._figures_digests(ids) != dict(enterprises):
+                holds = False
+                break
+        if not holds:
+            checked.close()
+            return None
+        return checked
+
+    def _figures_digests(self, ids: list[int]) -> dict[int, str | None]:
+        """The digest of each enterprise's figures as stored now (None for an enterprise the
+        user may no longer import into)."""
+        found = db.session.scalars(scoped_enterprises(self.user).where(Enterprise.id.in_(ids)))
+        digests = {
+            enterprise.id: checked_file.FiguresDigest(enterprise.workers_total)
+            for enterprise in found
+            if may_see_figures(self.user, enterprise)
+        }
+        for figure in db.session.execute(checked_file.figures_of(digests)):
+            digests[figure.enterprise_id].add(figure)
+        return {id_: digests[id_].hexdigest() if id_ in digests else None for id_ in ids}
+
+    def _replay(self, checked: checked_file.CheckedFile) -> Iterator[Progress]:
+        """The save of a file whose check still holds: the check's report, and the rows it
+        would write, written in batches as the checked file gives them."""
+        self.report = _report_from(checked.header["report"])
+        about = checked.header["about"]
+        for kind, number, enterprise_id, code, *entered, place in checked.rows():
+            first, second, value, warnings, comment = entered
+            figure = kpis.Checked(BY_CODE[code], named_inputs(code, first, second), value,
+                                  warnings)  # fmt: skip
+            if kind == "new":
+                phase, start, end = place
+                draft = kpis.draft_values(
+                    self.user, enterprise_id, figure, phase, date.fromisoformat(start),
+                    date.fromisoformat(end), comment,
+                )  # fmt: skip
+                self._new.append((draft, number))
+            else:
+                figure_id, version = place
+                self._changed.append((figure_id, version, figure, comment, number))
+            self._groups.add((enterprise_id, code))
+            if len(self._new) + len(self._changed) >= WRITE_BATCH:
+                self._write()
+                yield Progress(number - 1, about)
+        yield Progress(about, about)
 
     def _claim(self) -> bool:
         """Lock the upload for this transaction if it is still unsaved: a second Save of the
@@ -602,6 +750,7 @@ class MeasurementFile:
         ones too, so that the page keeps moving and a server notices soon when its reader has
         left (it then closes this generator, and the transaction is rolled back)."""
         for number, cells, about in self._table_rows():
+            self._last_row = number
             if cells is not None:
                 handle(number, cells)
             if self.save and len(self._new) + len(self._changed) >= WRITE_BATCH:
@@ -815,7 +964,7 @@ class MeasurementFile:
 
     def _stage(self, number: int, checked: kpis.Checked, row: _Row, figure: _Figure | None) -> None:
         enterprise = row.enterprise
-        if self.save and figure is not None and figure.id is not None:
+        if figure is not None and figure.id is not None:
             self._check_previewed(figure)
         outcome = "new" if figure is None else "changed"
         if figure is None:
@@ -829,16 +978,35 @@ class MeasurementFile:
         figure.status = Status.DRAFT
         self._sample(number, enterprise, checked.indicator, figure, outcome)
         figure.claim(number)
-        if not self.save or self.report.blocked:
+        if not self.save:
+            self._keep_row(number, checked, row, figure)
+            return
+        if self.report.blocked:
             return
         self._groups.add((enterprise.id, checked.indicator.code))
         if figure.id is None:
-            draft = kpis.new_draft(
+            draft = kpis.draft_values(
                 self.user, enterprise.id, checked, row.phase, row.start, row.end, row.comment
             )
             self._new.append((draft, number))
         else:
             self._changed.append((figure.id, figure.version, checked, row.comment, number))
+
+    def _keep_row(self, number: int, checked: kpis.Checked, row: _Row, figure: _Figure) -> None:
+        """A row the check would have the save write, in the checked file (until the file is
+        found not savable)."""
+        if self.report.blocked:
+            return
+        first, second = (checked.inputs[spec.name] for spec in checked.indicator.inputs)
+        if figure.id is None:
+            place = [row.phase, row.start.isoformat(), row.end.isoformat()]
+        else:
+            place = [figure.id, figure.version]
+        self._keeping.add(
+            ["new" if figure.id is None else "changed", number, row.enterprise.id,
+             checked.indicator.code, first, second, checked.value, checked.warnings,
+             row.comment, place]
+        )  # fmt: skip
 
     def _sample(self, number, enterprise, definition, figure, outcome) -> None:
         if len(self.report.sample) < SAMPLE_ROWS:
@@ -858,30 +1026,41 @@ class MeasurementFile:
 
     def _check_previewed(self, figure: _Figure) -> None:
         """A stored figure the file would change must be as the preview showed it: saved
-        before the preview began (a new row then, made since, counts as changed too)."""
+        before the preview began (a new row then, made since, counts as changed too). A check
+        notes that its save would be refused."""
         checked_at = self.upload.checked_at
         if checked_at is None or figure.updated_at > checked_at:
+            if not self.save:
+                self._saved_since_preview = True
+                return
             raise _ChangedMeanwhile
 
     def _reason(self, number: int) -> str:
         return _("Imported from %(file)s, row %(row)s.", file=self.upload.filename, row=number)
 
     def _insert_drafts(self) -> None:
-        """The new drafts and their audit rows in two bulk statements: thousands of rows in a
-        fraction of the time the unit of work would take one by one."""
-        drafts = [draft for draft, _number in self._new]
-        rows = [{k: v for k, v in inspect(d).dict.items() if k in DRAFT_FIELDS} for d in drafts]
-        inserted = db.session.scalars(
-            insert(Measurement).returning(Measurement.id, sort_by_parameter_order=True), rows
+        """The new drafts and their audit rows in two bulk statements of the tables' own (no
+        ORM objects): thousands of rows in a fraction of the time the unit of work would take
+        one by one. The rows are those a single entry writes (kpis.draft_values and
+        kpis.draft_audit_values). The new ids come back in any order, each with its figure's
+        key, which is unique: asking them in the rows' order would make SQLite insert them one
+        by one."""
+        measurements = Measurement.__table__
+        key = [measurements.c[column] for column in FIGURE_KEY]
+        inserted = db.session.execute(
+            insert(measurements).returning(measurements.c.id, *key),
+            [draft for draft, _number in self._new],
         )
-        for draft, measurement_id in zip(drafts, inserted, strict=True):
-            draft.id = measurement_id
+        ids = {tuple(found[1:]): found.id for found in inserted}
         reason = self._reason
         audits = [
-            kpis.audit_values(draft, AuditAction.CREATE, self.user, reason=reason(number))
+            kpis.draft_audit_values(
+                draft, ids[tuple(draft[column] for column in FIGURE_KEY)], self.user,
+                reason(number),
+            )
             for draft, number in self._new
-        ]
-        db.session.execute(insert(MeasurementAudit), audits)
+        ]  # fmt: skip
+        db.session.execute(insert(MeasurementAudit.__table__), audits)
 
     def _write(self) -> None:
         """Send the staged rows to the database, within the import's one transaction."""
@@ -898,10 +1077,12 @@ class MeasurementFile:
                 for m in db.session.scalars(select(Measurement).where(Measurement.id.in_(ids)))
             }
             for figure_id, version, checked, comment, number in self._changed:
-                if stored[figure_id].version != version:  # saved since this pass read it
+                measurement = stored.get(figure_id)
+                # Saved, or deleted, since this pass read it.
+                if measurement is None or measurement.version != version:
                     raise _ChangedMeanwhile
                 kpis.revise_measurement(
-                    self.user, stored[figure_id], checked, comment, reason=self._reason(number)
+                    self.user, measurement, checked, comment, reason=self._reason(number)
                 )
         self._new, self._changed = [], []
 
