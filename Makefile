@@ -104,7 +104,7 @@ test: system-packages $(VENV)/.installed-test instance/secret_key
 
 bench: system-packages $(VENV)/.installed-test
 	$(BIN)/python -m bench.attendance
-	$(BIN)/python -m bench.plan_pdf
+	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.programme
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.charts

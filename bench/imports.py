@@ -51,7 +51,7 @@ BATCH = 500  # rows a statement, as the import writes them
 
 
 def _inputs(indicator, period: int) -> tuple[int, int]:
-    """Plausible raw inputs that improve a little each period (as bench.plan_pdf)."""
+    """Plausible raw inputs that improve a little each period (as bench.documents)."""
     whole = 10_000 + 500 * period
     share = 0.6 + 0.04 * period if indicator.direction == "higher" else 0.08 - 0.01 * period
     return round(whole * share), whole
