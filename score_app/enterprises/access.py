@@ -85,6 +85,18 @@ def enterprises_in_scope(user: User | None, ids) -> list[Enterprise]:
     return list(found) if len(found) == len(ids) else []
 
 
+def cohorts_in_scope(user: User | None) -> list[str]:
+    """The cohorts of the enterprises the user reaches, in order, for a filter's choices."""
+    return list(
+        db.session.scalars(
+            select(Enterprise.cohort)
+            .where(enterprise_scope(user), Enterprise.cohort != "")
+            .distinct()
+            .order_by(Enterprise.cohort)
+        )
+    )
+
+
 def enterprise_choices(user: User | None) -> list[tuple[int, str]]:
     """(id, name) of the enterprises the user reaches, by name, for a form's choices."""
     rows = db.session.execute(

@@ -30,6 +30,9 @@ BATCH = 1000
 MEASUREMENT_COLUMNS = (
     Column("enterprise_id", 12),
     Column("enterprise", 30),
+    Column("country", 8),
+    Column("sector", 18),
+    Column("cohort", 14),
     Column("indicator", 24),
     Column("phase", 11),
     Column("period_start", 12),
@@ -108,10 +111,14 @@ def _with_figures(user: User, filters: Filters) -> Select:
     return _ids(enterprises_in_view(user, filters).where(figures_scope(user)))
 
 
+# What a measurement row says of its enterprise, after its id.
+ENTERPRISE_FACTS = (Enterprise.name, Enterprise.country, Enterprise.sector, Enterprise.cohort)
+
+
 def measurement_rows(user: User, filters: Filters) -> Iterator[tuple]:
     """One row per measurement, in MEASUREMENT_COLUMNS, by enterprise, indicator and period."""
     query = (
-        select(Measurement, Enterprise.name)
+        select(Measurement, *ENTERPRISE_FACTS)
         .join(Enterprise, Enterprise.id == Measurement.enterprise_id)
         .where(Measurement.enterprise_id.in_(_with_figures(user, filters)), *in_period(filters))
         .order_by(
@@ -119,13 +126,16 @@ def measurement_rows(user: User, filters: Filters) -> Iterator[tuple]:
             Measurement.period_start, Measurement.phase, Measurement.period_end,
         )
     )  # fmt: skip
-    return (_measurement_row(measurement, name) for measurement, name in _stream(query))
+    return (
+        _measurement_row(measurement, *enterprise) for measurement, *enterprise in _stream(query)
+    )
 
 
-def _measurement_row(measurement: Measurement, name: str) -> tuple:
+def _measurement_row(measurement: Measurement, *enterprise: str) -> tuple:
+    """A measurement with its enterprise's name, country, sector and cohort."""
     first, second = BY_CODE[measurement.indicator].inputs
     return (
-        measurement.enterprise_id, name, measurement.indicator, measurement.phase,
+        measurement.enterprise_id, *enterprise, measurement.indicator, measurement.phase,
         measurement.period_start, measurement.period_end,
         first.name, measurement.input_1, second.name, measurement.input_2,
         round(measurement.value, 6), measurement.status, measurement.comment,

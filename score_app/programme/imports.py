@@ -41,18 +41,23 @@ from werkzeug.datastructures import FileStorage
 from score_app.auth.models import User
 from score_app.catalog.indicators import BY_CODE, Indicator
 from score_app.db_errors import is_database_lost, met_another_save
-from score_app.enterprises.access import may_see_figures, require_figures, scoped_enterprises
+from score_app.enterprises.access import (
+    figures_scope,
+    may_see_figures,
+    require_figures,
+    scoped_enterprises,
+)
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, NotAllowed
 from score_app.extensions import db, utcnow
-from score_app.i18n import current_locale_code, format_items, format_number, ngettext
+from score_app.i18n import current_locale_code, fold, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status, named_inputs
 from score_app.programme import checked as checked_file
-from score_app.programme.exports import MEASUREMENT_COLUMNS
+from score_app.programme.exports import ENTERPRISE_FACTS, MEASUREMENT_COLUMNS
 from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
     FORMATS,
@@ -64,12 +69,29 @@ from score_app.programme.spreadsheets import (
     unzipped_size,
     xlsx_shape,
 )
+from score_app.programme.written import Reading, Unclear, read_day, read_number
 from score_app.request_args import MAX_DB_ID
 
-# Read on import; `enterprise`, `value` and `status` are for people (value is always computed).
+# Read on import, with the enterprise's id or its exact name (ENTERPRISE_COLUMNS, either or
+# both); `value` and `status`, and the enterprise's country, sector and cohort, are for people
+# (the value is always computed).
 REQUIRED_COLUMNS = (
-    "enterprise_id", "indicator", "phase", "period_start", "period_end",
+    "indicator", "phase", "period_start", "period_end",
     "input_1_name", "input_1", "input_2_name", "input_2",
+)  # fmt: skip
+ENTERPRISE_COLUMNS = ("enterprise_id", "enterprise")
+# The template's example rows are of this enterprise, which stands for none: a row of it left in
+# a file is refused with a message that says it is an example.
+EXAMPLE_ENTERPRISE = "Example Garments Ltd"
+EXAMPLE_INDICATOR = "defect_rate"
+# A baseline and a follow-up: (phase, first day, last day, the two raw inputs).
+EXAMPLES = (
+    (Phase.BASELINE, date(2025, 1, 1), date(2025, 1, 31), (42, 1200)),
+    (Phase.FOLLOW_UP, date(2025, 7, 1), date(2025, 7, 31), (18, 1250)),
+)
+ENTERPRISE_LIST_COLUMNS = tuple(
+    column for column in MEASUREMENT_COLUMNS
+    if column.name in ("enterprise_id", "enterprise", "country", "sector", "cohort")
 )  # fmt: skip
 PHASES = frozenset(Phase)
 COLUMN_ORDER = {column.name: n for n, column in enumerate(MEASUREMENT_COLUMNS)}
@@ -91,13 +113,12 @@ XLSX_BYTES_PER_ROW = 2_500
 MIN_XLSX_BYTES = 1_000_000
 # The columns that say which figure a row is; a baseline row with these right starts a cycle.
 FIGURE_KEY = ("enterprise_id", "indicator", "phase", "period_start", "period_end")
-KEY_COLUMNS = frozenset(FIGURE_KEY)
+KEY_COLUMNS = frozenset((*FIGURE_KEY, "enterprise"))  # the name stands for the id
 MAX_COMMENT = 2000
 KEEP_UNSAVED = timedelta(days=1)
 # A save replaying its check verifies the enterprises of the file this many at a time.
 VERIFY_BATCH = 500
 _TOKEN = re.compile(r"[0-9a-f]{32}")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 ERROR, NEEDS_COMMENT, EXPLAINED = "error", "needs_comment", "explained"
@@ -182,6 +203,9 @@ class Report:
     changed_meanwhile: bool = False  # someone saved one of its figures during the save
     unavailable: bool = False  # the database was lost during the pass: nothing is saved
     stopped: str = ""  # why the file was not read to its end (too many rows, hopeless)
+    # The first value of each kind written the user's way (written.Reading.kind), for the
+    # preview to say how it was read.
+    readings: dict[str, Reading] = field(default_factory=dict)
 
     @property
     def ready(self) -> int:
@@ -428,7 +452,7 @@ def _file_problem(path: Path, file_format: str, extension: str, max_rows: int) -
         if file_format == "xlsx" and (refused := _xlsx_problem(path, max_rows)):
             return refused
         with open_table(path, file_format) as table:
-            missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
+            missing = _missing_columns(table.header)
             rows = table.rows_about
     except UnreadableFile:
         return _unreadable()
@@ -477,6 +501,42 @@ def store_upload(
     return stored
 
 
+def template_rows() -> list[tuple]:
+    """The template's example rows, in MEASUREMENT_COLUMNS, with their value computed."""
+    definition = BY_CODE[EXAMPLE_INDICATOR]
+    first, second = (spec.name for spec in definition.inputs)
+    rows = []
+    for phase, start, end, (one, other) in EXAMPLES:
+        values = {
+            "enterprise": EXAMPLE_ENTERPRISE, "indicator": definition.code, "phase": phase.value,
+            "period_start": start, "period_end": end, "input_1_name": first, "input_1": one,
+            "input_2_name": second, "input_2": other,
+            "value": round(compute(definition.code, {first: one, second: other}), 2),
+            "comment": _("An example: delete this row."),
+        }  # fmt: skip
+        rows.append(tuple(values.get(column.name, "") for column in MEASUREMENT_COLUMNS))
+    return rows
+
+
+def enterprise_list(user: User) -> list[tuple]:
+    """The enterprises whose figures the user may import, in ENTERPRISE_LIST_COLUMNS, by name."""
+    return db.session.execute(
+        scoped_enterprises(user)
+        .where(figures_scope(user))
+        .with_only_columns(Enterprise.id, *ENTERPRISE_FACTS)
+        .order_by(Enterprise.name_folded, Enterprise.id)
+    ).all()  # fmt: skip
+
+
+def _missing_columns(header) -> list[str]:
+    """The columns a file needs that its header lacks: the enterprise's id counts as missing
+    only when its name is missing too."""
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if not any(name in header for name in ENTERPRISE_COLUMNS):
+        missing.insert(0, ENTERPRISE_COLUMNS[0])
+    return missing
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -493,31 +553,6 @@ def _whole(value) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DB_ID:
         return value
     return None
-
-
-def _number(value) -> float | str | None:
-    """A raw input as a number, "" when blank (for the contract's own message), None if bad."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if math.isfinite(value) else None
-    text = _text(value)
-    if not text:
-        return ""
-    return float(text) if _PLAIN_NUMBER.fullmatch(text) else None
-
-
-def _day(value) -> date | str | None:
-    """A date cell or ISO text as a date; "" when blank, None when unreadable."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if not text:
-        return ""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _unreadable_from_here() -> str:
@@ -569,7 +604,9 @@ class MeasurementFile:
         self.max_rows = max_rows
         self._checked = 0  # rows with something in them, by the pass that checks them
         self.report = Report()
+        self.locale = current_locale_code()  # numbers and dates written the user's way
         self._enterprises: dict[int, _Enterprise | str] = {}
+        self._named: dict[str, int | str] = {}  # an enterprise's id by its folded name, or why not
         self._new: list[tuple[dict, int]] = []  # (draft_values, row number)
         self._changed: list[tuple[int, int, kpis.Checked, str, int]] = []
         self._groups: set[kpis.Group] = set()
@@ -768,7 +805,7 @@ class MeasurementFile:
         try:
             with open_table(path, file_format) as table:
                 positions = {name: n for n, name in enumerate(table.header) if name}
-                if missing := [name for name in REQUIRED_COLUMNS if name not in positions]:
+                if missing := _missing_columns(positions):
                     raise _Unreadable(1, missing[0], _("This column is missing."))
                 rows = table.rows
                 if file_format == "xlsx":
@@ -817,41 +854,113 @@ class MeasurementFile:
             self._enterprises[enterprise_id] = found
         return self._enterprises[enterprise_id]
 
+    def _named_enterprise(self, name: str) -> int | str:
+        """The id of the one enterprise the user reaches with this exact name (letter case and
+        accents aside), or why there is none."""
+        key = fold(name)
+        if key == fold(EXAMPLE_ENTERPRISE):
+            return _("This is an example row of the template: delete it.")
+        if key not in self._named:
+            ids = db.session.scalars(
+                scoped_enterprises(self.user)
+                .where(Enterprise.name_folded == key)
+                .with_only_columns(Enterprise.id)
+                .limit(2)
+            ).all()
+            if not ids:
+                found = _("There is no enterprise called %(name)s among those you can reach.",
+                          name=name)  # fmt: skip
+            elif len(ids) > 1:
+                found = _("Several enterprises you can reach are called %(name)s: write the id "
+                          "of the one you mean in enterprise_id.", name=name)  # fmt: skip
+            else:
+                found = ids[0]
+            self._named[key] = found
+        return self._named[key]
+
+    def _note(self, reading: Reading | None) -> None:
+        """Keep the first value of each kind written the user's way, for the preview."""
+        if reading is not None:
+            self.report.readings.setdefault(reading.kind, reading)
+
+    def _number(self, value) -> float | str | None:
+        """A raw input as a number, "" when blank (for the contract's own message), None if
+        bad; Unclear when it reads two ways."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value) if math.isfinite(value) else None
+        text = _text(value)
+        if not text:
+            return ""
+        found = read_number(text, self.locale)
+        if found is None:
+            return None
+        number, reading = found
+        self._note(reading)
+        return number
+
+    def _day(self, value, other) -> date | str | None:
+        """A date cell or a date as text (ISO, or written the user's way, read with the help of
+        the row's `other` date); "" when blank, None when unreadable."""
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = _text(value)
+        if not text:
+            return ""
+        found = read_day(text, _text(other), self.locale)
+        if found is None:
+            return None
+        day, reading = found
+        self._note(reading)
+        return day
+
     def _inputs(self, definition: Indicator | None, cells: dict, problems: dict) -> dict:
         """The raw inputs by name, from the two name and value column pairs."""
         inputs, expected = {}, [spec.name for spec in definition.inputs] if definition else []
         for k in (1, 2):
             name = _text(cells[f"input_{k}_name"])
-            number = _number(cells[f"input_{k}"])
+            try:
+                number = self._number(cells[f"input_{k}"])
+            except Unclear as unclear:
+                problems[f"input_{k}"] = str(unclear)
+                continue
             if definition and (name not in expected or name in inputs):
                 problems[f"input_{k}_name"] = _(
                     "%(indicator)s has the inputs %(first)s and %(second)s.",
                     indicator=definition.code, first=expected[0], second=expected[1],
                 )  # fmt: skip
             elif number is None:
-                problems[f"input_{k}"] = _(
-                    "Write a plain number with a dot for decimals, for example 1250.5."
-                )
+                problems[f"input_{k}"] = _("Write a number, for example 1250.5.")
             else:
                 inputs[name] = number
         return inputs
 
     def _read_row(self, cells: dict) -> _Row:
         problems: dict[str, str] = {}
-        enterprise = None
-        enterprise_id = _whole(cells["enterprise_id"])
-        if enterprise_id is None:
-            problems["enterprise_id"] = _(
-                "Write the enterprise's number (its id), as in the export."
+        enterprise, column, enterprise_id = None, "enterprise_id", cells.get("enterprise_id")
+        name = _text(cells.get("enterprise"))
+        if not _text(enterprise_id) and name:
+            column, enterprise_id = "enterprise", self._named_enterprise(name)
+            if isinstance(enterprise_id, str):
+                problems[column], enterprise_id = enterprise_id, None
+        elif (enterprise_id := _whole(enterprise_id)) is None:
+            problems[column] = _(
+                "Write the enterprise's id, as in the export, or its exact name in the "
+                "enterprise column."
             )
-        else:
+        if enterprise_id is not None:
             enterprise = self._enterprise(enterprise_id)
             if isinstance(enterprise, str):
-                problems["enterprise_id"], enterprise = enterprise, None
+                problems[column], enterprise = enterprise, None
         indicator, phase = _text(cells["indicator"]), _text(cells["phase"])
         if phase not in PHASES:
             problems["phase"] = _("Write baseline or follow_up.")
-        days = {name: _day(cells[name]) for name in ("period_start", "period_end")}
+        start_cell, end_cell = cells["period_start"], cells["period_end"]
+        days = {
+            "period_start": self._day(start_cell, end_cell),
+            "period_end": self._day(end_cell, start_cell),
+        }
         for name, day in days.items():
             if day is None:
                 problems[name] = _("Enter a date as YYYY-MM-DD, for example 2025-01-31.")

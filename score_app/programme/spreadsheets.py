@@ -59,13 +59,22 @@ _XLSX_ERRORS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A table of an XLSX workbook: its tab's title, its columns and its rows."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+
+
 def write_table(
     rows: Iterable[Sequence], columns: Sequence[Column], file_format: str, sheet: str = "data"
 ) -> Iterator[bytes]:
     """The rows as a CSV or XLSX file, in chunks; values keep their type (date, number, text)."""
     if file_format == "csv":
         return _write_csv(rows, columns)
-    return _write_xlsx(rows, columns, sheet)
+    return write_workbook([Sheet(sheet, columns, rows)])
 
 
 def _csv_value(value) -> str:
@@ -111,15 +120,17 @@ def _xlsx_value(sheet, value):
     return value
 
 
-def _write_xlsx(rows: Iterable[Sequence], columns: Sequence[Column], title: str) -> Iterator[bytes]:
+def write_workbook(sheets: Sequence[Sheet]) -> Iterator[bytes]:
+    """The sheets as one XLSX file, in chunks, each with a frozen header row."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for number, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = column.width
-    sheet.append([column.name for column in columns])
-    for row in rows:
-        sheet.append([_xlsx_value(sheet, value) for value in row])
+    for table in sheets:
+        sheet = workbook.create_sheet(table.title)
+        sheet.freeze_panes = "A2"
+        for number, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(number)].width = column.width
+        sheet.append([column.name for column in table.columns])
+        for row in table.rows:
+            sheet.append([_xlsx_value(sheet, value) for value in row])
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)

@@ -23,6 +23,7 @@ from score_app.auth import policy
 from score_app.auth.models import Role
 from score_app.catalog.indicators import INDICATORS
 from score_app.catalog.services import module_choices
+from score_app.enterprises.access import cohorts_in_scope
 from score_app.enterprises.forms import sector_choices
 from score_app.errors import unavailable_message
 from score_app.exceptions import InvalidInput
@@ -39,7 +40,13 @@ from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm
 from score_app.programme.report import results_report
-from score_app.programme.spreadsheets import MEDIA_TYPES, Column, write_table
+from score_app.programme.spreadsheets import (
+    MEDIA_TYPES,
+    Column,
+    Sheet,
+    write_table,
+    write_workbook,
+)
 from score_app.request_args import kept_args
 
 bp = Blueprint("programme", __name__)
@@ -47,9 +54,13 @@ bp = Blueprint("programme", __name__)
 
 def table_response(rows, columns: tuple[Column, ...], file_format: str, what: str) -> Response:
     """A CSV or XLSX download written while it is sent; the file name says what and when."""
+    return _download(write_table(rows, columns, file_format, sheet=what), file_format, what)
+
+
+def _download(chunks, file_format: str, what: str) -> Response:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     return Response(
-        stream_with_context(write_table(rows, columns, file_format, sheet=what)),
+        stream_with_context(chunks),
         mimetype=MEDIA_TYPES[file_format],
         headers={
             "Content-Disposition": f'attachment; filename="score-{what}-{stamp}.{file_format}"'
@@ -63,7 +74,10 @@ def _filters_form(filters_error: InvalidInput | None) -> FiltersForm:
         in_scope = set(current_user.country_codes)  # once: the property builds a new list
         countries = [pair for pair in countries if pair[0] in in_scope]
     form = FiltersForm(request.args).fill_choices(
-        countries, sector_choices(), module_choices(current_locale_code())
+        countries,
+        sector_choices(),
+        cohorts_in_scope(current_user),
+        module_choices(current_locale_code()),
     )
     if filters_error is not None:
         show_on_form(form, filters_error.renamed(**{"from": "period_from", "to": "period_to"}))
@@ -149,8 +163,26 @@ def upload_import():
 
 @bp.get("/programme/imports/template.<any(csv, xlsx):fmt>")
 def import_template(fmt: str):
+    """The columns with example rows; in XLSX, the user's enterprises on a second sheet."""
     policy.require(current_user, policy.MEASUREMENT_IMPORT)
-    return table_response([], MEASUREMENT_COLUMNS, fmt, "measurements-template")
+    what = "measurements-template"
+    if fmt == "csv":
+        return table_response(imports.template_rows(), MEASUREMENT_COLUMNS, fmt, what)
+    sheets = [
+        Sheet("measurements", MEASUREMENT_COLUMNS, imports.template_rows()),
+        Sheet(
+            "enterprises", imports.ENTERPRISE_LIST_COLUMNS, imports.enterprise_list(current_user)
+        ),
+    ]
+    return _download(write_workbook(sheets), fmt, what)
+
+
+@bp.get("/programme/imports/enterprises.<any(csv, xlsx):fmt>")
+def import_enterprises(fmt: str):
+    """The enterprises whose figures the user may import, with their ids and exact names."""
+    policy.require(current_user, policy.MEASUREMENT_IMPORT)
+    rows = imports.enterprise_list(current_user)
+    return table_response(rows, imports.ENTERPRISE_LIST_COLUMNS, fmt, "enterprises")
 
 
 def _upload(token: str) -> imports.MeasurementImport:

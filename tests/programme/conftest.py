@@ -86,8 +86,8 @@ def row(enterprise_id, indicator="defect_rate", phase="baseline", start="2025-01
         end="2025-01-31", names=("defective_units", "inspected_units"), inputs=("30", "1000"),
         comment="") -> list:  # fmt: skip
     """A file row in the contract's columns (value and status are not read)."""
-    return [enterprise_id, "", indicator, phase, start, end, names[0], inputs[0], names[1],
-            inputs[1], "", "", comment]  # fmt: skip
+    return [enterprise_id, "", "", "", "", indicator, phase, start, end, names[0], inputs[0],
+            names[1], inputs[1], "", "", comment]  # fmt: skip
 
 
 def upload(client, data: bytes, filename="figures.csv"):

@@ -6,7 +6,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from score_app.enterprises.models import JobRole, Person, Sex
+from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.extensions import db
 from score_app.plans.models import ImprovementPlan, PlanAction
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
@@ -66,8 +66,13 @@ def test_xlsx_export_has_a_frozen_header_widths_dates_and_numbers(programme_worl
     assert sheet.column_dimensions["B"].width == 30
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
-    assert rows[1][4].date() == date(2025, 1, 1)
-    assert rows[1][7] == 30 and rows[1][9] == 1000
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["period_start"].date() == date(2025, 1, 1)
+    assert first["input_1"] == 30 and first["input_2"] == 1000
+    # Each row says where its enterprise is, so a sheet can be sorted and summed by it.
+    assert (first["enterprise"], first["country"], first["sector"]) == (
+        "Accra Works", "GH", "garments",
+    )  # fmt: skip
 
 
 def test_text_that_looks_like_a_formula_is_never_run(app, programme_world):
@@ -164,12 +169,31 @@ def test_plans_export_lists_actions_with_money_in_the_plan_currency(app, program
     assert sheet["T2"].value == 1200.5
 
 
-def test_export_page_offers_each_file_with_the_filters_kept(programme_world):
+def test_export_page_offers_each_file_as_a_button_of_the_filters_form(programme_world):
+    """The downloads send the filters form, so they take what it shows, applied or not."""
     page = programme_world["clients"]["staff"].get("/programme/exports?country=GH&cohort=A")
     assert page.status_code == 200
     text = page.get_data(True)
+    assert '<form method="get" class="card" role="search" id="programme-filters"' in text
     for name in ("measurements", "attendance", "actions"):
         for fmt in ("csv", "xlsx"):
-            assert f"/programme/exports/{name}.{fmt}?country=GH&amp;cohort=A" in text
+            assert f'form="programme-filters" formaction="/programme/exports/{name}.{fmt}"' in text
     # Staff see only their own countries among the choices.
     assert 'value="GH"' in text and 'value="ZA"' not in text
+
+
+def test_cohorts_are_chosen_from_those_of_the_enterprises_in_view(app, programme_world):
+    with app.app_context():
+        accra, durban = (
+            db.session.get(Enterprise, programme_world["enterprises"][key].id)
+            for key in ("accra", "durban")
+        )
+        accra.cohort, durban.cohort = "GH-2025-A", "ZA-2025-B"
+        db.session.commit()
+    client = programme_world["clients"]["staff"]
+    text = client.get("/programme?cohort=GH-2025-A").get_data(True)
+    assert '<option selected value="GH-2025-A">GH-2025-A</option>' in text
+    assert "ZA-2025-B" not in text  # Durban is outside this user's countries
+    # A cohort asked for in the address that no enterprise has stays shown as chosen.
+    text = client.get("/programme/exports?cohort=GH-2024").get_data(True)
+    assert '<option selected value="GH-2024">GH-2024</option>' in text

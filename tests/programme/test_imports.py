@@ -1,6 +1,7 @@
 """Importing measurements: preview, all-or-nothing saving, idempotent re-imports, scope and
 consent, the verified lock, messages in the user's language, and the files it reads."""
 
+import csv
 import io
 import os
 from datetime import date
@@ -150,9 +151,9 @@ def test_a_verified_measurement_is_not_changed_by_an_import(app, programme_world
 BAD_ROWS = [
     row(None, **FEBRUARY),  # 2: no enterprise
     row("{accra}", indicator="speed", **FEBRUARY),  # 3: unknown indicator
-    row("{accra}", phase="during", start="01/02/2025", end="2025-02-28"),  # 4: phase, date
+    row("{accra}", phase="during", start="1st Feb 2025", end="2025-02-28"),  # 4: phase, date
     row("{accra}", names=("defective_units", "hours_worked"), **FEBRUARY),  # 5: wrong input name
-    row("{accra}", inputs=("1,5", "1000"), **FEBRUARY),  # 6: not a plain number
+    row("{accra}", inputs=("1,5", "1000"), **FEBRUARY),  # 6: no number in English
     row("{accra}", inputs=("50", "40"), **FEBRUARY),  # 7: more defective than inspected
     row("{accra}", start="2025-03-01", end="2099-03-31"),  # 8: ends in the future
     row("{accra}", indicator="operating_efficiency", names=("minutes_produced", "minutes_attended"),
@@ -194,7 +195,7 @@ def test_every_bad_row_is_listed_with_row_column_and_message_and_nothing_is_save
     assert messages[(5, "input_2_name")] == (
         "defect_rate has the inputs defective_units and inspected_units."
     )
-    assert messages[(6, "input_1")].startswith("Write a plain number with a dot")
+    assert messages[(6, "input_1")] == "Write a number, for example 1250.5."
     assert messages[(7, "input_1")] == "Cannot be more than units inspected."
     assert messages[(8, "period_end")] == "The period cannot end in the future."
     assert warnings(page) == [
@@ -251,8 +252,10 @@ def test_semicolons_no_bom_and_xlsx_dates_are_read(app, programme_world):
     page, _token = check(client, csv_bytes([row(durban, **FEBRUARY)], delimiter=";", bom=False))
     assert counts(page)["New"] == 1 and not problems(page)
     cells = row(durban, **FEBRUARY)
-    cells[4:6] = [date(2025, 2, 1), date(2025, 2, 28)]
-    cells[7:10:2] = [30, 1000.0]
+    columns = {name: n for n, name in enumerate(HEADER)}
+    cells[columns["period_start"]] = date(2025, 2, 1)
+    cells[columns["period_end"]] = date(2025, 2, 28)
+    cells[columns["input_1"]], cells[columns["input_2"]] = 30, 1000.0
     page, _token = check(client, xlsx_bytes([cells]), "figures.xlsx")
     assert counts(page)["New"] == 1 and not problems(page)
 
@@ -323,20 +326,52 @@ def test_uploads_left_unsaved_for_a_day_are_discarded(app, programme_world):
     assert not (Path(app.config["SCORE_IMPORT_DIR"]) / f"{token}.csv").exists()
 
 
-def test_templates_have_the_contract_header_and_the_xlsx_is_ready_to_fill(programme_world):
+def test_templates_have_the_header_and_example_rows_and_the_xlsx_lists_the_enterprises(
+    programme_world,
+):
     client = programme_world["clients"]["staff"]
-    text = client.get("/programme/imports/template.csv").get_data(True)
-    assert text == "\ufeff" + ",".join(HEADER) + "\r\n"
+    rows = list(csv.DictReader(io.StringIO(client.get("/programme/imports/template.csv").text)))
+    assert [(r["enterprise"], r["phase"], r["period_start"]) for r in rows] == [
+        ("Example Garments Ltd", "baseline", "2025-01-01"),
+        ("Example Garments Ltd", "follow_up", "2025-07-01"),
+    ]
+    assert list(rows[0]) == ["\ufeff" + HEADER[0], *HEADER[1:]]
+    assert (rows[0]["input_1_name"], rows[0]["input_1"], rows[0]["value"]) == (
+        "defective_units", "42", "3.5",
+    )  # fmt: skip
     response = client.get("/programme/imports/template.xlsx")
     assert "measurements-template" in response.headers["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.data)).active
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["measurements", "enterprises"]
+    sheet = workbook["measurements"]
     assert [cell.value for cell in sheet[1]] == HEADER
     assert sheet.freeze_panes == "A2"
+    assert sheet.max_row == 3
+    # The enterprises this staff member may import into: Ghana's, with consent.
+    listed = [row[:3] for row in workbook["enterprises"].iter_rows(min_row=2, values_only=True)]
+    enterprises = programme_world["enterprises"]
+    assert listed == [
+        (enterprises["accra"].id, "Accra Works", "GH"),
+        (enterprises["kumasi"].id, "Kumasi Kente", "GH"),
+    ]
+    listed = client.get("/programme/imports/enterprises.csv").text.splitlines()
+    assert [line.split(",")[1] for line in listed[1:]] == ["Accra Works", "Kumasi Kente"]
+
+
+def test_the_template_s_example_rows_are_refused_until_replaced(programme_world):
+    client = programme_world["clients"]["staff"]
+    template = client.get("/programme/imports/template.csv").data
+    page, _token = check(client, template)
+    assert problems(page) == [
+        (2, "enterprise", "This is an example row of the template: delete it."),
+        (3, "enterprise", "This is an example row of the template: delete it."),
+    ]
 
 
 def test_import_page_explains_the_columns(programme_world):
     page = programme_world["clients"]["staff"].get("/programme/imports").get_data(True)
-    assert "with a dot for decimals" in page
+    assert "or as your language writes them" in page
+    assert 'accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats' in page
     assert "<code>minutes_attended</code>" in page
     assert "Up to 10 MB and 20,000 rows" in page
 
