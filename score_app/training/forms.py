@@ -54,3 +54,23 @@ class IssueCertificatesForm(Form):
 
 class RevokeForm(Form):
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=500)])
+
+
+class VerifyForm(Form):
+    """The public certificate check: one code, sent by GET so that each answer has its own
+    address to share or bookmark."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Certificate code"),
+        validators=[
+            InputRequired(message=_l("Enter the code printed on the certificate.")),
+            Length(max=40, message=_l("A certificate code has 12 letters and digits.")),
+        ],
+        description=_l(
+            "Printed under the QR code, such as 7K3M-Q9PX-2RWD: upper or lower case, "
+            "with or without dashes."
+        ),
+    )
