@@ -6,7 +6,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from score_app.enterprises.forms import PersonForm
 from score_app.forms import Form, SelectField, as_choices
@@ -65,8 +65,9 @@ class VerifyForm(Form):
 
     code = StringField(
         _l("Certificate code"),
+        filters=[lambda typed: typed.strip() if typed else typed],
         validators=[
-            InputRequired(message=_l("Enter the code printed on the certificate.")),
+            DataRequired(message=_l("Enter the code printed on the certificate.")),
             Length(max=40, message=_l("A certificate code has 12 letters and digits.")),
         ],
         description=_l(
