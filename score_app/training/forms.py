@@ -74,4 +74,5 @@ class VerifyForm(Form):
             "Printed under the QR code, such as 7K3M-Q9PX-2RWD: upper or lower case, "
             "with or without dashes."
         ),
+        render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
     )
