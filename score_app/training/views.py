@@ -329,6 +329,6 @@ def _verify_page(form: VerifyForm, typed: str | None = None, status: int = 200):
 def organisation_logo():
     """The issuing organisation's logo, as the certificate check and printed documents show it."""
     logo = current_organisation().logo_file
-    if logo is None:
+    if logo is None or not logo.is_file():  # none set, or taken away since the start
         raise NotFound
     return send_file(logo, max_age=0)
