@@ -120,6 +120,7 @@ def _register_template_filters(app: Flask) -> None:
     from score_app.enterprises.models import JobRole, Sex
     from score_app.i18n import format_number
     from score_app.kpis.forms import audit_label, phase_label, status_label
+    from score_app.organisation import current_organisation
     from score_app.plans.forms import action_status_label
 
     app.jinja_env.filters.update(
@@ -139,4 +140,5 @@ def _register_template_filters(app: Flask) -> None:
         can=lambda action: policy.can(current_user, action),
         policy=policy,
         chart_style=chart_style,
+        organisation=current_organisation,
     )

@@ -261,6 +261,24 @@ def pdf_certificate(code, email, output):
         _write(documents.certificate(user, code, public_url=public_url), output)
 
 
+@pdf_cli.command("certificates")
+@click.argument("workshop_id", type=int)
+@_AS
+@_LANG
+@_OUTPUT
+def pdf_certificates(workshop_id, email, lang, output):
+    """Every valid certificate of a workshop that the user may see, one a page."""
+    with _as_reader(email) as user:
+        document = documents.workshop_certificates(
+            user,
+            workshop_id,
+            public_url=current_app.config["SCORE_PUBLIC_URL"] or "http://localhost/",
+            locale=lang,
+            most=current_app.config["SCORE_MAX_CERTIFICATES_PER_PDF"],
+        )
+        _write(document, output)
+
+
 @pdf_cli.command("handout")
 @click.argument("slug")
 @_LANG

@@ -20,6 +20,10 @@ DEFAULT_SECTORS = (
 )
 
 
+DEFAULT_ORGANISATION_NAME = "SCORE Programme (demo)"
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot run the app; the message says what to set."""
 
@@ -67,6 +71,16 @@ def load_config(instance_path: str) -> dict:
         # twice, so this bounds the time and memory one import takes from a worker.
         "SCORE_MAX_IMPORT_ROWS": os.environ.get("SCORE_MAX_IMPORT_ROWS", "20000"),
         "SCORE_PUBLIC_URL": os.environ.get("SCORE_PUBLIC_URL", "").rstrip("/"),
+        # Who issues the certificates: printed on them, on their public check and on the
+        # improvement plan's first page, with the logo when a file is given.
+        "SCORE_ORGANISATION_NAME": os.environ.get(
+            "SCORE_ORGANISATION_NAME", DEFAULT_ORGANISATION_NAME
+        ).strip(),
+        "SCORE_ORGANISATION_LOGO": os.environ.get("SCORE_ORGANISATION_LOGO", "").strip(),
+        # Certificates in one "print all" PDF: each page takes the renderer a moment.
+        "SCORE_MAX_CERTIFICATES_PER_PDF": os.environ.get("SCORE_MAX_CERTIFICATES_PER_PDF", "100"),
+        # Codes not found on the public certificate check, per address: found ones never count.
+        "SCORE_VERIFY_RATE_LIMIT": os.environ.get("SCORE_VERIFY_RATE_LIMIT", "20 per 10 minutes"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,
@@ -111,6 +125,7 @@ POSITIVE_NUMBERS = (
     "SCORE_LOGIN_LOCKOUT_MINUTES",
     "SCORE_LOGIN_ACCOUNT_FAILURES",
     "SCORE_LOGIN_SLOWDOWN_SECONDS",
+    "SCORE_MAX_CERTIFICATES_PER_PDF",
 )
 WHOLE_NUMBERS = ("SCORE_PROXIES", *POSITIVE_NUMBERS)
 
@@ -134,6 +149,8 @@ def validate_config(config) -> None:
         if config[name] < 1:
             raise ConfigError(f"{name} must be a positive whole number.")
     _check_limit(config, "SCORE_PASSWORD_RATE_LIMIT")
+    _check_limit(config, "SCORE_VERIFY_RATE_LIMIT")
+    _check_organisation(config)
     # A request may carry one photo or one measurement file, and its form; anything far larger
     # is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:
@@ -151,3 +168,16 @@ def _check_limit(config, name: str) -> None:
         raise ConfigError(
             f"{name} must be a limit such as '5 per 15 minutes', not {config[name]!r}."
         )
+
+
+def _check_organisation(config) -> None:
+    """A name to print, and a logo that is an existing PNG, JPEG or SVG file when one is set."""
+    if not config["SCORE_ORGANISATION_NAME"]:
+        raise ConfigError("SCORE_ORGANISATION_NAME is empty: set the name printed on certificates.")
+    logo = config["SCORE_ORGANISATION_LOGO"]
+    if not logo:
+        return
+    if Path(logo).suffix.lower() not in LOGO_SUFFIXES:
+        raise ConfigError(f"SCORE_ORGANISATION_LOGO must be a PNG, JPEG or SVG file, not {logo!r}.")
+    if not Path(logo).is_file():
+        raise ConfigError(f"SCORE_ORGANISATION_LOGO names no readable file: {logo!r}.")

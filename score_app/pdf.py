@@ -18,6 +18,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from score_app.organisation import LOGO_URL_PATH, current_organisation
+
 # Documents are rendered against this base; no request ever leaves for it, and only its
 # /static/ paths are answered, from the static folder on disk.
 BASE_URL = "https://score-app.invalid/"
@@ -28,24 +30,34 @@ class FetchRefused(ValueError):
 
 
 class StaticFilesOnly(URLFetcher):
-    def __init__(self, static_folder: Path):
+    """The static folder, and the organisation's logo at the address pages show it at."""
+
+    def __init__(self, static_folder: Path, logo_file: Path | None = None):
         super().__init__(allowed_protocols=())
         self.static_folder = static_folder.resolve()
+        self.logo_file = logo_file
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith("/static/"):
+        is_ours = f"{parts.scheme}://{parts.netloc}/" == BASE_URL
+        if is_ours and parts.path == LOGO_URL_PATH and self.logo_file is not None:
+            return self._file(url, self.logo_file)
+        if not is_ours or not parts.path.startswith("/static/"):
             raise FetchRefused(f"only the app's static files can be used in a PDF, not {url}")
         path = (self.static_folder / unquote(parts.path.removeprefix("/static/"))).resolve()
         if not path.is_relative_to(self.static_folder) or not path.is_file():
             raise FetchRefused(f"no such static file: {parts.path}")
+        return self._file(url, path)
+
+    @staticmethod
+    def _file(url: str, path: Path) -> URLFetcherResponse:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
 def render_pdf(html: str) -> bytes:
     """Turn a page rendered from templates/pdf/ into PDF bytes."""
-    fetcher = StaticFilesOnly(Path(current_app.static_folder))
+    fetcher = StaticFilesOnly(Path(current_app.static_folder), current_organisation().logo_file)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     sheets = _take_linked_style_sheets(document.etree_element, fetcher)
     return document.write_pdf(stylesheets=sheets, font_config=_font_configuration())

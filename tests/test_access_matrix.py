@@ -153,7 +153,15 @@ PAGES = [
     Row("GET", "/certificates/{code}.pdf", signed_in(200)),
     Row("GET", "/certificates/{code}/revoke", only_admin(200)),
     Row("POST", "/certificates/{code}/revoke", only_admin(200), EMPTY),
+    Row("GET", "/training/workshops/{workshop}/certificates.pdf", signed_in(200)),
+    Row(
+        "GET",
+        "/training/workshops/{other_workshop}/certificates.pdf",
+        {**signed_in(404), "admin": 200},
+    ),
     Row("GET", "/verify/{code}", everyone(200)),
+    Row("GET", "/verify", everyone(200)),
+    Row("GET", "/organisation/logo", everyone(404)),  # none is set
     Row("GET", "/training/visits/new", RUNS_TRAINING),
     Row("POST", "/training/visits/new", RUNS_TRAINING, EMPTY),
     Row("GET", "/training/visits/{visit}", signed_in(200)),

@@ -172,3 +172,28 @@ def test_pdf_handout_and_sign_in_sheet_print_for_their_readers(
     result = _print(runner, "sign-in", *ids, "--as", trainer.email, "-o", str(sheet))
     assert result.exit_code == 0, result.output
     assert "Accra hall" in _pdf_text(sheet)
+
+
+def test_pdf_certificates_prints_a_workshops_valid_certificates_or_says_why_not(
+    app, runner, create_enterprise, create_user, create_person, tmp_path
+):
+    enterprise = create_enterprise()
+    trainer = create_user("trainer", enterprises=[enterprise])
+    people = {create_person(enterprise, name) for name in ("Abena", "Kojo")}
+    with app.app_context():
+        runs = db.session.get(User, trainer.id)
+        workshop = training_services.save_workshop(
+            runs, None, module_slug="quality-management", trainer=runs, place="Accra hall",
+            enterprise_ids=[enterprise.id], days=[date(2025, 3, 11)],
+        )  # fmt: skip
+        workshop_id = str(workshop.id)
+        empty = _print(runner, "certificates", workshop_id, "--as", trainer.email)
+        training_services.save_attendance(runs, workshop.days[0], people)
+        training_services.issue_certificates(runs, workshop, "es")
+    assert empty.exit_code == 1
+    assert "There is no valid certificate to print." in empty.output
+    path = tmp_path / "certificates.pdf"
+    result = _print(runner, "certificates", workshop_id, "--as", trainer.email, "-o", str(path))
+    assert result.exit_code == 0, result.output
+    assert len(PdfReader(path).pages) == 2
+    assert "Abena" in _pdf_text(path) and "Certificado de participación" in _pdf_text(path)

@@ -82,3 +82,33 @@ def test_start_up_refuses_a_password_check_limit_that_is_not_one(monkeypatch, va
     monkeypatch.setenv("SCORE_PASSWORD_RATE_LIMIT", value)
     with pytest.raises(ConfigError, match="SCORE_PASSWORD_RATE_LIMIT must be a limit such as"):
         create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize(
+    ("logo", "message"),
+    [("logo.gif", "must be a PNG, JPEG or SVG file"), ("missing.png", "names no readable file")],
+)
+def test_start_up_refuses_an_organisation_logo_that_cannot_be_shown(
+    monkeypatch, tmp_path, logo, message
+):
+    (tmp_path / "logo.gif").write_bytes(b"GIF89a")
+    monkeypatch.setenv("SCORE_ORGANISATION_LOGO", str(tmp_path / logo))
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True})
+
+
+def test_start_up_refuses_an_empty_organisation_name(monkeypatch):
+    monkeypatch.setenv("SCORE_ORGANISATION_NAME", "  ")
+    with pytest.raises(ConfigError, match="SCORE_ORGANISATION_NAME is empty"):
+        create_app({"TESTING": True})
+
+
+def test_the_organisation_and_the_print_all_limit_come_from_the_environment(monkeypatch, tmp_path):
+    (tmp_path / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    monkeypatch.setenv("SCORE_ORGANISATION_NAME", "Vietnam Chamber of Commerce")
+    monkeypatch.setenv("SCORE_ORGANISATION_LOGO", str(tmp_path / "logo.svg"))
+    monkeypatch.setenv("SCORE_MAX_CERTIFICATES_PER_PDF", "40")
+    app = create_app({"TESTING": True})
+    assert app.config["SCORE_ORGANISATION_NAME"] == "Vietnam Chamber of Commerce"
+    assert app.config["SCORE_ORGANISATION_LOGO"] == str(tmp_path / "logo.svg")
+    assert app.config["SCORE_MAX_CERTIFICATES_PER_PDF"] == 40

@@ -18,6 +18,7 @@ FLOORS = [
     "i18n",
     "exceptions",
     "db_errors",
+    "organisation",
     "pdf",
     "charts",
     "request_args",

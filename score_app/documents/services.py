@@ -2,6 +2,7 @@
 language. The same access checks as the pages apply, through the user passed in, so a document
 made outside a request (the CLI, a background job) shows exactly what that user may see."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,13 +15,20 @@ from score_app.auth import policy
 from score_app.auth.models import User
 from score_app.catalog.services import get_module_or_404, module_page, module_title
 from score_app.enterprises.access import get_figures_or_404
-from score_app.i18n import in_locale
+from score_app.exceptions import InvalidInput
+from score_app.i18n import current_locale_code, fold, in_locale
+from score_app.i18n import gettext as _
 from score_app.plans import services as plans
 from score_app.plans.report import plan_report
 from score_app.programme.filters import Filters
 from score_app.programme.report import results_report
 from score_app.training import services as training
-from score_app.training.access import get_certificate_or_404, get_day_i_run
+from score_app.training.access import (
+    get_certificate_or_404,
+    get_day_i_run,
+    get_workshop_or_404,
+)
+from score_app.training.models import Certificate, Workshop
 
 
 @dataclass(frozen=True)
@@ -86,16 +94,53 @@ def certificate(user: User, code: str, *, public_url: str) -> Document:
     """A certificate in the user's scope, in the language it was issued in, with the QR code of
     its public check (`public_url`: the address the paper sends readers to)."""
     found = get_certificate_or_404(user, code)
+    with in_locale(found.locale):
+        html = _certificates_html([found], public_url, _("Certificate of participation"))
+    return Document(html, f"certificate-{found.code}.pdf")
+
+
+def workshop_certificates(
+    user: User, workshop_id: int, *, public_url: str, locale: str, most: int
+) -> Document:
+    """Every valid certificate of a workshop that the user may see, one a page, each in the
+    language it was issued in; refused (InvalidInput) when there is none or more than `most`."""
+    workshop = get_workshop_or_404(user, workshop_id)
+    found = training.workshop_certificates(user, workshop, valid_only=True)
+    with in_locale(locale):
+        refusal = training.print_all_refusal(len(found), most)
+        if refusal:
+            raise InvalidInput({"certificates": refusal})
+        title = module_title(workshop.module_slug, locale)
+        html = _certificates_html(found, public_url, f"{_('Certificates')} · {title}")
+    return Document(html, f"certificates-{_file_words(workshop)}.pdf")
+
+
+def _certificates_html(certificates: list, public_url: str, title: str) -> str:
+    pages = [_certificate_page(found, public_url) for found in certificates]
+    return render_template(
+        "pdf/certificates.html", pages=pages, title=title, lang=current_locale_code()
+    )
+
+
+def _certificate_page(found: Certificate, public_url: str) -> Markup:
+    """One certificate's page, in its own language."""
     verify_url = public_url.rstrip("/") + url_for("training.verify", code=found.code)
     with in_locale(found.locale):
-        html = render_template(
-            "pdf/certificate.html",
-            certificate=found,
-            module_title=module_title(found.module_slug, found.locale),
-            verify_url=verify_url,
-            qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
+        return Markup(
+            render_template(
+                "pdf/_certificate.html",
+                certificate=found,
+                module_title=module_title(found.module_slug, found.locale),
+                verify_url=verify_url,
+                qr_svg=Markup(segno.make(verify_url, error="m").svg_inline(scale=4)),
+            )
         )
-    return Document(html, f"certificate-{found.code}.pdf")
+
+
+def _file_words(workshop: Workshop) -> str:
+    """The workshop in a file name: module, place and first day, in plain ASCII."""
+    words = f"{workshop.module_slug} {fold(workshop.place)} {workshop.start_date.isoformat()}"
+    return re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
 
 
 def handout(slug: str, *, locale: str) -> Document:

@@ -3,7 +3,7 @@ unless `lang` asks for another (certificates speak the language they were issued
 
 from datetime import date
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from score_app.auth import policy
@@ -67,11 +67,31 @@ def sign_in_sheet_pdf(workshop_id: int, day_id: int):
     return _as_pdf(document)
 
 
+def _public_url() -> str:
+    """A link printed on paper goes to the configured public address, else the one asked for."""
+    return current_app.config["SCORE_PUBLIC_URL"] or request.host_url
+
+
 @bp.get("/certificates/<code>.pdf")
 def certificate_pdf(code: str):
-    """A link printed on paper goes to the configured public address, else the one asked for."""
-    public_url = current_app.config["SCORE_PUBLIC_URL"] or request.host_url
-    return _as_pdf(services.certificate(current_user, code, public_url=public_url))
+    return _as_pdf(services.certificate(current_user, code, public_url=_public_url()))
+
+
+@bp.get("/training/workshops/<int:workshop_id>/certificates.pdf")
+def workshop_certificates_pdf(workshop_id: int):
+    """All the valid certificates of a workshop in one PDF; the workshop's page says why not."""
+    try:
+        document = services.workshop_certificates(
+            current_user,
+            workshop_id,
+            public_url=_public_url(),
+            locale=current_locale_code(),
+            most=current_app.config["SCORE_MAX_CERTIFICATES_PER_PDF"],
+        )
+    except InvalidInput as error:
+        flash(next(iter(error.errors.values())), "error")
+        return redirect(url_for("training.view_workshop", workshop_id=workshop_id))
+    return _as_pdf(document)
 
 
 @bp.get("/modules/<slug>/handout.pdf")

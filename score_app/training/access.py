@@ -9,6 +9,7 @@ from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise, Person
 from score_app.exceptions import NotAllowed, NotFound
 from score_app.extensions import db
+from score_app.training.codes import normalise_code
 from score_app.training.models import (
     Certificate,
     Visit,
@@ -97,9 +98,9 @@ def get_day_i_run(user: User | None, workshop_id: int, day_id: int) -> WorkshopD
 
 
 def get_certificate_or_404(user: User | None, code: str) -> Certificate:
-    """A certificate in the user's scope, by its code as printed (any case, spaces around)."""
+    """A certificate in the user's scope, by its code as printed or typed (codes.normalise_code)."""
     certificate = db.session.scalar(
-        select(Certificate).where(Certificate.code == code.strip().upper(), certificate_scope(user))
+        select(Certificate).where(Certificate.code == normalise_code(code), certificate_scope(user))
     )
     if certificate is None:
         raise NotFound

@@ -6,7 +6,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from score_app.enterprises.forms import PersonForm
 from score_app.forms import Form, SelectField, as_choices
@@ -54,3 +54,25 @@ class IssueCertificatesForm(Form):
 
 class RevokeForm(Form):
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=500)])
+
+
+class VerifyForm(Form):
+    """The public certificate check: one code, sent by GET so that each answer has its own
+    address to share or bookmark."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Certificate code"),
+        filters=[lambda typed: typed.strip() if typed else typed],
+        validators=[
+            DataRequired(message=_l("Enter the code printed on the certificate.")),
+            Length(max=40, message=_l("A certificate code has 12 letters and digits.")),
+        ],
+        description=_l(
+            "Printed under the QR code, such as 7K3M-Q9PX-2RWD: upper or lower case, "
+            "with or without dashes."
+        ),
+        render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
+    )

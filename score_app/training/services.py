@@ -1,6 +1,5 @@
 """Use cases for training delivery: workshops, attendance, visits and certificates."""
 
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -15,12 +14,11 @@ from score_app.enterprises.access import enterprises_in_scope
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
-from score_app.i18n import SUPPORTED_LOCALES
+from score_app.i18n import SUPPORTED_LOCALES, format_number, ngettext
 from score_app.i18n import gettext as _
+from score_app.training import codes
+from score_app.training.access import certificate_scope
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
-
-# No 0/O or 1/I, so a code read aloud or typed from paper comes out right.
-_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def _check_workshop(user, module_slug, trainer, place, enterprise_ids, days):
@@ -199,13 +197,8 @@ def eligible_people(workshop: Workshop) -> list[Person]:
     )
 
 
-def _new_code() -> str:
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
-
-
 def issue_certificates(
-    user: User, workshop: Workshop, locale: str, new_code: Callable[[], str] = _new_code
+    user: User, workshop: Workshop, locale: str, new_code: Callable[[], str] = codes.new_code
 ) -> list[Certificate]:
     """Certificates for every eligible participant who has none yet, in the chosen language.
 
@@ -242,6 +235,35 @@ def issue_certificates(
     return new
 
 
+def workshop_certificates(
+    user: User, workshop: Workshop, *, valid_only: bool = False
+) -> list[Certificate]:
+    """The workshop's certificates the user may see (access.certificate_scope), by name."""
+    query = select(Certificate).where(
+        Certificate.workshop_id == workshop.id, certificate_scope(user)
+    )
+    if valid_only:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return list(db.session.scalars(query.order_by(Certificate.participant_name, Certificate.id)))
+
+
+def print_all_refusal(valid_count: int, most: int) -> str | None:
+    """Why these valid certificates cannot go into one PDF of at most `most`, or None."""
+    if valid_count == 0:
+        return _("There is no valid certificate to print.")
+    if valid_count > most:
+        return ngettext(
+            "This workshop has %(count)s valid certificate, more than one PDF can hold "
+            "(%(most)s): download them one by one from the list below.",
+            "This workshop has %(count)s valid certificates, more than one PDF can hold "
+            "(%(most)s): download them one by one from the list below.",
+            valid_count,
+            count=format_number(valid_count),
+            most=format_number(most),
+        )
+    return None
+
+
 def revoke_certificate(user: User, certificate: Certificate, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput({"reason": _("Say why the certificate is revoked.")})
@@ -253,4 +275,7 @@ def revoke_certificate(user: User, certificate: Certificate, reason: str) -> Non
 
 
 def find_certificate(code: str) -> Certificate | None:
-    return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+    """The certificate of a code as a reader typed it (see codes.normalise_code)."""
+    return db.session.scalar(
+        select(Certificate).where(Certificate.code == codes.normalise_code(code))
+    )

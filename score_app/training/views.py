@@ -4,11 +4,13 @@ from datetime import date
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -19,15 +21,15 @@ from score_app.auth.access import public
 from score_app.auth.models import Role, User
 from score_app.catalog.services import get_catalogue, module_choices, module_title
 from score_app.enterprises.access import enterprise_choices
-from score_app.exceptions import InvalidInput
-from score_app.extensions import db
+from score_app.exceptions import InvalidInput, NotFound
+from score_app.extensions import db, limiter
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
 from score_app.i18n import current_locale_code, ngettext
 from score_app.i18n import gettext as _
+from score_app.organisation import LOGO_URL_PATH, current_organisation
 from score_app.request_args import db_id
 from score_app.training import services
 from score_app.training.access import (
-    certificate_scope,
     get_certificate_or_404,
     get_day_i_run,
     get_workshop_i_run,
@@ -36,13 +38,15 @@ from score_app.training.access import (
     visit_scope,
     workshop_scope,
 )
+from score_app.training.codes import has_code_shape, normalise_code
 from score_app.training.forms import (
     IssueCertificatesForm,
     RevokeForm,
+    VerifyForm,
     WalkInForm,
     WorkshopForm,
 )
-from score_app.training.models import Certificate, Visit, Workshop, WorkshopDay
+from score_app.training.models import Visit, Workshop, WorkshopDay
 
 bp = Blueprint("training", __name__)
 
@@ -147,11 +151,8 @@ def edit_workshop(workshop_id: int):
 @bp.get("/training/workshops/<int:workshop_id>")
 def view_workshop(workshop_id: int):
     workshop = get_workshop_or_404(current_user, workshop_id)
-    certificates = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.workshop_id == workshop.id, certificate_scope(current_user))
-        .order_by(Certificate.participant_name)
-    ).all()
+    certificates = services.workshop_certificates(current_user, workshop)
+    valid_count = sum(c.is_valid for c in certificates)
     runs = runs_workshop(current_user, workshop)
     return render_template(
         "training/workshop.html",
@@ -160,6 +161,10 @@ def view_workshop(workshop_id: int):
         counts={day.id: services.attendance_counts(day)["total"] for day in workshop.days},
         eligible=services.eligible_people(workshop) if runs else [],
         certificates=certificates,
+        valid_count=valid_count,
+        print_all_refusal=services.print_all_refusal(
+            valid_count, current_app.config["SCORE_MAX_CERTIFICATES_PER_PDF"]
+        ),
         runs=runs,
         issue_form=IssueCertificatesForm(data={"locale": current_locale_code()}),
     )
@@ -269,16 +274,61 @@ def revoke_certificate(code: str):
     return render_template("training/revoke.html", form=form, certificate=certificate)
 
 
+def _verify_limit() -> str:
+    return current_app.config["SCORE_VERIFY_RATE_LIMIT"]
+
+
+# Codes that are not found count against the reader's address, on the form and on the QR
+# code's page alike; a found one never does, so checking real certificates is never slowed.
+_limit_misses = limiter.shared_limit(
+    _verify_limit, scope="verify", deduct_when=lambda response: response.status_code == 404
+)
+
+
+@bp.get("/verify")
+@_limit_misses
+@public
+def verify_form():
+    """The public check's form; with a code typed in, its answer at an address of its own."""
+    if "code" not in request.args:
+        return _verify_page(VerifyForm(formdata=None))
+    form = VerifyForm(request.args)
+    if not form.validate():
+        return _verify_page(form, status=422)
+    return _verify_page(form, form.code.data)
+
+
 @bp.get("/verify/<code>")
+@_limit_misses
 @public
 def verify(code: str):
     """The public page a certificate's QR code opens: its details and whether it is valid."""
-    certificate = services.find_certificate(code)
+    return _verify_page(VerifyForm(formdata=None, data={"code": code}), code)
+
+
+def _verify_page(form: VerifyForm, typed: str | None = None, status: int = 200):
+    """The check's page: the certificate of the typed code, or why there is none (404)."""
+    certificate = services.find_certificate(typed) if typed else None
+    code = normalise_code(typed) if typed else ""
+    if typed and certificate is None:
+        status = 404
+        if not has_code_shape(typed):
+            form.code.errors = [_("A certificate code has 12 letters and digits.")]
     module = get_catalogue().get(certificate.module_slug) if certificate else None
-    locale = current_locale_code()
     return render_template(
         "training/verify.html",
+        form=form,
         certificate=certificate,
         code=code,
-        module_title=module.title_in(locale) if module else "",
-    ), (200 if certificate else 404)
+        module_title=module.title_in(current_locale_code()) if module else "",
+    ), status
+
+
+@bp.get(LOGO_URL_PATH)
+@public
+def organisation_logo():
+    """The issuing organisation's logo, as the certificate check and printed documents show it."""
+    logo = current_organisation().logo_file
+    if logo is None or not logo.is_file():  # none set, or taken away since the start
+        raise NotFound
+    return send_file(logo, max_age=0)

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from PIL import Image
 from pypdf import PdfReader
 
 from score_app.auth.models import User
@@ -16,6 +17,7 @@ from score_app.extensions import db
 from score_app.kpis.models import Status
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.plans import services
+from tests.conftest import sign_in
 from tests.plans.conftest import add_action, october_defects
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "plan.html"
@@ -151,3 +153,21 @@ def test_a_draft_follow_up_never_reaches_the_printed_plan(app, plan_world):
     assert (
         "▲ Improved -1.5 points · -50.0 %" in text
     )  # defects 3.0 -> 1.5, the submitted July figure
+
+
+def test_the_plans_first_page_names_the_organisation_with_its_logo(make_app, plan_data, tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), "#123456").save(logo)
+    app = make_app(
+        SCORE_ORGANISATION_NAME="Ghana Employers' Association", SCORE_ORGANISATION_LOGO=str(logo)
+    )
+    owner = sign_in(app.test_client(), plan_data["users"]["owner"])
+    first, *rest = _pdf(owner, f"/enterprises/{plan_data['enterprise'].id}/plan.pdf").pages
+    assert first.extract_text().splitlines()[0] == "Ghana Employers' Association"
+    image = next(
+        name
+        for name, x in first["/Resources"]["/XObject"].items()
+        if x.get_object()["/Subtype"] == "/Image"
+    )
+    assert f"{image} Do".encode() in first.get_contents().get_data()
+    assert not any(f"{image} Do".encode() in page.get_contents().get_data() for page in rest)
