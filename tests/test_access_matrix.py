@@ -283,6 +283,7 @@ PAGES = [
     Row("GET", "/programme/imports", programme_work(200)),
     Row("POST", "/programme/imports", programme_work(422), EMPTY),
     Row("GET", "/programme/imports/template.{fmt}", programme_work(200)),
+    Row("GET", "/programme/imports/enterprises.{fmt}", programme_work(200)),
     # An upload is its uploader's own (here the staff member's): nobody else finds it.
     Row("GET", "/programme/imports/{upload}", {**programme_work(200), "admin": 404}),
     Row("POST", "/programme/imports/{upload}/save", {**programme_work(200), "admin": 404}),
