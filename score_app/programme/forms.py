@@ -36,12 +36,12 @@ class FiltersForm(Form):
 
 
 # What the file chooser offers: the extensions, and the media types phones go by.
-ACCEPTED = (".csv", ".xlsx", "text/csv", MEDIA_TYPES["xlsx"])
+ACCEPTED = (".csv", ".xlsx", ".ods", "text/csv", MEDIA_TYPES["xlsx"], MEDIA_TYPES["ods"])
 
 
 class ImportForm(Form):
     # The view puts the size limit in the description.
     file = FileField(
-        _l("Measurement file (CSV or XLSX)"),
+        _l("Measurement file (CSV, XLSX or ODS)"),
         render_kw={"accept": ",".join(ACCEPTED)},
     )

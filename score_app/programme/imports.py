@@ -1,4 +1,4 @@
-"""Importing measurements from a CSV or XLSX file in the export's columns.
+"""Importing measurements from a CSV, XLSX or ODS file in the export's columns.
 
 An upload is kept under the import folder, named by a random token bound to its user, until it
 is saved. Checking reads the file row by row, twice: first for its baselines, so that each
@@ -64,6 +64,7 @@ from score_app.programme.spreadsheets import (
     UnreadableFile,
     copy_rows,
     file_format_of,
+    ods_shape,
     open_table,
     strip_formula_guard,
     unzipped_size,
@@ -111,6 +112,8 @@ HOPELESS_ROWS = 100
 # refused from its zip directory before anything is parsed.
 XLSX_BYTES_PER_ROW = 2_500
 MIN_XLSX_BYTES = 1_000_000
+# Spreadsheets in a zip: read once, their rows kept as a numbered CSV for the passes after.
+ZIPPED = ("xlsx", "ods")
 # The columns that say which figure a row is; a baseline row with these right starts a cycle.
 FIGURE_KEY = ("enterprise_id", "indicator", "phase", "period_start", "period_end")
 KEY_COLUMNS = frozenset((*FIGURE_KEY, "enterprise"))  # the name stands for the id
@@ -412,23 +415,26 @@ def _too_many_rows(rows: int, max_rows: int) -> str:
     )  # fmt: skip
 
 
-def _xlsx_problem(path: Path, max_rows: int) -> str | None:
-    """Why an XLSX upload is refused before openpyxl opens it: what it would unpack to, from
+def _zipped_problem(path: Path, file_format: str, max_rows: int) -> str | None:
+    """Why an XLSX or ODS upload is refused before it is opened: what it would unpack to, from
     its zip directory, then the rows of its sheets, counted without keeping them."""
+    kind = file_format.upper()
     size, limit = unzipped_size(path), max(max_rows * XLSX_BYTES_PER_ROW, MIN_XLSX_BYTES)
     if size > limit:
         return _(
-            "This XLSX file unpacks to %(size)s MB; the largest accepted is %(limit)s MB. Save "
-            "it again without its empty rows, or as CSV UTF-8.",
-            size=format_number(size / 1_000_000, 1),
+            "This %(kind)s file unpacks to %(size)s MB; the largest accepted is %(limit)s MB. "
+            "Save it again without its empty rows, or as CSV UTF-8.",
+            kind=kind, size=format_number(size / 1_000_000, 1),
             limit=format_number(limit / 1_000_000, 0 if limit % 1_000_000 == 0 else 1),
-        )
-    shape = xlsx_shape(path, most_rows=max_rows + 1)  # the header is a row of the sheet
+        )  # fmt: skip
+    count = xlsx_shape if file_format == "xlsx" else ods_shape
+    shape = count(path, most_rows=max_rows + 1)  # the header is a row of the sheet
     if shape.crowded:
         return _(
-            "This XLSX file holds far more than rows of figures (a row of thousands of cells, "
-            "or thousands of other parts): copy its rows into the template, or save it as CSV "
-            "UTF-8."
+            "This %(kind)s file holds far more than rows of figures (a row of thousands of "
+            "cells, or thousands of other parts): copy its rows into the template, or save it "
+            "as CSV UTF-8.",
+            kind=kind,
         )
     if shape.rows > max_rows + 1:
         return ngettext(
@@ -449,7 +455,7 @@ def _file_problem(path: Path, file_format: str, extension: str, max_rows: int) -
         return _("This file's content is not %(kind)s: save it again as CSV UTF-8 or XLSX.",
                  kind=extension.upper())  # fmt: skip
     try:
-        if file_format == "xlsx" and (refused := _xlsx_problem(path, max_rows)):
+        if file_format in ZIPPED and (refused := _zipped_problem(path, file_format, max_rows)):
             return refused
         with open_table(path, file_format) as table:
             missing = _missing_columns(table.header)
@@ -472,13 +478,13 @@ def _file_problem(path: Path, file_format: str, extension: str, max_rows: int) -
 def store_upload(
     user: User, upload: FileStorage | None, folder: Path, max_bytes: int, max_rows: int
 ) -> MeasurementImport:
-    """Keep an uploaded CSV or XLSX file for its preview, or raise InvalidInput on `file`."""
+    """Keep an uploaded CSV, XLSX or ODS file for its preview, or raise InvalidInput on `file`."""
     filename = (upload.filename or "").strip() if upload else ""
     if not filename:
-        raise InvalidInput({"file": _("Choose a CSV or XLSX file.")})
+        raise InvalidInput({"file": _("Choose a CSV, XLSX or ODS file.")})
     extension = Path(filename).suffix.lower().lstrip(".")
     if extension not in FORMATS:
-        raise InvalidInput({"file": _("Upload a CSV or XLSX file (.csv or .xlsx).")})
+        raise InvalidInput({"file": _("Upload a CSV, XLSX or ODS file (.csv, .xlsx or .ods).")})
     discard_stale_uploads(folder, utcnow())
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
@@ -808,7 +814,7 @@ class MeasurementFile:
                 if missing := _missing_columns(positions):
                     raise _Unreadable(1, missing[0], _("This column is missing."))
                 rows = table.rows
-                if file_format == "xlsx":
+                if file_format in ZIPPED:
                     rows = copy_rows(table, _copy_path(self.path))
                 for last, values in rows:
                     if last > self.max_rows + 1:

@@ -1,5 +1,7 @@
 """CSV and XLSX files as tables: write rows as they come (`write_table`), read them one at a
-time (`read_table`), so no file is ever held whole in memory.
+time (`read_table`), so no file is ever held whole in memory. OpenDocument spreadsheets (ODS, as
+LibreOffice saves them) are read too, through calamine, which holds the sheet's cells while it
+reads them: `ods_shape` counts them first, so an upload holds no more than its row limit allows.
 
 CSV is UTF-8 with a BOM (so Excel shows Vietnamese names), comma-separated, dates ISO, numbers
 with a dot; read back with or without BOM, with commas or semicolons. XLSX has a frozen header
@@ -26,11 +28,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "ods")
 MEDIA_TYPES = {
     "csv": "text/csv",  # Flask adds the charset (UTF-8)
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 CHUNK = 64 * 1024
 # Text starting with one of these is run as a formula by spreadsheet programs; written with a
@@ -45,7 +49,7 @@ class Column:
 
 
 class UnreadableFile(Exception):
-    """The upload is not a CSV or XLSX file this app can read; the message says why."""
+    """The upload is not a CSV, XLSX or ODS file this app can read; the message says why."""
 
 
 # What openpyxl and the libraries below it raise on a damaged or hostile XLSX file: XML that is
@@ -149,8 +153,16 @@ class Table:
 
 
 def file_format_of(path: Path) -> str:
-    """'xlsx' for a zip file (as every XLSX is), else 'csv'."""
-    return "xlsx" if zipfile.is_zipfile(path) else "csv"
+    """'ods' for a zip file that says it is an OpenDocument spreadsheet (its first member,
+    `mimetype`), 'xlsx' for any other zip file (as every XLSX is), else 'csv'."""
+    if not zipfile.is_zipfile(path):
+        return "csv"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            said = archive.read("mimetype") if "mimetype" in archive.namelist() else b""
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, zlib.error):
+        return "xlsx"
+    return "ods" if said.strip() == MEDIA_TYPES["ods"].encode() else "xlsx"
 
 
 @contextmanager
@@ -158,7 +170,9 @@ def open_table(path: Path, file_format: str) -> Iterator[Table]:
     """The file as a Table, closed when the block ends; UnreadableFile when it cannot be read.
     Rows are decoded as they are read, so UnicodeDecodeError and csv.Error can come later.
     `numbered` is a copy made by `copy_rows`."""
-    reader = {"xlsx": _read_xlsx, "csv": _read_csv, "numbered": _read_numbered}[file_format]
+    reader = {
+        "xlsx": _read_xlsx, "ods": _read_ods, "csv": _read_csv, "numbered": _read_numbered,
+    }[file_format]  # fmt: skip
     yield from reader(path)
 
 
@@ -357,6 +371,101 @@ def _readable(rows: Iterator[tuple]) -> Iterator[tuple]:
         yield from rows
     except _XLSX_ERRORS as error:
         raise UnreadableFile("xlsx") from error
+
+
+# What an ODS sheet may hold in its used range (from its first cell to its last non-empty row
+# and column), a row of the limit: calamine keeps every cell of that range.
+ODS_CELLS_PER_ROW = 64
+_ODS = "urn:oasis:names:tc:opendocument:xmlns:"
+_ROW, _CELLS = f"{_ODS}table:1.0 table-row", (
+    f"{_ODS}table:1.0 table-cell", f"{_ODS}table:1.0 covered-table-cell",
+)  # fmt: skip
+_ROWS_REPEATED = f"{_ODS}table:1.0 number-rows-repeated"
+_COLUMNS_REPEATED = f"{_ODS}table:1.0 number-columns-repeated"
+_VALUE_TYPE = f"{_ODS}office:1.0 value-type"
+
+
+class _OdsCounter:
+    """The used range of an ODS sheet's rows and cells, repetitions counted as calamine expands
+    them, from the XML alone; stops as soon as the range passes what the limit allows."""
+
+    def __init__(self, most_rows: int):
+        self.most_rows = most_rows
+        self.most_cells = most_rows * ODS_CELLS_PER_ROW
+        self.rows = 0  # up to the last row with a value
+        self.columns = 0  # up to the last column with a value, in any row
+        self._row = self._row_repeat = self._column = 0
+        self._row_used = False
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name == _ROW:
+            self._row_repeat = _repeat(attributes.get(_ROWS_REPEATED))
+            self._column, self._row_used = 0, False
+        elif name in _CELLS:
+            self._column += _repeat(attributes.get(_COLUMNS_REPEATED))
+            if attributes.get(_VALUE_TYPE):
+                self.columns = max(self.columns, self._column)
+                self._row_used = True
+
+    def end(self, name: str) -> None:
+        if name != _ROW:
+            return
+        self._row += self._row_repeat
+        if self._row_used:
+            self.rows = self._row
+        if self.rows > self.most_rows:
+            raise _StopCounting
+        if self.rows * self.columns > self.most_cells:
+            raise _Crowded
+
+
+def _repeat(value: str | None) -> int:
+    """A number-*-repeated attribute: how many rows or cells its element stands for."""
+    return int(value) if value and value.isdigit() else 1
+
+
+def ods_shape(path: Path, most_rows: int) -> XlsxShape:
+    """The rows of an ODS file's sheets up to the last with a value (counted up to the most
+    allowed, plus one), and whether its used range holds more cells than ODS_CELLS_PER_ROW a
+    row of the limit: in constant memory, before calamine reads it."""
+    counter = _OdsCounter(most_rows)
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = counter.start
+    parser.EndElementHandler = counter.end
+    parser.EntityDeclHandler = _refuse_entities
+    crowded = False
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as part:
+            while chunk := part.read(CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Crowded:
+        crowded = True
+    except _StopCounting:
+        pass
+    except (expat.ExpatError, *_XLSX_ERRORS) as error:
+        raise UnreadableFile("ods") from error
+    return XlsxShape(counter.rows, crowded)
+
+
+def _read_ods(path: Path) -> Iterator[Table]:
+    """The first sheet of an ODS file; `ods_shape` has bounded what calamine will hold."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        header = [str(name).strip().lower() for name in next(rows, ())]
+    except (CalamineError, *_XLSX_ERRORS) as error:
+        raise UnreadableFile("ods") from error
+    width = max((n + 1 for n, name in enumerate(header) if name), default=0)
+    try:
+        yield Table(
+            header[:width],
+            ((number, tuple(values[:width])) for number, values in enumerate(rows, start=2)),
+            max(sheet.height - 1, 0),
+        )
+    finally:
+        workbook.close()
 
 
 def strip_formula_guard(text: str) -> str:

@@ -40,7 +40,7 @@ def download_results(page: Page, folder: Path) -> list[dict]:
 def upload(page: Page, path: Path) -> None:
     page.get_by_role("link", name="Import measurements").click()
     with page.expect_file_chooser() as chooser:
-        page.get_by_label("Measurement file (CSV or XLSX)").click()
+        page.get_by_label("Measurement file (CSV, XLSX or ODS)").click()
     chooser.value.set_files(path)
     page.get_by_role("button", name="Check the file").click()
 

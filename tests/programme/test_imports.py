@@ -279,7 +279,7 @@ def test_progress_is_streamed_while_the_rows_are_checked(app, programme_world, m
 def test_wrong_unreadable_or_incomplete_files_are_refused_on_the_form(programme_world):
     client = programme_world["clients"]["staff"]
     cases = [
-        (b"%PDF-1.4", "figures.pdf", "Upload a CSV or XLSX file"),
+        (b"%PDF-1.4", "figures.pdf", "Upload a CSV, XLSX or ODS file"),
         (b"not a zip", "figures.xlsx", "content is not XLSX"),
         (b"PK\x03\x04broken", "figures.xlsx", "content is not XLSX"),
         (xlsx_bytes([]), "figures.csv", "content is not CSV"),
@@ -290,7 +290,7 @@ def test_wrong_unreadable_or_incomplete_files_are_refused_on_the_form(programme_
         response = upload(client, data, name)
         assert response.status_code == 422, name
         assert message in response.get_data(True), name
-    assert "Choose a CSV or XLSX file." in client.post("/programme/imports").get_data(True)
+    assert "Choose a CSV, XLSX or ODS file." in client.post("/programme/imports").get_data(True)
 
 
 def test_a_file_over_the_size_limit_is_refused(app, programme_world):
@@ -371,7 +371,7 @@ def test_the_template_s_example_rows_are_refused_until_replaced(programme_world)
 def test_import_page_explains_the_columns(programme_world):
     page = programme_world["clients"]["staff"].get("/programme/imports").get_data(True)
     assert "or as your language writes them" in page
-    assert 'accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats' in page
+    assert 'accept=".csv,.xlsx,.ods,text/csv,application/vnd.openxmlformats' in page
     assert "<code>minutes_attended</code>" in page
     assert "Up to 10 MB and 20,000 rows" in page
 
