@@ -328,7 +328,7 @@ def delete_action(action_id: int):
         services.delete_action(current_user, action, _upload_dir(), seen_version=seen_version())
     except InvalidInput as error:
         db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
+        flash(error.message, "error")
         return redirect(url_for("plans.view_action", action_id=action_id))
     except EditConflict:
         flash(changed_elsewhere(), "error")
