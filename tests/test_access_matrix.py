@@ -265,8 +265,6 @@ PAGES = [
     Row("GET", "/photos/{other_photo}", {**signed_in(404), "admin": 200}),
     Row("POST", "/photos/{photo}/delete", enters_figures(302)),
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
-    Row("POST", "/training/visits/{visit}/actions", runs_training(302), EMPTY),
-    Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
     Row("GET", "/programme", programme_work(200)),
     Row("GET", "/programme/report.pdf", programme_work(200)),
     Row("GET", "/programme/results.{fmt}", programme_work(200)),
