@@ -6,14 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, func, select
 
-from score_app.auth.models import User
-from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.plans import services as plans
 from score_app.plans.models import PlanAction, visit_actions
 from score_app.training.models import Visit
 from tests.conftest import VERSION_FIELD, conflict_table, post_seen, saved_meanwhile, seen_version
-from tests.plans.conftest import action_fields, service_fields
+from tests.training.conftest import plan_with_actions
 
 
 def _form(enterprise, **fields):
@@ -105,22 +102,6 @@ def test_a_visit_saved_by_someone_else_meanwhile_shows_both_versions(
     assert again.status_code == 302
 
 
-def _plan_with_actions(app, enterprise, owner, *titles_and_statuses) -> list[int]:
-    """An active plan of the enterprise with these (action, status) actions; their ids."""
-    with app.app_context():
-        user = db.session.get(User, owner.id)
-        plan = plans.start_plan(
-            user, db.session.get(Enterprise, enterprise.id), title="Plan",
-            started_on=date(2026, 1, 5), carry_over=False, seen_current=None,
-        )  # fmt: skip
-        return [
-            plans.add_action(
-                user, plan, service_fields(action_fields(action=title, status=status))
-            ).id
-            for title, status in titles_and_statuses
-        ]
-
-
 def _links(app) -> set[tuple[int, int]]:
     with app.app_context():
         return {tuple(row) for row in db.session.execute(select(visit_actions))}
@@ -137,11 +118,11 @@ def plan_visit_world(app, create_enterprise, create_user):
     enterprise the trainer does not work with, with an open action of its own."""
     mine, other = create_enterprise(name="Accra Works"), create_enterprise(name="Tema Foods")
     owner = create_user("enterprise_owner", enterprises=[mine, other])
-    guards, walkways, lights = _plan_with_actions(
+    guards, walkways, lights = plan_with_actions(
         app, mine, owner, ("Fit guards on the presses", "planned"),
         ("Mark the walkways", "in_progress"), ("Relamp the cutting room", "done"),
     )  # fmt: skip
-    (foreign,) = _plan_with_actions(app, other, owner, ("Fix the cold store door", "planned"))
+    (foreign,) = plan_with_actions(app, other, owner, ("Fix the cold store door", "planned"))
     return {
         "mine": mine, "other": other, "guards": guards, "walkways": walkways, "lights": lights,
         "foreign": foreign,
