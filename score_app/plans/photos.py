@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Response, abort, current_app, send_file
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from score_app.exceptions import InvalidInput
@@ -97,6 +98,29 @@ def clean_photo(data: bytes) -> CleanPhoto:
     else:
         picture.save(buffer, "PNG")
     return CleanPhoto(buffer.getvalue(), content_type, extension)
+
+
+def upload_dir() -> Path:
+    """Where photo files are kept (SCORE_UPLOAD_DIR), outside static/: each is served by a view
+    that checks who asks."""
+    return Path(current_app.config["SCORE_UPLOAD_DIR"])
+
+
+def max_megabytes() -> int:
+    """The largest photo accepted, in MB (SCORE_MAX_PHOTO_MB)."""
+    return current_app.config["SCORE_MAX_PHOTO_MB"]
+
+
+def served(photo) -> Response:
+    """A kept photo's file as its answer, for a view that has checked the user may see it;
+    404 when the file is gone."""
+    path = upload_dir() / photo.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def check_upload(data: bytes | None, caption: str, max_bytes: int, errors: dict) -> CleanPhoto:

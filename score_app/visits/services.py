@@ -1,8 +1,10 @@
-"""Use cases of a visit: record or change it with the plan actions it followed up."""
+"""Use cases of a visit: record or change it with the plan actions it followed up, and keep
+the photos taken at it."""
 
 from collections.abc import Iterable
 from datetime import date
 from itertools import groupby
+from pathlib import Path
 
 from sqlalchemy import false, or_, select
 
@@ -13,10 +15,14 @@ from score_app.enterprises.access import enterprise_scope, enterprises_in_scope,
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db
+from score_app.i18n import format_number
 from score_app.i18n import gettext as _
+from score_app.plans import photos
 from score_app.plans import services as plans
 from score_app.plans.models import OPEN_STATUSES, ImprovementPlan, PlanAction, visit_actions
-from score_app.training.models import Visit
+from score_app.training.models import Visit, VisitPhoto
+
+MAX_PHOTOS_PER_VISIT = 12
 
 
 def _check_visit(user, enterprise_id, module_slug, visit_date, action_ids):
@@ -124,3 +130,24 @@ def actions_followed_up(visit_id: int) -> list[PlanAction]:
             .order_by(PlanAction.due_date, PlanAction.id)
         )
     )
+
+
+def add_visit_photo(
+    user: User, visit: Visit, *, data: bytes | None, caption: str, upload_dir: Path, max_bytes: int
+) -> VisitPhoto:
+    """Keep a photo taken at the visit, checked and cleaned as an action's evidence photos."""
+    errors = {}
+    if len(visit.photos) >= MAX_PHOTOS_PER_VISIT:
+        errors["photo"] = _(
+            "A visit keeps %(count)s photos at most.", count=format_number(MAX_PHOTOS_PER_VISIT)
+        )
+    clean = photos.check_upload(data, caption, max_bytes, errors)
+    if errors:
+        raise InvalidInput(errors)
+    photo = VisitPhoto(visit_id=visit.id, caption=caption.strip(), uploaded_by_id=user.id)
+    photos.keep(photo, clean, upload_dir)
+    return photo
+
+
+def delete_visit_photo(photo: VisitPhoto, upload_dir: Path) -> None:
+    photos.remove(photo, upload_dir)

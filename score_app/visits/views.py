@@ -1,4 +1,5 @@
-"""Visit pages: record a visit with the plan actions it followed up, read it, change it."""
+"""Visit pages: record a visit with the plan actions it followed up, read it, change it, and
+the photos taken at it."""
 
 from datetime import date
 
@@ -8,11 +9,16 @@ from flask_login import current_user
 from score_app.auth import policy
 from score_app.catalog.services import module_choices, module_title
 from score_app.enterprises.access import enterprise_choices, may_see_figures
-from score_app.forms import as_choices, save_form, seen_version, stored_beside_typed
-from score_app.i18n import current_locale_code
+from score_app.errors import step_taken
+from score_app.exceptions import InvalidInput
+from score_app.extensions import db
+from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
+from score_app.i18n import current_locale_code, format_number
 from score_app.i18n import gettext as _
+from score_app.plans import photos
+from score_app.plans.forms import PhotoForm
 from score_app.request_args import db_id
-from score_app.training.access import get_visit_or_404
+from score_app.training.access import get_visit_or_404, get_visit_photo_or_404
 from score_app.training.models import Visit
 from score_app.visits import services
 from score_app.visits.forms import VisitForm
@@ -90,7 +96,18 @@ def create_visit():
 
 @bp.get("/training/visits/<int:visit_id>")
 def view_visit(visit_id: int):
-    visit = get_visit_or_404(current_user, visit_id)
+    return _visit_page(get_visit_or_404(current_user, visit_id), _photo_form(formdata=None))
+
+
+def _photo_form(**options) -> PhotoForm:
+    form = PhotoForm(**options)
+    form.photo.description = _(
+        "A JPEG or PNG photo, up to %(mb)s MB.", mb=format_number(photos.max_megabytes())
+    )
+    return form
+
+
+def _visit_page(visit: Visit, photo_form: PhotoForm, status: int = 200):
     shows_plan = may_see_figures(current_user, visit.enterprise)
     return render_template(
         "visits/visit.html",
@@ -99,7 +116,8 @@ def view_visit(visit_id: int):
         can_edit=policy.can(current_user, policy.VISIT_RECORD),
         shows_plan=shows_plan,
         followed_up=services.actions_followed_up(visit.id) if shows_plan else [],
-    )
+        photo_form=photo_form,
+    ), status
 
 
 @bp.route("/training/visits/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -107,3 +125,45 @@ def edit_visit(visit_id: int):
     visit = get_visit_or_404(current_user, visit_id)
     policy.require(current_user, policy.VISIT_RECORD)
     return _save_visit(visit)
+
+
+@bp.post("/training/visits/<int:visit_id>/photos")
+def upload_visit_photo(visit_id: int):
+    visit = get_visit_or_404(current_user, visit_id)
+    policy.require(current_user, policy.VISIT_RECORD)
+    form = _photo_form()
+    if form.validate_on_submit():
+        upload = form.photo.data
+        # Read whole, so that a refusal says the file's real size (the request is capped).
+        data = upload.stream.read() if upload else None
+        try:
+            services.add_visit_photo(
+                current_user,
+                visit,
+                data=data,
+                caption=form.caption.data or "",
+                upload_dir=photos.upload_dir(),
+                max_bytes=photos.max_megabytes() * 1_000_000,
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            flash(_("The photo is added."), "success")
+            return redirect(url_for("visits.view_visit", visit_id=visit.id))
+    return _visit_page(visit, form, status=422)
+
+
+@bp.get("/training/visit-photos/<int:photo_id>")
+def view_visit_photo(photo_id: int):
+    return photos.served(get_visit_photo_or_404(current_user, photo_id))
+
+
+@bp.post("/training/visit-photos/<int:photo_id>/delete")
+def delete_visit_photo(photo_id: int):
+    photo = get_visit_photo_or_404(current_user, photo_id)
+    policy.require(current_user, policy.VISIT_RECORD)
+    visit_id = photo.visit_id
+    if step_taken(lambda: services.delete_visit_photo(photo, photos.upload_dir())):
+        flash(_("The photo is removed."), "success")
+    return redirect(url_for("visits.view_visit", visit_id=visit_id))

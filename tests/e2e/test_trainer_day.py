@@ -1,6 +1,6 @@
 """A trainer's day at phone size: the home page leads to today's attendance, a tap the server
 refuses says why, the page works without JavaScript, and a visit is saved with the plan actions
-it followed up."""
+it followed up, then a photo taken at it is added."""
 
 import re
 from datetime import date, timedelta
@@ -13,7 +13,7 @@ from score_app.extensions import db
 from score_app.testing import PHONE
 from score_app.training.models import WorkshopDay
 from tests.e2e.conftest import log_in
-from tests.plans.conftest import add_action
+from tests.plans.conftest import add_action, png_bytes
 from tests.training.conftest import plan_with_actions
 
 # The app is served from a thread of its own, which sees only committed rows.
@@ -99,7 +99,7 @@ def test_without_javascript_the_page_says_to_tick_and_save(open_page, trainer_wo
     expect(page.get_by_role("checkbox", name="Esi Arthur")).to_be_checked()
 
 
-def test_a_visit_is_saved_with_the_actions_it_followed_up(app, phone, plan_data):
+def test_a_visit_is_saved_with_the_actions_it_followed_up_then_a_photo_added(app, phone, plan_data):
     owner_id, plan_id = plan_data["users"]["owner"].id, plan_data["plan"]
     add_action(app, plan_id, owner_id, action="Fit guards on the presses")
     add_action(app, plan_id, owner_id, action="Mark the walkways", status="in_progress")
@@ -119,6 +119,15 @@ def test_a_visit_is_saved_with_the_actions_it_followed_up(app, phone, plan_data)
     followed_up = page.locator("section", has_text="Improvement actions followed up")
     expect(followed_up.get_by_role("link", name="Fit guards on the presses")).to_be_visible()
     expect(followed_up).not_to_contain_text("Mark the walkways")
+
+    photos = page.locator("#photos")
+    photos.get_by_label("Photo").set_input_files(
+        files=[{"name": "presses.png", "mimeType": "image/png", "buffer": png_bytes((40, 30))}]
+    )
+    photos.get_by_label("Caption").fill("Guards on press 2")
+    photos.get_by_role("button", name="Upload the photo").tap()
+    expect(page.get_by_text("The photo is added.")).to_be_visible()
+    expect(page.get_by_role("img", name="Guards on press 2")).to_be_visible()
 
 
 def test_the_visit_form_shows_the_actions_of_the_chosen_enterprise_only(
