@@ -70,7 +70,7 @@ def step_taken(step: Callable[[], object]) -> bool:
         step()
     except InvalidInput as error:
         db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
+        flash(error.message, "error")
         return False
     except EditConflict:
         flash(changed_elsewhere(), "error")
@@ -109,7 +109,9 @@ class ExplainedWait(Explained, TooManyRequests):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and a page's script that asks for JSON (an attendance tap), get their error
+    as JSON: `{"error": message}`."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _messages() -> dict[int, str]:
@@ -254,7 +256,7 @@ def _csrf_error(error: CSRFError):
         "This form has expired or did not come from this site. Go back, reload the page and "
         "send it again."
     )
-    return render_template("errors/generic.html", code=400, message=message), 400
+    return _http_error(error, message=message)
 
 
 def _or_unavailable(handler):

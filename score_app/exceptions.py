@@ -10,6 +10,11 @@ class InvalidInput(Exception):
         super().__init__(errors)
         self.errors = errors
 
+    @property
+    def message(self) -> str:
+        """Every message in one, for a place that shows no fields (a flash, a tap's answer)."""
+        return " ".join(self.errors.values())
+
     def renamed(self, **names: str) -> "InvalidInput":
         """The same messages with some fields renamed, for a form that calls them otherwise."""
         return InvalidInput({names.get(field, field): msg for field, msg in self.errors.items()})

@@ -18,7 +18,14 @@ from score_app.extensions import db
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.programme.models import MeasurementImport
-from score_app.training.models import Attendance, Certificate, Visit, Workshop, WorkshopDay
+from score_app.training.models import (
+    Attendance,
+    Certificate,
+    Visit,
+    VisitPhoto,
+    Workshop,
+    WorkshopDay,
+)
 from tests.conftest import committed, enterprise_factory, sign_in, user_factory
 from tests.plans.conftest import png_bytes
 
@@ -269,12 +276,20 @@ PAGES = [
     Row("POST", "/actions/{other_action}/delete", {**signed_in(404), "admin": 302}),
     Row("POST", "/actions/{action}/photos", enters_figures(422), EMPTY),
     Row("POST", "/actions/{other_action}/photos", {**signed_in(404), "admin": 422}, EMPTY),
+    Row("POST", "/training/visits/{visit}/photos", runs_training(422), EMPTY),
+    Row("POST", "/training/visits/{other_visit}/photos", {**signed_in(404), "admin": 422}, EMPTY),
+    Row("GET", "/training/visit-photos/{visit_photo}", signed_in(200)),
+    Row("GET", "/training/visit-photos/{other_visit_photo}", {**signed_in(404), "admin": 200}),
+    Row("POST", "/training/visit-photos/{visit_photo}/delete", runs_training(302)),
+    Row(
+        "POST",
+        "/training/visit-photos/{other_visit_photo}/delete",
+        {**signed_in(404), "admin": 302},
+    ),
     Row("GET", "/photos/{photo}", signed_in(200)),
     Row("GET", "/photos/{other_photo}", {**signed_in(404), "admin": 200}),
     Row("POST", "/photos/{photo}/delete", enters_figures(302)),
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
-    Row("POST", "/training/visits/{visit}/actions", runs_training(302), EMPTY),
-    Row("POST", "/training/visits/{other_visit}/actions", {**signed_in(404), "admin": 302}, EMPTY),
     Row("GET", "/programme", programme_work(200)),
     Row("GET", "/programme/report.pdf", programme_work(200)),
     Row("GET", "/programme/results.{fmt}", programme_work(200)),
@@ -409,7 +424,7 @@ def built_world(shared_app, tmp_path_factory):
                 "someone": someone.id,
                 "others_token": token.id,
                 "slug": "workplace-cooperation",
-                **_training_world(mine.id, other.id, users["trainer"].id, someone.id),
+                **_training_world(mine.id, other.id, users["trainer"].id, someone.id, folder),
                 **_plans_world(mine.id, other.id, folder),
                 "kind": "measurements",
                 "period": "baseline/2025-01-01/2025-01-31",
@@ -429,8 +444,9 @@ def world(app, built_world, tmp_path):
     return users, ids
 
 
-def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
-    """A workshop, day, person, certificate and visit in scope, and a workshop and visit not."""
+def _training_world(mine_id, other_id, trainer_id, other_trainer_id, upload_dir):
+    """A workshop, day, person, certificate and visit with a photo in scope, and a workshop and
+    visit with a photo not."""
     person = Person(enterprise_id=mine_id, full_name="Ama", sex=Sex.FEMALE, job_role=JobRole.WORKER)
     day = WorkshopDay(day_date=date(2025, 3, 11))
     workshop = Workshop(module_slug="workplace-cooperation", trainer_id=trainer_id, place="Accra")
@@ -450,6 +466,11 @@ def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
               trainer_id=tid)
         for eid, tid in ((mine_id, trainer_id), (other_id, other_trainer_id))
     ]  # fmt: skip
+    for key, visit in (("", visits[0]), ("other_", visits[1])):
+        visit.photos = [
+            VisitPhoto(stored_name=f"{key}visit.png", content_type="image/png", size_bytes=len(PNG))
+        ]
+        (upload_dir / f"{key}visit.png").write_bytes(PNG)
     db.session.add_all([person, other_person, workshop, other_workshop, *visits])
     db.session.flush()
     certificates = [
@@ -486,6 +507,8 @@ def _training_world(mine_id, other_id, trainer_id, other_trainer_id):
         "other_person": other_person.id,
         "visit": visits[0].id,
         "other_visit": visits[1].id,
+        "visit_photo": visits[0].photos[0].id,
+        "other_visit_photo": visits[1].photos[0].id,
         "measurement": measurements[0].id,
         "other_measurement": measurements[1].id,
     }
@@ -578,6 +601,8 @@ def _rule_of(path: str) -> str:
         "{other_measurement}": "<int:measurement_id>",
         "{visit}": "<int:visit_id>",
         "{other_visit}": "<int:visit_id>",
+        "{visit_photo}": "<int:photo_id>",
+        "{other_visit_photo}": "<int:photo_id>",
         "{action}": "<int:action_id>",
         "{other_action}": "<int:action_id>",
         "{photo}": "<int:photo_id>",

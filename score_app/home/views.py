@@ -8,11 +8,14 @@ from sqlalchemy import func, select
 
 from score_app.auth import policy
 from score_app.auth.models import Role
+from score_app.catalog.services import module_choices
 from score_app.enterprises.access import enterprise_scope
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.i18n import current_locale_code
 from score_app.kpis import services as kpis
 from score_app.plans import services as plans
+from score_app.training import services as training
 
 bp = Blueprint("home", __name__)
 
@@ -30,10 +33,18 @@ def index():
     ).all()
     today = date.today()
     can_verify = policy.can(current_user, policy.MEASUREMENT_VERIFY)
+    is_trainer = current_user.role == Role.TRAINER
+    trainer_day = training.trainer_day(current_user, today) if is_trainer else None
     return render_template(
         "home/index.html",
         agenda=plans.agenda(current_user, today) if current_user.role in AGENDA_ROLES else None,
         today=today,
+        trainer_day=trainer_day,
+        present={
+            day.id: training.attendance_counts(day)["total"]
+            for day in (trainer_day.today if trainer_day else ())
+        },
+        titles=dict(module_choices(current_locale_code())) if is_trainer else {},
         enterprises=enterprises,
         total=total,
         can_manage_users=policy.can(current_user, policy.USER_MANAGE),

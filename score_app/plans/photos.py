@@ -4,18 +4,23 @@ but its picture is kept: no EXIF (the phone's GPS position, its make, the time),
 text chunks, no colour profile, nothing appended after the image data."""
 
 import io
+import uuid
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
+from flask import Response, abort, current_app, send_file
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from score_app.exceptions import InvalidInput
+from score_app.extensions import db
 from score_app.i18n import format_number
 from score_app.i18n import gettext as _
 
 # A phone's photo has 12 to 50 megapixels; a picture with more would take hundreds of megabytes
 # to decode, so it is refused from its header, before any pixel is read.
 MAX_MEGAPIXELS = 50
+MAX_CAPTION = 200
 LONG_SIDE = 2000  # pixels: plenty for evidence on a page or in a printed plan
 JPEG_QUALITY = 85
 # What Pillow reads a photo as -> what it is stored and served as. Many phones save "MPO" JPEGs
@@ -93,6 +98,79 @@ def clean_photo(data: bytes) -> CleanPhoto:
     else:
         picture.save(buffer, "PNG")
     return CleanPhoto(buffer.getvalue(), content_type, extension)
+
+
+def upload_dir() -> Path:
+    """Where photo files are kept (SCORE_UPLOAD_DIR), outside static/: each is served by a view
+    that checks who asks."""
+    return Path(current_app.config["SCORE_UPLOAD_DIR"])
+
+
+def max_megabytes() -> int:
+    """The largest photo accepted, in MB (SCORE_MAX_PHOTO_MB)."""
+    return current_app.config["SCORE_MAX_PHOTO_MB"]
+
+
+def served(photo) -> Response:
+    """A kept photo's file as its answer, for a view that has checked the user may see it;
+    404 when the file is gone."""
+    path = upload_dir() / photo.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=0"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def check_upload(data: bytes | None, caption: str, max_bytes: int, errors: dict) -> CleanPhoto:
+    """The uploaded photo cleaned (`clean_photo`), or None with `errors` given why the photo or
+    its caption is refused: no file, too large, not a picture, a caption too long. A refusal of
+    the photo already in `errors` (a record that holds no more photos) stands."""
+    clean = None
+    if "photo" in errors:
+        pass
+    elif not data:
+        errors["photo"] = _("Choose a photo to upload.")
+    elif too_large := size_problem(len(data), max_bytes):
+        errors["photo"] = too_large
+    else:
+        try:
+            clean = clean_photo(data)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if len(caption.strip()) > MAX_CAPTION:
+        errors["caption"] = _(
+            "Keep this under %(limit)s characters.", limit=format_number(MAX_CAPTION)
+        )
+    return clean
+
+
+def keep(photo, clean: CleanPhoto, upload_dir: Path) -> None:
+    """Save a photo's row (an action's or a visit's) with its picture written under a new
+    random name; when the row cannot be saved the file is removed again, so no file outlives
+    its row."""
+    photo.stored_name = f"{uuid.uuid4().hex}.{clean.extension}"
+    photo.content_type = clean.content_type
+    photo.size_bytes = len(clean.data)
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    path = upload_dir / photo.stored_name
+    path.write_bytes(clean.data)
+    try:
+        db.session.add(photo)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+
+
+def remove(photo, upload_dir: Path) -> None:
+    """Delete a photo's row, then its file."""
+    name = photo.stored_name
+    db.session.delete(photo)
+    db.session.commit()
+    (upload_dir / name).unlink(missing_ok=True)
 
 
 def _upright_and_small(image: Image.Image) -> Image.Image:

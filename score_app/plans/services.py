@@ -1,7 +1,6 @@
 """Use cases for improvement plans: start a plan, add and move actions, verify them, keep
 evidence photos, link visits, and sum up what the plan achieved."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -360,51 +359,21 @@ def add_photo(
     file's content decides its type, never its name."""
     _editable_plan(action.plan)
     errors = {}
-    clean = None
     if len(action.photos) >= MAX_PHOTOS_PER_ACTION:
         errors["photo"] = _(
             "An action keeps %(count)s photos at most.", count=format_number(MAX_PHOTOS_PER_ACTION)
         )
-    elif not data:
-        errors["photo"] = _("Choose a photo to upload.")
-    elif too_large := photos.size_problem(len(data), max_bytes):
-        errors["photo"] = too_large
-    else:
-        try:
-            clean = photos.clean_photo(data)
-        except InvalidInput as error:
-            errors.update(error.errors)
-    if len(caption.strip()) > 200:
-        errors["caption"] = _("Keep this under %(limit)s characters.", limit=format_number(200))
+    clean = photos.check_upload(data, caption, max_bytes, errors)
     if errors:
         raise InvalidInput(errors)
-    photo = ActionPhoto(
-        action_id=action.id,
-        stored_name=f"{uuid.uuid4().hex}.{clean.extension}",
-        content_type=clean.content_type,
-        size_bytes=len(clean.data),
-        caption=caption.strip(),
-        uploaded_by_id=user.id,
-    )
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    path = upload_dir / photo.stored_name
-    path.write_bytes(clean.data)
-    try:
-        db.session.add(photo)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
+    photo = ActionPhoto(action_id=action.id, caption=caption.strip(), uploaded_by_id=user.id)
+    photos.keep(photo, clean, upload_dir)
     return photo
 
 
 def delete_photo(user: User, photo: ActionPhoto, upload_dir: Path) -> None:
     _editable_plan(photo.plan_action.plan)
-    name = photo.stored_name
-    db.session.delete(photo)
-    db.session.commit()
-    (upload_dir / name).unlink(missing_ok=True)
+    photos.remove(photo, upload_dir)
 
 
 def action_or_none(user: User, action_id: int) -> PlanAction | None:

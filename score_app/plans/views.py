@@ -1,17 +1,14 @@
 """Improvement plan pages: the plan with its before/after, actions and their photos."""
 
 from datetime import date
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -42,17 +39,13 @@ from score_app.i18n import (
     money_exact,
 )
 from score_app.i18n import gettext as _
-from score_app.plans import services
+from score_app.plans import photos, services
 from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from score_app.plans.report import plan_report
 from score_app.request_args import db_id
 
 bp = Blueprint("plans", __name__)
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.config["SCORE_UPLOAD_DIR"])
 
 
 def _action(action_id: int) -> PlanAction:
@@ -267,7 +260,7 @@ def _action_page(action: PlanAction, form: PhotoForm, status: int = 200):
 def _photo_hint() -> str:
     return _(
         "A JPEG or PNG photo of the result, up to %(mb)s MB.",
-        mb=format_number(current_app.config["SCORE_MAX_PHOTO_MB"]),
+        mb=format_number(photos.max_megabytes()),
     )
 
 
@@ -325,10 +318,12 @@ def delete_action(action_id: int):
     policy.require(current_user, policy.PLAN_EDIT)
     enterprise_id = action.plan.enterprise_id
     try:
-        services.delete_action(current_user, action, _upload_dir(), seen_version=seen_version())
+        services.delete_action(
+            current_user, action, photos.upload_dir(), seen_version=seen_version()
+        )
     except InvalidInput as error:
         db.session.rollback()
-        flash(" ".join(error.errors.values()), "error")
+        flash(error.message, "error")
         return redirect(url_for("plans.view_action", action_id=action_id))
     except EditConflict:
         flash(changed_elsewhere(), "error")
@@ -354,8 +349,8 @@ def upload_photo(action_id: int):
                 action,
                 data=data,
                 caption=form.caption.data or "",
-                upload_dir=_upload_dir(),
-                max_bytes=current_app.config["SCORE_MAX_PHOTO_MB"] * 1_000_000,
+                upload_dir=photos.upload_dir(),
+                max_bytes=photos.max_megabytes() * 1_000_000,
             )
         except InvalidInput as error:
             db.session.rollback()
@@ -376,14 +371,7 @@ def _photo(photo_id: int):
 
 @bp.get("/photos/<int:photo_id>")
 def view_photo(photo_id: int):
-    photo = _photo(photo_id)
-    path = _upload_dir() / photo.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=photo.content_type, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=0"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photos.served(_photo(photo_id))
 
 
 @bp.post("/photos/<int:photo_id>/delete")
@@ -396,6 +384,6 @@ def delete_photo(photo_id: int):
         services.delete_photo,
         current_user,
         photo,
-        _upload_dir(),
+        photos.upload_dir(),
         message=_("The photo is removed."),
     )

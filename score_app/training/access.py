@@ -13,6 +13,7 @@ from score_app.training.codes import normalise_code
 from score_app.training.models import (
     Certificate,
     Visit,
+    VisitPhoto,
     Workshop,
     WorkshopDay,
     workshop_enterprises,
@@ -58,6 +59,15 @@ def get_visit_or_404(user: User | None, visit_id: int) -> Visit:
     if visit is None:
         raise NotFound
     return visit
+
+
+def get_visit_photo_or_404(user: User | None, photo_id: int) -> VisitPhoto:
+    photo = db.session.scalar(
+        select(VisitPhoto).join(Visit).where(VisitPhoto.id == photo_id, visit_scope(user))
+    )
+    if photo is None:
+        raise NotFound
+    return photo
 
 
 def certificate_scope(user: User | None) -> ColumnElement[bool]:

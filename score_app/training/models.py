@@ -93,6 +93,27 @@ class Visit(Edited, db.Model):
 
     enterprise: Mapped["Enterprise"] = relationship()  # noqa: F821
     trainer: Mapped["User"] = relationship(foreign_keys=[trainer_id])  # noqa: F821
+    photos: Mapped[list["VisitPhoto"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitPhoto.id"
+    )
+
+
+class VisitPhoto(db.Model):
+    """A photo taken at a visit; kept as evidence photos of plan actions are (plans/photos.py),
+    the file in the upload folder, not static/."""
+
+    __tablename__ = "visit_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    size_bytes: Mapped[int]
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="photos")
 
 
 class Certificate(db.Model):

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
@@ -98,8 +99,13 @@ def present_ids(day: WorkshopDay) -> set[int]:
     )
 
 
+def day_has_come(day: WorkshopDay) -> bool:
+    """Attendance is marked on the day itself or after it, never ahead."""
+    return day.day_date <= date.today()
+
+
 def _check_day_has_come(day: WorkshopDay) -> None:
-    if day.day_date > date.today():
+    if not day_has_come(day):
         raise InvalidInput({"present": _("Attendance can be marked from the day itself.")})
 
 
@@ -157,6 +163,27 @@ def add_walk_in(
     db.session.add(Attendance(workshop_day_id=day.id, person_id=person.id, marked_by_id=user.id))
     db.session.commit()  # the person and their attendance together, or neither
     return person
+
+
+@dataclass(frozen=True)
+class TrainerDay:
+    """The workshop days a trainer runs today, or else the next day they run one."""
+
+    today: list[WorkshopDay]
+    next_day: WorkshopDay | None
+
+
+def trainer_day(user: User, today: date) -> TrainerDay:
+    """What a trainer's start page leads with: today's workshop days, each opening its
+    attendance, or, with none today, the next workshop day ahead."""
+    days = db.session.scalars(
+        select(WorkshopDay)
+        .join(Workshop)
+        .where(Workshop.trainer_id == user.id, WorkshopDay.day_date >= today)
+        .order_by(WorkshopDay.day_date, Workshop.id)
+    ).all()
+    running = [d for d in days if d.day_date == today]
+    return TrainerDay(today=running, next_day=None if running or not days else days[0])
 
 
 def attendance_counts(day: WorkshopDay) -> dict:

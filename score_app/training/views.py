@@ -182,6 +182,7 @@ def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status
         present=services.present_ids(day),
         counts=services.attendance_counts(day),
         walk_in=walk_in,
+        day_has_come=services.day_has_come(day),
     ), status
 
 
@@ -192,8 +193,10 @@ def attendance(workshop_id: int, day_id: int):
         try:
             chosen = {db_id(v) for v in request.form.getlist("present")}
             services.save_attendance(current_user, day, chosen)
-        except (ValueError, InvalidInput):
+        except ValueError:
             flash(_("Only people of the workshop's enterprises can attend."), "error")
+        except InvalidInput as error:
+            flash(error.message, "error")
         else:
             flash(_("Attendance is saved."), "success")
         return redirect(url_for("training.attendance", workshop_id=workshop_id, day_id=day_id))
@@ -210,7 +213,7 @@ def mark(workshop_id: int, day_id: int):
     try:
         services.mark_present(current_user, day, person_id, request.form.get("present") == "1")
     except InvalidInput as error:
-        return jsonify(errors=error.errors), 422
+        return jsonify(error=error.message), 422
     counts = services.attendance_counts(day)
     return jsonify(
         total=counts["total"],

@@ -1,6 +1,6 @@
 """The visit form; its choices come from the views."""
 
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from score_app.forms import Form
@@ -21,4 +21,12 @@ class VisitForm(Form):
         _l("Next steps agreed with the EIT"),
         description=_l("Who does what by when."),
         validators=[Optional(), Length(max=10_000)],
+    )
+    action_ids = SelectMultipleField(
+        _l("Improvement actions followed up at this visit"),
+        coerce=db_id,
+        choices=[],
+        # The service checks the actions against the chosen enterprise's plan.
+        validate_choice=False,
+        description=_l("Tick the actions of the enterprise's current plan that you checked."),
     )

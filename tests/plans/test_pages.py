@@ -277,21 +277,31 @@ def test_a_visit_records_the_actions_it_followed_up(app, plan_world):
         db.session.commit()
         visit_id = visit.id
     trainer = plan_world["clients"]["trainer"]
-    page = trainer.get(f"/training/visits/{visit_id}").get_data(True)
-    assert "Fit guards on the presses" in page and 'name="actions"' in page
-    trainer.post(f"/training/visits/{visit_id}/actions", data={"actions": [str(first)]})
+    edit = f"/training/visits/{visit_id}/edit"
+    form = {
+        "enterprise_id": plan_world["enterprise"].id,
+        "module_slug": "quality-management",
+        "visit_date": "2025-08-04",
+    }
+    page = trainer.get(edit).get_data(True)
+    assert "Fit guards on the presses" in page and 'name="action_ids"' in page
+    post_seen(trainer, edit, data={**form, "action_ids": [str(first)]})
     page = trainer.get(f"/actions/{first}").get_data(True)
     assert f"/training/visits/{visit_id}" in page
     assert "No visit has followed up" in trainer.get(f"/actions/{second}").get_data(True)
-    trainer.post(f"/training/visits/{visit_id}/actions", data={"actions": [str(second)]})
+    assert f'value="{first}" checked' in trainer.get(edit).get_data(True)
+    post_seen(trainer, edit, data={**form, "action_ids": [str(second)]})
     with app.app_context():
         linked = db.session.get(Visit, visit_id)
         assert [a.id for a in db.session.get(PlanAction, second).visits] == [linked.id]
         assert db.session.get(PlanAction, first).visits == []
-    for bad in ("abc", "999999"):
-        response = trainer.post(f"/training/visits/{visit_id}/actions", data={"actions": [bad]})
-        follow = trainer.get(response.headers["Location"]).get_data(True)
-        assert "Choose actions of this enterprise" in follow
+    for bad, message in (
+        ("abc", "could not be coerced"),
+        ("999999", "Choose actions of this enterprise"),
+    ):
+        response = post_seen(trainer, edit, data={**form, "action_ids": [bad]})
+        assert response.status_code == 200
+        assert message in response.get_data(True)
     with app.app_context():
         assert [v.id for v in db.session.get(PlanAction, second).visits] == [visit_id]
 

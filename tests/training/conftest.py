@@ -1,13 +1,16 @@
-"""Factories for people and workshops."""
+"""Factories for people, workshops and the plan actions a visit follows up."""
 
 from datetime import date
 
 import pytest
 
 from score_app.auth.models import User
+from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.plans import services as plans
 from score_app.training import services
 from score_app.training.models import Workshop
+from tests.plans.conftest import action_fields, service_fields
 
 
 @pytest.fixture
@@ -53,3 +56,19 @@ def session_world(create_enterprise, create_user, create_person, create_workshop
 
 def workshop_of(app, workshop_id) -> Workshop:
     return db.session.get(Workshop, workshop_id)
+
+
+def plan_with_actions(app, enterprise, owner, *titles_and_statuses) -> list[int]:
+    """An active plan of the enterprise with these (action, status) actions; their ids."""
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        plan = plans.start_plan(
+            user, db.session.get(Enterprise, enterprise.id), title="Plan",
+            started_on=date(2026, 1, 5), carry_over=False, seen_current=None,
+        )  # fmt: skip
+        return [
+            plans.add_action(
+                user, plan, service_fields(action_fields(action=title, status=status))
+            ).id
+            for title, status in titles_and_statuses
+        ]

@@ -1,5 +1,8 @@
 """Marking attendance on the shop floor: one tap, the whole form, walk-ins, and the counts."""
 
+from datetime import date, timedelta
+
+import pytest
 from sqlalchemy import func, select
 
 from score_app.enterprises.models import Person
@@ -130,3 +133,96 @@ def test_sign_in_sheet_lists_the_people_with_a_signature_column(app, session_wor
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     for expected in ("Signature", "Abena", "Kojo", "Yaw", "Kumasi Works", "Accra", "12, 2025"):
         assert expected in text
+
+
+@pytest.fixture
+def tomorrow_world(session_world, create_workshop):
+    """The same trainer and enterprises, with a workshop that starts tomorrow."""
+    tomorrow = date.today() + timedelta(days=1)
+    workshop_id, day_ids = create_workshop(
+        session_world["trainer"], [session_world["accra"], session_world["kumasi"]],
+        days=(tomorrow,),
+    )  # fmt: skip
+    return {**session_world, "workshop": workshop_id, "days": day_ids}
+
+
+def test_a_future_day_says_so_before_any_tap_and_offers_none(app, tomorrow_world):
+    client = sign_in(app.test_client(), tomorrow_world["trainer"])
+    page = client.get(_url(tomorrow_world)).get_data(True)
+    assert "This day has not come yet" in page
+    assert page.index("This day has not come yet") < page.index('name="present"')
+    assert page.count('name="present"') == page.count(' disabled aria-describedby="not-yet"') == 3
+    assert "data-mark-url" not in page
+    assert "Save attendance" not in page and "Add a walk-in" not in page
+
+
+def test_a_day_that_has_come_offers_the_taps_and_the_save_button(app, session_world):
+    client = sign_in(app.test_client(), session_world["trainer"])
+    page = client.get(_url(session_world)).get_data(True)
+    assert "This day has not come yet" not in page
+    assert "disabled" not in page
+    assert "data-mark-url" in page and "Save attendance" in page and "Add a walk-in" in page
+    # Without JavaScript the page says what the button does; the script swaps in its own note.
+    assert "Tick everyone present, then save." in page
+    assert '<p class="tap-note hint" hidden>Each tap is saved at once.</p>' in page
+
+
+def test_a_tap_on_a_future_day_is_refused_with_the_reason_in_the_answer(app, tomorrow_world):
+    client = sign_in(app.test_client(), tomorrow_world["trainer"])
+    response = client.post(
+        _url(tomorrow_world, action="/mark"),
+        data={"person_id": tomorrow_world["people"]["abena"], "present": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "Attendance can be marked from the day itself."}
+    assert _present(app, tomorrow_world["days"][0]) == set()
+
+
+def test_a_refused_tap_answers_in_the_users_language(app, tomorrow_world):
+    client = sign_in(app.test_client(), tomorrow_world["trainer"])
+    response = client.post(
+        _url(tomorrow_world, action="/mark"),
+        data={"person_id": tomorrow_world["people"]["abena"], "present": "1"},
+        headers={"Accept": "application/json", "Accept-Language": "fr"},
+    )
+    assert response.get_json()["error"] == "La présence peut être notée à partir du jour même."
+
+
+def test_a_tap_from_another_enterprise_says_who_can_attend(
+    app, session_world, create_enterprise, create_person
+):
+    stranger = create_person(create_enterprise(name="Elsewhere"), "Stranger")
+    client = sign_in(app.test_client(), session_world["trainer"])
+    response = client.post(
+        _url(session_world, action="/mark"), data={"person_id": stranger, "present": "1"}
+    )
+    assert response.get_json() == {"error": "Only people of the workshop's enterprises can attend."}
+
+
+def test_a_tap_the_server_refuses_before_the_page_answers_json_with_the_reason(
+    app, session_world, create_user
+):
+    """A tap on a day one does not run is a 404, said in JSON to the script that asked."""
+    other_trainer = create_user("trainer", enterprises=[session_world["accra"]])
+    client = sign_in(app.test_client(), other_trainer)
+    response = client.post(
+        _url(session_world, action="/mark"),
+        data={"person_id": session_world["people"]["abena"], "present": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 404
+    assert response.get_json() == {
+        "error": "This page does not exist, or you do not have access to it."
+    }
+
+
+def test_the_form_on_a_future_day_is_refused_with_the_reason(app, tomorrow_world):
+    client = sign_in(app.test_client(), tomorrow_world["trainer"])
+    response = client.post(
+        _url(tomorrow_world),
+        data={"present": [tomorrow_world["people"]["abena"]]},
+        follow_redirects=True,
+    )
+    assert "Attendance can be marked from the day itself." in response.get_data(True)
+    assert _present(app, tomorrow_world["days"][0]) == set()

@@ -1,13 +1,16 @@
 // Attendance: with JavaScript each tap is saved at once and the counts update without a reload.
-// Without it, the form's Save button sends every box at once.
+// Without it, the page says to tick the boxes and the form's Save button sends them all at once.
 (function () {
   "use strict";
   var form = document.querySelector("form.attendance[data-mark-url]");
   if (!form || !window.fetch) { return; }
   var url = form.getAttribute("data-mark-url");
   var token = form.querySelector("input[name=csrf_token]").value;
-  var error = form.querySelector(".js-error");
-  form.querySelector(".js-note").hidden = false;
+  var error = form.querySelector(".tap-error");
+  var saveButton = form.querySelector("button[type=submit]");
+  form.querySelector(".form-note").hidden = true;
+  form.querySelector(".tap-note").hidden = false;
+  saveButton.hidden = true;
 
   function showCounts(counts) {
     document.querySelectorAll("[data-count]").forEach(function (cell) {
@@ -21,6 +24,29 @@
     });
   }
 
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = false;
+  }
+
+  // The server's answer as JSON, or null when it sent something else (a sign-in page).
+  function answerOf(response) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("application/json") !== 0) { return Promise.resolve(null); }
+    return response.json().catch(function () { return null; });
+  }
+
+  // A refused tap says why in the server's words; an answer with no reason asks for a reload.
+  function refused(answer) {
+    showError(answer && answer.error ? answer.error : error.getAttribute("data-unknown"));
+  }
+
+  // No answer at all: the connection. The Save button stays as the way to send every box.
+  function unreachable() {
+    showError(error.getAttribute("data-offline"));
+    saveButton.hidden = false;
+  }
+
   form.addEventListener("change", function (event) {
     var box = event.target;
     if (box.name !== "present") { return; }
@@ -32,14 +58,18 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": token, "Accept": "application/json" }
     }).then(function (response) {
-      if (!response.ok) { throw new Error(response.status); }
-      return response.json();
-    }).then(function (counts) {
-      error.hidden = true;
-      showCounts(counts);
-    }).catch(function () {
+      return answerOf(response).then(function (answer) {
+        if (response.ok && answer && !response.redirected) {
+          error.hidden = true;
+          showCounts(answer);
+        } else {
+          box.checked = !box.checked;
+          refused(answer);
+        }
+      });
+    }, function () {
       box.checked = !box.checked;
-      error.hidden = false;
+      unreachable();
     }).then(function () { box.disabled = false; });
   });
 }());
