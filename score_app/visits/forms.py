@@ -3,7 +3,9 @@
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from score_app.forms import Form
+from score_app.catalog.services import module_choices
+from score_app.forms import Form, as_choices
+from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 from score_app.request_args import db_id
 
@@ -22,3 +24,9 @@ class VisitForm(Form):
         description=_l("Who does what by when."),
         validators=[Optional(), Length(max=10_000)],
     )
+
+    def fill_choices(self, enterprises: list[tuple[int, str]], locale: str) -> "VisitForm":
+        """The enterprises the user works with, (id, name), and the catalogue's modules."""
+        self.enterprise_id.choices = as_choices(enterprises)
+        self.module_slug.choices = as_choices([("", _("Choose a module")), *module_choices(locale)])
+        return self

@@ -51,14 +51,20 @@ def save_visit(
     return visit
 
 
+def followable_actions(enterprise_id: int, action_ids: list[int]) -> dict[int, PlanAction]:
+    """The actions of the enterprise's active plan by id, refused unless `action_ids` are
+    among them: a visit follows up the current plan's actions only."""
+    plan = plans.active_plan(enterprise_id)
+    available = {a.id: a for a in plan.actions} if plan else {}
+    if set(action_ids) - set(available):
+        raise InvalidInput({"actions": _("Choose actions of this enterprise's current plan.")})
+    return available
+
+
 @first_save_wins
 def link_visit_actions(user: User, visit: Visit, action_ids: list[int]) -> list[PlanAction]:
     """The actions of the visited enterprise's active plan that this visit followed up."""
-    plan = plans.active_plan(visit.enterprise_id)
-    available = {a.id: a for a in plan.actions} if plan else {}
-    unknown = set(action_ids) - set(available)
-    if unknown:
-        raise InvalidInput({"actions": _("Choose actions of this enterprise's current plan.")})
+    available = followable_actions(visit.enterprise_id, action_ids)
     linked = [a for a in available.values() if a.id not in action_ids and visit in a.visits]
     for action in linked:
         action.visits.remove(visit)

@@ -4,11 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from score_app.auth import policy
-from score_app.catalog.services import module_choices, module_title
+from score_app.catalog.services import module_title
 from score_app.enterprises.access import enterprise_choices, may_see_figures
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
-from score_app.forms import as_choices, save_form, seen_version, stored_beside_typed
+from score_app.forms import save_form, seen_version, stored_beside_typed
 from score_app.i18n import current_locale_code
 from score_app.i18n import gettext as _
 from score_app.plans import services as plans
@@ -36,11 +36,7 @@ def _visit_form(visit: Visit | None, **options) -> VisitForm:
     elif request.args.get("enterprise", type=db_id):
         data = {"enterprise_id": request.args.get("enterprise", type=db_id)}
     form = VisitForm(data=data, **options)
-    form.enterprise_id.choices = as_choices(enterprise_choices(current_user))
-    form.module_slug.choices = as_choices(
-        [("", _("Choose a module")), *module_choices(current_locale_code())]
-    )
-    return form
+    return form.fill_choices(enterprise_choices(current_user), current_locale_code())
 
 
 def _save_visit(visit: Visit | None):
