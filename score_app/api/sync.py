@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from score_app.api.inputs import as_formdata, check_types, form_errors, numeric_inputs
 from score_app.api.records import (
@@ -20,7 +19,7 @@ from score_app.api.records import (
 )
 from score_app.auth import policy
 from score_app.auth.models import SYNC_OPERATION, ApiToken, SyncOperation, User
-from score_app.db_errors import is_conflict
+from score_app.db_errors import first_save_wins
 from score_app.enterprises.access import (
     enterprise_choices,
     get_enterprise_or_404,
@@ -94,7 +93,7 @@ def run(user: User, device: ApiToken, operations: list) -> list[dict]:
         answer = _answer(user, device, raw, earlier)
         answers.append(answer)
         if answer["id"] is not None:
-            earlier.setdefault(answer["id"], answer)
+            earlier[answer["id"]] = answer  # an id sent twice: the later answer is the one known
     return answers
 
 
@@ -232,21 +231,18 @@ def _referred_id(name: str, ref, user: User, earlier: dict[str, dict]) -> int:
     return record["id"]
 
 
+@first_save_wins
 def _apply(user, device, client_id, kind, recorded_at, payload, base_version) -> dict:
     """One operation in one transaction: its use case commits the change, its audit rows and the
-    operation's record together; the answer is kept with the record afterwards."""
+    operation's record together; the answer is kept with the record afterwards. Another save at
+    the same moment (this very operation sent twice at once, or two taps of one person) is an
+    edit conflict, as in the use cases."""
     done = SyncOperation(
         user_id=user.id, device_id=device.id, client_id=client_id, kind=kind,
         recorded_at=recorded_at,
     )  # fmt: skip
     db.session.add(done)
-    try:
-        db.session.flush()
-    except IntegrityError as error:  # the same operation, sent twice at once, applied meanwhile
-        db.session.rollback()
-        if not is_conflict(error):
-            raise
-        raise EditConflict from error
+    db.session.flush()
     db.session.info[SYNC_OPERATION] = done.id
     try:
         result = KINDS[kind].apply(user, payload, base_version)

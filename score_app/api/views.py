@@ -1,5 +1,5 @@
-"""JSON API v1: token authentication, enterprises, indicators, measurements and programme
-results."""
+"""JSON API v1: token authentication, enterprises, indicators, measurements, programme results,
+and the devices that sync offline work."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

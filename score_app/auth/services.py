@@ -308,9 +308,3 @@ def live_token(plain: str) -> ApiToken | None:
         token.last_used_at = now
         db.session.commit()
     return token
-
-
-def user_for_token(plain: str) -> User | None:
-    """The active owner of a live token, or None."""
-    token = live_token(plain)
-    return token.user if token is not None else None

@@ -18,7 +18,7 @@ from score_app.kpis.models import Measurement, MeasurementAudit, Status
 from score_app.plans.models import ImprovementPlan, PlanAction
 from score_app.training.models import Attendance, Visit
 from tests.api.conftest import assert_documented
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 from tests.training.conftest import create_workshop  # noqa: F401 (a fixture)
 
 DEVICE_TIME = "2026-03-02T09:30:00+02:00"
@@ -237,6 +237,17 @@ def test_an_admin_signs_a_user_out_of_every_device_from_the_users_page(
     assert other_device.sync(tap(world)).status_code == 401
 
 
+def test_a_new_password_ends_the_users_devices(app, world, device):
+    client = sign_in(app.test_client(), world["trainer"])
+    changed = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "a-new-password-9",
+              "confirm_password": "a-new-password-9"},
+    )  # fmt: skip
+    assert changed.status_code == 302
+    assert device.sync(tap(world)).status_code == 401
+
+
 def test_a_deactivated_users_devices_stop_working(app, world, device):
     with app.app_context():
         db.session.get(User, world["trainer"].id).is_active = False
@@ -416,6 +427,24 @@ def test_replaying_a_batch_creates_nothing_new_and_answers_the_same(app, world, 
     visit = first[-1]["record"]
     assert visit["action_ids"] == sorted([world["action"], first[-2]["record"]["id"]])
     assert first[-2]["record"]["estimated_cost_minor"] == 125050
+
+
+def test_an_operation_sent_twice_at_once_is_applied_once(app, world, device, monkeypatch):
+    """The second copy finds no record of the first (not yet committed when it looked), then
+    meets it when it records itself: it is answered as a duplicate, and applies nothing."""
+    tapped = walk_in(world)
+    [first] = device.results(tapped)
+    looked, seen = [], sync._applied_before
+
+    def not_seen_yet(user, client_id):
+        looked.append(client_id)
+        return None if len(looked) == 1 else seen(user, client_id)
+
+    monkeypatch.setattr(sync, "_applied_before", not_seen_yet)
+    [again] = device.results(tapped)
+    assert again["status"] == "duplicate" and again["record"] == first["record"]
+    with app.app_context():
+        assert count(Person) == 2  # Abena and the one walk-in
 
 
 # Conflicts
