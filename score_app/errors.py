@@ -252,6 +252,12 @@ def _serve_as_visitor() -> None:
 
 
 def _csrf_error(error: CSRFError):
+    if wants_json():
+        message = _(
+            "This request did not come from this site, or its page has expired: "
+            "reload the page and try again."
+        )
+        return jsonify(error=message), 400
     message = _(
         "This form has expired or did not come from this site. Go back, reload the page and "
         "send it again."

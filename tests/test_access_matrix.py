@@ -100,6 +100,9 @@ PAGES = [
     Row("GET", "/admin/users/{someone}", only_admin(200)),
     Row("POST", "/admin/users/{someone}", only_admin(200), EMPTY),
     Row("POST", "/admin/users/{someone}/unlock", only_admin(302)),
+    Row("POST", "/admin/users/{someone}/devices/revoke", only_admin(302)),
+    # A device registers from a signed-in page (not a JSON body here, so 422).
+    Row("POST", "/api/v1/devices", signed_in(422, anonymous=401), EMPTY),
     Row("GET", "/enterprises", signed_in(200)),
     Row(
         "GET",
@@ -305,6 +308,9 @@ PAGES = [
 ]
 API = [
     Row("GET", "/api/openapi.json", everyone(200)),
+    # A plain API token is no device: it neither syncs nor signs a device out.
+    Row("POST", "/api/v1/sync", signed_in(403, anonymous=401), EMPTY),
+    Row("DELETE", "/api/v1/devices/current", signed_in(403, anonymous=401)),
     Row("GET", "/api/v1/enterprises", signed_in(200, anonymous=401)),
     Row(
         "POST",

@@ -9,7 +9,8 @@ from score_app.exceptions import InvalidInput
 from score_app.forms import out_of_range
 from score_app.i18n import gettext as _
 
-# JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD).
+# JSON field -> expected JSON type ("date" is a string written YYYY-MM-DD, "number" a whole or
+# decimal number, "object" any JSON object, dict an object of named numbers).
 ENTERPRISE_FIELDS = {
     "name": str,
     "country": str,
@@ -48,6 +49,9 @@ MEASUREMENT_CHANGES = {
 }
 BLANKABLE_CHANGES = ("comment",)
 
+# A device registering for offline sync: a name its user recognises it by, such as "Blue tablet".
+DEVICE_FIELDS = {"label": str}
+
 # A step of a measurement's workflow (submit, verify, reopen, delete): the version its client
 # last read, and why, for reopening and deleting.
 STEP_FIELDS = {"version": int}
@@ -82,6 +86,12 @@ def _type_problem(expected, value) -> str | None:
         return _not_a_date() if expected == "date" else _("Must be text.")
     if expected is dict and not isinstance(value, dict):
         return _("Must be an object of named numbers.")
+    if expected == "object" and not isinstance(value, dict):
+        return _("Must be a JSON object.")
+    if expected is list and not isinstance(value, list):
+        return _("Must be a list.")
+    if expected == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return _("Must be a number.")
     return None
 
 

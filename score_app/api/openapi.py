@@ -12,6 +12,7 @@ from score_app.api.inputs import (
     REASONED_STEP_FIELDS,
     STEP_FIELDS,
 )
+from score_app.api.sync import KINDS, MAX_BYTES, MAX_OPERATIONS
 from score_app.api.views import MAX_PER_PAGE, bp
 from score_app.auth.services import TOKEN_PREFIX
 from score_app.catalog.indicators import INDICATORS, Direction
@@ -30,6 +31,9 @@ _TYPES = {
     bool: {"type": "boolean"},
     "date": {"type": "string", "format": "date"},
     dict: {"type": "object"},
+    "object": {"type": "object"},
+    "number": {"type": "number"},
+    list: {"type": "array"},
 }
 
 _ENTERPRISE_FIELDS = {
@@ -383,6 +387,212 @@ def _programme_summary() -> dict:
     )
 
 
+_SYNC_KINDS = {
+    "attendance": "One tap of the attendance page: a person present (or not) on a day of a "
+    "workshop the user runs. person_id may refer to a walk-in added earlier.",
+    "walk_in": "Someone who came unlisted: added to one of the workshop's enterprises and "
+    "marked present on the day; the record's id is the new person's.",
+    "figures": "A period's figures saved as drafts, as the period form saves them: entries by "
+    "indicator code, each with its inputs and a comment (needed when a figure is warned "
+    "about); all or none. Figures already stored for the period change only with their "
+    "version in versions (else conflict, with the period's figures as stored); verified "
+    "figures never change (invalid).",
+    "visit": "A visit recorded, or with visit_id and base_version changed; action_ids, when "
+    "given, are the actions of the enterprise's current plan it followed up.",
+    "action": "A new action in the enterprise's active plan; amounts and the target are "
+    "numbers in the plan's currency; status planned unless given (planned, in_progress, done).",
+    "action_status": "An action moved to planned, in_progress or done; base_version is the "
+    "action's version the device read.",
+}
+_REF = {
+    "type": "object",
+    "description": "The id of the record stored by an earlier operation of this user (in this "
+    "batch or an earlier one), named by its client id. If that operation was not applied in "
+    "this batch, this one is skipped.",
+    "properties": {"ref": {"type": "string", "format": "uuid"}},
+    "required": ["ref"],
+    "additionalProperties": False,
+}
+_ENTRY = _object(
+    "The raw inputs of one indicator by name, and a comment.",
+    {"inputs": _TYPES[dict], "comment": _or_null(_TYPES[str])},
+    required=["inputs"],
+)
+
+
+def _payload_field(name: str, expected, is_nullable: bool) -> dict:
+    if expected is int:
+        schema = {"anyOf": [_TYPES[int], _ref("Ref")]}
+    elif name == "entries":
+        schema = {**_TYPES["object"], "additionalProperties": _ref("FigureEntry")}
+    elif name == "versions":
+        schema = {**_TYPES["object"], "additionalProperties": _TYPES[int]}
+    elif expected is list:
+        schema = {**_TYPES[list], "items": {"anyOf": [_TYPES[int], _ref("Ref")]}}
+    else:
+        schema = dict(_TYPES[expected])
+    if is_nullable:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def _payload(code: str) -> dict:
+    kind = KINDS[code]
+    fields = kind.fields
+    nullable = kind.nullable
+    if nullable is None:
+        nullable = tuple(n for n, t in fields.items() if t not in NON_NULL_TYPES)
+    properties = {name: _payload_field(name, t, name in nullable) for name, t in fields.items()}
+    return _object(_SYNC_KINDS[code], properties, required=list(kind.required))
+
+
+def _payload_name(code: str) -> str:
+    return "".join(part.title() for part in code.split("_")) + "Payload"
+
+
+def _sync_operation(code: str) -> dict:
+    return _object(
+        f"An operation of kind {code}.",
+        {
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The operation's id, made by the device (a UUID, lower case). "
+                "Sent again, the operation is not applied twice: it is answered duplicate, "
+                "with the result stored the first time.",
+            },
+            "kind": {"const": code},
+            "payload": _ref(_payload_name(code)),
+            "base_version": {
+                **_or_null(_TYPES[int]),
+                "description": "The version of the record the device changed, as it read it; "
+                "null for a new record.",
+            },
+            "recorded_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the change was made on the device, by its clock "
+                "(ISO 8601; without an offset, UTC). Kept in the audit trail with the sync's "
+                "own time.",
+            },
+        },
+        required=["id", "kind", "payload", "recorded_at"],
+    )
+
+
+def _sync_schemas() -> dict:
+    statuses = (
+        "applied: stored now (record, version); duplicate: applied before, the same result "
+        "again; conflict: the record changed since base_version (error, current: the record as "
+        "stored, null if deleted); invalid: refused input, by field (errors); refused: outside "
+        "the user's scope or role (error); skipped: it refers to an operation of this batch "
+        "that was not applied (error)."
+    )
+    return {
+        "DeviceInput": _object(
+            "A name the person recognises the device by.",
+            {"label": {"type": "string", "minLength": 1, "maxLength": 100}},
+        ),
+        "Device": _object(
+            "The registered device: its id and its token, shown once; keep the token on the "
+            "device for syncing.",
+            {
+                "device_id": {"type": "integer", "minimum": 1},
+                "label": {"type": "string"},
+                "token": {"type": "string"},
+            },
+        ),
+        "Ref": _REF,
+        "FigureEntry": _ENTRY,
+        **{_payload_name(code): _payload(code) for code in KINDS},
+        "SyncOperation": {"oneOf": [_sync_operation(code) for code in KINDS]},
+        "SyncBatch": _object(
+            f"At most {MAX_OPERATIONS} operations, in the order they were made.",
+            {
+                "operations": {
+                    "type": "array",
+                    "maxItems": MAX_OPERATIONS,
+                    "items": _ref("SyncOperation"),
+                }
+            },
+        ),
+        "SyncResult": _object(
+            "What became of one operation. " + statuses,
+            {
+                "id": _or_null(_TYPES[str]),
+                "status": {
+                    "type": "string",
+                    "enum": ["applied", "duplicate", "conflict", "invalid", "refused", "skipped"],
+                },
+                "record": _or_null(_TYPES["object"]),
+                "version": _or_null(_TYPES[int]),
+                "current": _or_null(_TYPES["object"]),
+                "error": _TYPES[str],
+                "errors": {**_TYPES["object"], "additionalProperties": _TYPES[str]},
+            },
+            required=["id", "status"],
+        ),
+        "SyncResults": _object(
+            "One result per operation, in the order sent.",
+            {"results": {"type": "array", "items": _ref("SyncResult")}},
+        ),
+    }
+
+
+def _sync_paths() -> dict:
+    device_only = (
+        "With the token of a registered device (POST /devices); a plain API token gets 403."
+    )
+    return {
+        "/devices": {
+            "post": {
+                **_operation(
+                    "register_device",
+                    "Devices",
+                    "Register the device the user is signed in on, for offline work.",
+                    {
+                        "201": _json(_ref("Device"), "The device and its token."),
+                        "400": _json(_ref("Error"), "The page's CSRF token is missing or expired."),
+                        "401": _json(_ref("Error"), "Nobody is signed in on this device."),
+                        **_refused(422),
+                    },
+                    body="DeviceInput",
+                    description="From a page of the app, signed in with the browser session: "
+                    "send the page's CSRF token as X-CSRFToken. No bearer token is taken here. "
+                    "The token answered is stored as its digest only; the user's new password, "
+                    "an admin (on the user's page) or the account's deactivation ends it.",
+                ),
+                "security": [{"session": []}],
+            }
+        },
+        "/devices/current": {
+            "delete": _operation(
+                "revoke_device",
+                "Devices",
+                "Sign out on the device: its token ends.",
+                {"204": {"description": "The token no longer works."}, **_refused(401, 403)},
+                description=device_only,
+            ),
+        },
+        "/sync": {
+            "post": _operation(
+                "sync",
+                "Devices",
+                "Send the operations a device queued offline.",
+                {
+                    "200": _json(_ref("SyncResults"), "What became of each operation."),
+                    "413": _json(_ref("Error"), f"The body is over {MAX_BYTES:,} bytes."),
+                    **_refused(401, 403, 422),
+                },
+                body="SyncBatch",
+                description=device_only
+                + " Each operation is applied on its own, in order, through the same checks "
+                "as the pages: one refused does not stop the others. See docs/sync.md.",
+            ),
+        },
+    }
+
+
 def _schemas() -> dict:
     return {
         "IndicatorCode": {"type": "string", "enum": [i.code for i in INDICATORS]},
@@ -427,6 +637,7 @@ def _schemas() -> dict:
             "Why nothing was done, in the request's language, and the enterprise as stored now.",
             {"error": {"type": "string"}, "current": _ref("Enterprise")},
         ),
+        **_sync_schemas(),
         "ValidationErrors": _object(
             "Each refused field with its message, in the request's language. Inputs of a "
             "measurement are named inputs.NAME; a body that is not a JSON object is named body.",
@@ -693,6 +904,7 @@ def _paths() -> dict:
                 ],
             ),
         },
+        **_sync_paths(),
     }
 
 
@@ -788,6 +1000,7 @@ def openapi_document() -> dict:
             {"name": "Indicators"},
             {"name": "Measurements"},
             {"name": "Programme"},
+            {"name": "Devices"},
         ],
         "paths": _paths(),
         "components": {
@@ -821,7 +1034,13 @@ def openapi_document() -> dict:
                     "type": "http",
                     "scheme": "bearer",
                     "description": f"An API token, which starts with {TOKEN_PREFIX}.",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The session of a user signed in on the app's pages.",
+                },
             },
         },
     }

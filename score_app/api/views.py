@@ -1,13 +1,16 @@
-"""JSON API v1: token authentication, enterprises, indicators, measurements and programme
-results."""
+"""JSON API v1: token authentication, enterprises, indicators, measurements, programme results,
+and the devices that sync offline work."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, url_for
+from flask_login import current_user
 
+from score_app.api import sync
 from score_app.api.inputs import (
     BLANKABLE_CHANGES,
+    DEVICE_FIELDS,
     ENTERPRISE_CHANGES,
     ENTERPRISE_FIELDS,
     MEASUREMENT_CHANGES,
@@ -22,16 +25,19 @@ from score_app.api.inputs import (
     parse_dates,
     read_object,
 )
+from score_app.api.records import measurement_json, rounded
 from score_app.auth import policy
-from score_app.auth.services import user_for_token
+from score_app.auth import services as auth_services
+from score_app.auth.models import ApiToken
+from score_app.auth.services import live_token
 from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services
 from score_app.enterprises.access import get_enterprise_or_404, require_figures, scoped_enterprises
 from score_app.enterprises.forms import EnterpriseForm
 from score_app.enterprises.models import Enterprise
-from score_app.exceptions import EditConflict, InvalidInput
-from score_app.extensions import db
-from score_app.i18n import country_choices
+from score_app.exceptions import EditConflict, InvalidInput, NotAllowed
+from score_app.extensions import csrf, db
+from score_app.i18n import country_choices, format_number
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpi_services
 from score_app.kpis.models import Measurement
@@ -42,19 +48,24 @@ from score_app.request_args import db_id, paginate
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
-JSON_DECIMALS = 6
 PERIOD = ("period_start", "period_end")
+
+
+# Endpoints for a signed-in browser session (with its CSRF token) rather than a bearer token.
+SESSION_ENDPOINTS = {"api.register_device"}
 
 
 @bp.before_request
 def authenticate():
-    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if user is None:
+    if request.endpoint in SESSION_ENDPOINTS:
+        return None
+    scheme, _sep, plain = request.headers.get("Authorization", "").partition(" ")
+    token = live_token(plain.strip()) if scheme.lower() == "bearer" and plain.strip() else None
+    if token is None:
         response = jsonify(error=_("Authentication is needed: send a valid API token."))
         response.headers["WWW-Authenticate"] = 'Bearer realm="score_app"'
         return response, 401
-    g.api_user = user
+    g.api_user, g.api_token = token.user, token
     return None
 
 
@@ -174,28 +185,6 @@ def list_indicators():
             for ind in INDICATORS
         ]
     )
-
-
-def _rounded(number: float | None) -> float | None:
-    """Enough decimals for any use, without floating-point noise such as 2.8000000000000003."""
-    return None if number is None else round(number, JSON_DECIMALS)
-
-
-def measurement_json(measurement: Measurement) -> dict:
-    return {
-        "id": measurement.id,
-        "enterprise_id": measurement.enterprise_id,
-        "indicator": measurement.indicator,
-        "phase": measurement.phase.value,
-        "period_start": measurement.period_start.isoformat(),
-        "period_end": measurement.period_end.isoformat(),
-        "inputs": measurement.inputs,
-        "value": _rounded(measurement.value),
-        "status": measurement.status.value,
-        "comment": measurement.comment,
-        "warnings": measurement.warnings,
-        "version": measurement.version,
-    }
 
 
 @bp.post("/enterprises/<int:enterprise_id>/measurements")
@@ -390,17 +379,17 @@ def _comparison_json(row: kpi_services.ComparisonRow) -> dict:
         "unit": str(row.indicator.unit),
         "direction": row.indicator.direction.value,
         "cycle": row.cycle_number or None,
-        "baseline": _rounded(row.baseline.value) if row.baseline else None,
+        "baseline": rounded(row.baseline.value) if row.baseline else None,
         "baseline_period": _period_json(row.baseline),
-        "follow_up": _rounded(row.follow_up.value) if row.follow_up else None,
+        "follow_up": rounded(row.follow_up.value) if row.follow_up else None,
         "follow_up_period": _period_json(row.follow_up),
         "follow_up_number": row.follow_up_number,
         "compared_per_days": change.per_days if change else None,
-        "change_abs": _rounded(change.absolute) if change else None,
-        "change_pct": _rounded(change.relative) if change else None,
+        "change_abs": rounded(change.absolute) if change else None,
+        "change_pct": rounded(change.relative) if change else None,
         "improved": change.improved if change else None,
         "newer_baseline": (
-            {"value": _rounded(newer.value), "period": _period_json(newer)} if newer else None
+            {"value": rounded(newer.value), "period": _period_json(newer)} if newer else None
         ),
         "drafts": len(row.drafts),
     }
@@ -428,12 +417,62 @@ def programme_summary():
             "n": result.n,
             "n_baseline_only": result.n_baseline_only,
             "n_follow_up_only": result.n_follow_up_only,
-            "baseline_mean": _rounded(result.baseline_mean),
-            "follow_up_mean": _rounded(result.follow_up_mean),
-            "pooled_baseline": _rounded(result.pooled_baseline),
-            "pooled_follow_up": _rounded(result.pooled_follow_up),
-            "median_change": _rounded(result.median_change),
-            "share_improved": _rounded(result.share_improved),
+            "baseline_mean": rounded(result.baseline_mean),
+            "follow_up_mean": rounded(result.follow_up_mean),
+            "pooled_baseline": rounded(result.pooled_baseline),
+            "pooled_follow_up": rounded(result.pooled_follow_up),
+            "median_change": rounded(result.median_change),
+            "share_improved": rounded(result.share_improved),
             "excluded_without_consent": excluded,
         }
+    )
+
+
+@bp.post("/devices")
+def register_device():
+    """A device registers for offline work from a page of the app, signed in with the browser
+    session and its CSRF token: the person proved who they are by signing in there (with the
+    sign-in pauses of auth/lockout.py), so no token has to be copied by hand; a bearer token
+    cannot make more of itself."""
+    if not current_user.is_authenticated:
+        return jsonify(error=_("Sign in on this device first, then register it.")), 401
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()  # the blueprint is exempt from the check every form gets
+    body = read_object()
+    check_types(body, DEVICE_FIELDS, required=("label",))
+    token, plain = auth_services.create_token(current_user, body["label"], is_device=True)
+    return jsonify(device_id=token.id, label=token.label, token=plain), 201
+
+
+def _device() -> ApiToken:
+    if not g.api_token.is_device:
+        raise NotAllowed(_("This needs the token of a registered device: register this device."))
+    return g.api_token
+
+
+@bp.delete("/devices/current")
+def revoke_device():
+    """Signing out on the device: its token ends here, whatever copies of it exist."""
+    auth_services.revoke_token(_device())
+    return "", 204
+
+
+@bp.post("/sync")
+def sync_operations():
+    """The operations a device queued offline, each applied on its own (api/sync.py)."""
+    device = _device()
+    if (request.content_length or 0) > sync.MAX_BYTES or len(request.get_data()) > sync.MAX_BYTES:
+        return jsonify(error=_too_large()), 413
+    body = read_object()
+    check_types(body, {"operations": list}, required=("operations",), nullable=())
+    operations = body["operations"]
+    if len(operations) > sync.MAX_OPERATIONS:
+        raise InvalidInput({"operations": sync.too_many(len(operations))})
+    return jsonify(results=sync.run(g.api_user, device, operations))
+
+
+def _too_large() -> str:
+    return _(
+        "A sync takes at most %(size)s kB; send the operations in smaller batches.",
+        size=format_number(sync.MAX_BYTES // 1000),
     )

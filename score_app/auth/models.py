@@ -1,11 +1,12 @@
-"""Users, their roles and scope, their signed-in sessions, and API tokens."""
+"""Users, their roles and scope, their signed-in sessions, API tokens and the devices that sync
+with one, and the operations those devices synced."""
 
 import enum
 import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import Edited, db, utcnow, value_enum
@@ -96,7 +97,8 @@ class UserSession(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored. A device registered
+    for offline work (`is_device`) keeps one as its credential: the token's id is the device's."""
 
     __tablename__ = "api_tokens"
 
@@ -108,6 +110,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    is_device: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
@@ -116,3 +119,36 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
     digest = staticmethod(digest)
+
+
+class SyncOperation(db.Model):
+    """An operation a device queued offline and the sync applied: who, from which device, when
+    on the device and when on the server, and the stored result the device was answered with,
+    given again if the device sends the operation again (its id is the device's own)."""
+
+    __tablename__ = "sync_operations"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(30))
+    recorded_at: Mapped[datetime]  # the device's clock, in UTC
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Null only between the operation's own commit and the one that stores its answer.
+    result: Mapped[dict | None] = mapped_column(JSON)
+
+    device: Mapped[ApiToken | None] = relationship()
+
+
+# The key of Session.info naming the SyncOperation whose writes the session is making, so that
+# the audit rows they write point to it (see synced_by).
+SYNC_OPERATION = "sync_operation_id"
+
+
+def synced_by() -> int | None:
+    """The id of the sync operation making the session's writes, or None outside a sync."""
+    return db.session.info.get(SYNC_OPERATION)

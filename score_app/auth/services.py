@@ -20,6 +20,7 @@ from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _
 
 TOKEN_PREFIX = "score_"
+MAX_LABEL = 100  # ApiToken.label
 # A session's and a token's last use is written at most this often, not on every request.
 LAST_USE_EVERY = timedelta(minutes=5)
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -247,13 +248,18 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     return revoked
 
 
-def create_token(user: User, label: str) -> tuple[ApiToken, str]:
-    """A new API token; the plain token is returned once and never stored."""
+def create_token(user: User, label: str, *, is_device: bool = False) -> tuple[ApiToken, str]:
+    """A new API token (a device's, for offline sync, with `is_device`); the plain token is
+    returned once and never stored."""
     label = label.strip()
     if not label:
         raise InvalidInput({"label": _("Give the token a name, such as the device that uses it.")})
+    if len(label) > MAX_LABEL:
+        raise InvalidInput({"label": _("Use at most %(n)d characters.", n=MAX_LABEL)})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, label=label, token_hash=digest(plain), prefix=plain[:12])
+    token = ApiToken(
+        user=user, label=label, token_hash=digest(plain), prefix=plain[:12], is_device=is_device
+    )
     db.session.add(token)
     db.session.commit()
     return token, plain
@@ -263,6 +269,21 @@ def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+
+
+def revoke_devices(user: User) -> int:
+    """An admin's sign-out of every device the user registered for offline work; how many were
+    live. Their queued changes are refused from then on (401) until the user signs in again."""
+    live = db.session.scalars(
+        select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.is_device, ApiToken.revoked_at.is_(None)
+        )
+    ).all()
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    db.session.commit()
+    return len(live)
 
 
 @cache
@@ -276,8 +297,8 @@ def _token_by_digest() -> Select:
     )
 
 
-def user_for_token(plain: str) -> User | None:
-    """The active owner of a live token, or None."""
+def live_token(plain: str) -> ApiToken | None:
+    """The token, if it is live and its owner active (else None), with its owner."""
     found = db.session.scalars(_token_by_digest(), {"digest": digest(plain)})
     token = found.unique().one_or_none()
     if token is None or token.is_revoked or not token.user.is_active:
@@ -286,4 +307,4 @@ def user_for_token(plain: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY:
         token.last_used_at = now
         db.session.commit()
-    return token.user
+    return token

@@ -134,8 +134,14 @@ class MeasurementAudit(db.Model):
     old_status: Mapped[str | None] = mapped_column(String(20))
     new_status: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The device's operation that made the change, when a sync did (auth.models.SyncOperation:
+    # the device, its time and the sync's).
+    sync_operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sync_operations.id", ondelete="SET NULL")
+    )
 
     user: Mapped["User | None"] = relationship()  # noqa: F821
+    sync_operation: Mapped["SyncOperation | None"] = relationship()  # noqa: F821
 
 
 class ChecklistAssessment(db.Model):

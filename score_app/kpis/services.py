@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, case, func, select, tuple_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
-from score_app.auth.models import User
+from score_app.auth.models import SyncOperation, User, synced_by
 from score_app.catalog.indicators import BY_CODE, INDICATORS, Indicator
 from score_app.db_errors import first_save_wins
 from score_app.enterprises.access import enterprise_scope, figures_scope
@@ -383,6 +383,7 @@ def _audit_columns(
         "old_status": old_status.value if old_status else None,
         "new_status": new_status.value if new_status else None,
         "reason": reason,
+        "sync_operation_id": synced_by(),
     }
 
 
@@ -1099,12 +1100,17 @@ def delete_measurement(
     db.session.commit()
 
 
+# A history shows, for a change a device synced, the device and when it was made there.
+_WITH_SYNC = joinedload(MeasurementAudit.sync_operation).joinedload(SyncOperation.device)
+
+
 def enterprise_history(enterprise_id: int) -> list[MeasurementAudit]:
     """Every change to the enterprise's figures, newest first, deletions included."""
     return list(
         db.session.scalars(
             select(MeasurementAudit)
             .where(MeasurementAudit.enterprise_id == enterprise_id)
+            .options(_WITH_SYNC)
             .order_by(MeasurementAudit.at.desc(), MeasurementAudit.id.desc())
         )
     )
@@ -1115,6 +1121,7 @@ def history(measurement_id: int) -> list[MeasurementAudit]:
         db.session.scalars(
             select(MeasurementAudit)
             .where(MeasurementAudit.measurement_id == measurement_id)
+            .options(_WITH_SYNC)
             .order_by(MeasurementAudit.at, MeasurementAudit.id)
         )
     )

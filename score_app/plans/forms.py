@@ -7,7 +7,10 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from score_app.forms import Form, SelectField
+from score_app.catalog.indicators import INDICATORS
+from score_app.catalog.services import module_choices
+from score_app.forms import Form, SelectField, as_choices
+from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 from score_app.plans.models import ActionStatus
 
@@ -62,6 +65,17 @@ class ActionForm(Form):
     realised_savings = StringField(
         _l("Savings realised"), description=_l("What the action has saved so far.")
     )
+
+    def fill_choices(self, statuses, locale: str) -> "ActionForm":
+        """The statuses an editor sets, the catalogue's modules and the indicators."""
+        self.status.choices = as_choices(
+            (status.value, ACTION_STATUS_LABELS[status]) for status in statuses
+        )
+        self.module_slug.choices = as_choices([("", _("No module")), *module_choices(locale)])
+        self.indicator.choices = as_choices(
+            [("", _("No indicator")), *((i.code, i.name) for i in INDICATORS)]
+        )
+        return self
 
 
 class PhotoForm(Form):

@@ -15,8 +15,8 @@ from flask_login import current_user
 
 from score_app.auth import policy
 from score_app.auth.access import safe_next
-from score_app.catalog.indicators import BY_CODE, INDICATORS
-from score_app.catalog.services import get_catalogue, module_choices
+from score_app.catalog.indicators import BY_CODE
+from score_app.catalog.services import get_catalogue
 from score_app.enterprises.access import get_figures_or_404, require_figures
 from score_app.enterprises.models import Enterprise
 from score_app.errors import changed_elsewhere, step_taken
@@ -25,7 +25,6 @@ from score_app.extensions import db
 from score_app.forms import (
     Conflict,
     ConflictRow,
-    as_choices,
     conflict_rows,
     save_form,
     seen_version,
@@ -144,16 +143,7 @@ def _action_form(data: dict | None = None) -> ActionForm:
     """The action form with its choices: showing `data` (a stored action) when given, else what
     the request posted."""
     form = ActionForm(formdata=None, data=data) if data is not None else ActionForm()
-    form.status.choices = as_choices(
-        (status.value, ACTION_STATUS_LABELS[status]) for status in services.EDITABLE_STATUSES
-    )
-    form.module_slug.choices = as_choices(
-        [("", _("No module")), *module_choices(current_locale_code())]
-    )
-    form.indicator.choices = as_choices(
-        [("", _("No indicator")), *((i.code, i.name) for i in INDICATORS)]
-    )
-    return form
+    return form.fill_choices(services.EDITABLE_STATUSES, current_locale_code())
 
 
 def _action_fields(form: ActionForm) -> dict:

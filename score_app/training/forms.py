@@ -44,6 +44,11 @@ class WorkshopForm(Form):
 class WalkInForm(PersonForm):
     enterprise_id = SelectField(_l("Enterprise"), coerce=db_id, choices=[])
 
+    def fill_choices(self, workshop) -> "WalkInForm":
+        """The workshop's enterprises: a walk-in works at one of them."""
+        self.enterprise_id.choices = as_choices((e.id, e.name) for e in workshop.enterprises)
+        return self
+
 
 class IssueCertificatesForm(Form):
     locale = SelectField(

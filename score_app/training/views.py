@@ -171,8 +171,7 @@ def view_workshop(workshop_id: int):
 
 
 def _attendance_page(day: WorkshopDay, walk_in: WalkInForm | None = None, status: int = 200):
-    walk_in = walk_in or WalkInForm(formdata=None)
-    walk_in.enterprise_id.choices = as_choices((e.id, e.name) for e in day.workshop.enterprises)
+    walk_in = walk_in or WalkInForm(formdata=None).fill_choices(day.workshop)
     return render_template(
         "training/attendance.html",
         day=day,
@@ -226,8 +225,7 @@ def mark(workshop_id: int, day_id: int):
 @bp.post("/training/workshops/<int:workshop_id>/days/<int:day_id>/walk-in")
 def walk_in(workshop_id: int, day_id: int):
     day = get_day_i_run(current_user, workshop_id, day_id)
-    form = WalkInForm()
-    form.enterprise_id.choices = as_choices((e.id, e.name) for e in day.workshop.enterprises)
+    form = WalkInForm().fill_choices(day.workshop)
     if form.validate_on_submit():
         try:
             person = services.add_walk_in(

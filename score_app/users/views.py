@@ -1,4 +1,5 @@
-"""The admin's pages for accounts: the list, a new account, one account, lifting sign-in pauses."""
+"""The admin's pages for accounts: the list, a new account, one account, lifting sign-in pauses,
+signing an account out of its devices."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,7 +13,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.forms import as_choices, save_form, seen_version, show_on_form, stored_beside_typed
-from score_app.i18n import country_choices, country_name
+from score_app.i18n import country_choices, country_name, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.request_args import kept_args, paginate
 from score_app.users import services
@@ -135,6 +136,25 @@ def unlock_user(user_id: int):
     auth_services.lift_sign_in_pauses(user, acting_user=current_user)
     flash(
         _("Sign-in to %(email)s is open again from every address and device.", email=user.email),
+        "success",
+    )
+    return redirect(url_for("users.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/devices/revoke")
+def revoke_devices(user_id: int):
+    """Sign the account out of every device registered for offline work (a lost tablet)."""
+    policy.require(current_user, policy.USER_MANAGE)
+    user = db.get_or_404(User, user_id)
+    revoked = auth_services.revoke_devices(user)
+    flash(
+        ngettext(
+            "%(count)s device of %(email)s is signed out: its unsent changes are refused.",
+            "%(count)s devices of %(email)s are signed out: their unsent changes are refused.",
+            revoked,
+            count=format_number(revoked),
+            email=user.email,
+        ),
         "success",
     )
     return redirect(url_for("users.edit_user", user_id=user.id))

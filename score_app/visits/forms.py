@@ -3,7 +3,9 @@
 from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from score_app.forms import Form
+from score_app.catalog.services import module_choices
+from score_app.forms import Form, as_choices
+from score_app.i18n import gettext as _
 from score_app.i18n import lazy_gettext as _l
 from score_app.request_args import db_id
 
@@ -30,3 +32,9 @@ class VisitForm(Form):
         validate_choice=False,
         description=_l("Tick the actions of the enterprise's current plan that you checked."),
     )
+
+    def fill_choices(self, enterprises: list[tuple[int, str]], locale: str) -> "VisitForm":
+        """The enterprises the user works with, (id, name), and the catalogue's modules."""
+        self.enterprise_id.choices = as_choices(enterprises)
+        self.module_slug.choices = as_choices([("", _("Choose a module")), *module_choices(locale)])
+        return self

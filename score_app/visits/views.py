@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from score_app.auth import policy
-from score_app.catalog.services import module_choices, module_title
+from score_app.catalog.services import module_title
 from score_app.enterprises.access import enterprise_choices, may_see_figures
 from score_app.errors import step_taken
 from score_app.exceptions import InvalidInput
@@ -45,10 +45,7 @@ def _visit_form(visit: Visit | None, open_actions: list, **options) -> VisitForm
             "visit_date": date.today(),
         }
     form = VisitForm(data=data, **options)
-    form.enterprise_id.choices = as_choices(enterprise_choices(current_user))
-    form.module_slug.choices = as_choices(
-        [("", _("Choose a module")), *module_choices(current_locale_code())]
-    )
+    form.fill_choices(enterprise_choices(current_user), current_locale_code())
     form.action_ids.choices = as_choices(
         (action.id, action.action) for _enterprise, actions in open_actions for action in actions
     )

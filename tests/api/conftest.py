@@ -17,12 +17,14 @@ DOCUMENT_URI = "urn:score-app:openapi"
 
 
 def api_factory(app, create_user):
-    """A function giving a client that sends a new user's token, for a role."""
+    """A function giving a client that sends a new user's token (a device's with `is_device`),
+    for a role."""
 
-    def make(role, **fields):
+    def make(role, is_device=False, **fields):
         user = create_user(role, **fields)
         with app.app_context():
-            _token, plain = auth_services.create_token(db.session.get(User, user.id), "test")
+            user = db.session.get(User, user.id)
+            _token, plain = auth_services.create_token(user, "test", is_device=is_device)
         return ApiClient(app.test_client(), {"Authorization": f"Bearer {plain}"})
 
     return make

@@ -20,7 +20,7 @@ from tests.api.conftest import (
 )
 from tests.api.test_enterprises_api import VALID
 from tests.api.test_measurements_api import BASELINE
-from tests.conftest import committed, enterprise_factory, user_factory
+from tests.conftest import committed, enterprise_factory, sign_in, user_factory
 
 SERVER = api_bp.url_prefix
 SUMMARY = "/programme/summary"
@@ -173,6 +173,40 @@ WORKFLOW_CASES = [
 ]
 
 
+NOWHERE = {"workshop_id": 999_999, "day_id": 999_999}
+OFFLINE = {
+    "operations": [
+        {
+            "id": "0b7e5f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+            "kind": "attendance",
+            "payload": {**NOWHERE, "person_id": 1, "present": True},
+            "base_version": None,
+            "recorded_at": "2026-03-02T09:30:00+02:00",
+        },
+        {
+            "id": "1b7e5f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+            "kind": "walk_in",
+            "payload": {**NOWHERE, "full_name": "Kwame", "sex": "male", "job_role": "worker"},
+            "recorded_at": "2026-03-02T09:31:00Z",
+        },
+    ]
+}
+# "device" sends a trainer's registered device token, "browser" a trainer's signed-in session.
+DEVICE_CASES = [
+    Case("browser", "POST", "/devices", 201, {"label": "Blue tablet"}),
+    Case("anonymous", "POST", "/devices", 401, {"label": "Blue tablet"}),
+    Case("browser", "POST", "/devices", 422, {"label": 7}),
+    Case("device", "DELETE", "/devices/current", 204),
+    Case("anonymous", "DELETE", "/devices/current", 401),
+    Case("trainer", "DELETE", "/devices/current", 403),
+    Case("device", "POST", "/sync", 200, OFFLINE),
+    Case("anonymous", "POST", "/sync", 401, OFFLINE),
+    Case("trainer", "POST", "/sync", 403, OFFLINE),
+    Case("device", "POST", "/sync", 413, {"operations": [{"id": "x" * 1_000_000}]}),
+    Case("device", "POST", "/sync", 422, {"operations": None}),
+]
+
+
 def _summary(**args) -> str:
     return f"{SUMMARY}?{urlencode(args)}"
 
@@ -254,13 +288,17 @@ def send_world(shared_app):
 
 
 @pytest.fixture
-def send(app, send_world):
+def send(app, send_world, create_user):
     """Send a case as its role, in the module's world (see send_world), each on a new client."""
     ids, scopes, owner_headers, api_as = send_world
 
     def call(case: Case):
         if case.role == "anonymous":
             client = app.test_client()
+        elif case.role == "browser":
+            client = sign_in(app.test_client(), create_user("trainer", **scopes["trainer"]))
+        elif case.role == "device":
+            client = api_as("trainer", is_device=True, **scopes["trainer"])
         elif case.role == "enterprise_owner":
             client = ApiClient(app.test_client(), owner_headers)
         else:
@@ -320,6 +358,8 @@ def test_every_documented_operation_is_a_route(app):
 CHECKED_ELSEWHERE = {
     # test_measurements_api.py: the same period saved by someone else at the same moment
     ("/enterprises/{enterprise_id}/measurements", "POST", 409),
+    # test_sync.py: a signed-in page's request without its CSRF token
+    ("/devices", "POST", 400),
 }
 
 
@@ -331,7 +371,8 @@ def test_every_documented_response_has_a_case():
         if method != "parameters"
         for status in operation["responses"]
     }
-    cases = {(c.template, c.method, c.status) for c in CASES + WORKFLOW_CASES + SUMMARY_CASES}
+    every_case = CASES + WORKFLOW_CASES + SUMMARY_CASES + DEVICE_CASES
+    cases = {(c.template, c.method, c.status) for c in every_case}
     assert documented == cases | CHECKED_ELSEWHERE
 
 
@@ -347,4 +388,9 @@ def test_workflow_responses_match_the_document(send, case):
 
 @pytest.mark.parametrize("case", SUMMARY_CASES, ids=str)
 def test_programme_summary_responses_match_the_document(send, case):
+    _check(send, case)
+
+
+@pytest.mark.parametrize("case", DEVICE_CASES, ids=str)
+def test_device_and_sync_responses_match_the_document(send, case):
     _check(send, case)
