@@ -295,6 +295,7 @@ PAGES = [
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
     Row("GET", "/programme", programme_work(200)),
     Row("GET", "/programme/report.pdf", programme_work(200)),
+    Row("POST", "/programme/narrative", programme_work(302), EMPTY),
     Row("GET", "/programme/results.{fmt}", programme_work(200)),
     Row("GET", "/programme/exports", programme_work(200)),
     Row("GET", "/programme/exports/{kind}.{fmt}", programme_work(200)),

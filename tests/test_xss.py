@@ -89,6 +89,8 @@ FIELDS = [
     Field("responsible", (("ActionForm", "responsible"),), (PLAN, ACTION), (PLAN_PDF,)),
     Field("caption", (("PhotoForm", "caption"),), (ACTION,)),
     Field("search", (), ("/enterprises?q={search}", "/admin/users?q={search}")),
+    Field("narrative", (("NarrativeForm", "narrative"),), ("/programme",),
+          ("/programme/report.pdf",)),
 ]  # fmt: skip
 BY_KEY = {field.key: field for field in FIELDS}
 
@@ -200,6 +202,7 @@ def _build_world(app, client, upload_dir) -> dict:
     action = _id_after(
         client.post(f"/enterprises/{enterprise}/plan/actions/new", data=action_fields(**texts))
     )
+    _posted(client.post("/programme/narrative", data={"narrative": _value("narrative")}))
     _posted(client.post(f"/actions/{action}/photos", content_type="multipart/form-data", data={
         "photo": (io.BytesIO(png_bytes()), "evidence.png"), "caption": _value("caption"),
     }))  # fmt: skip

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import Edited, db, utcnow, value_enum
@@ -33,6 +33,8 @@ class User(UserMixin, Edited, db.Model):
     # How many times an admin lifted the pauses of this account's sign-in: part of the key of
     # every failure counter (auth/lockout.py), so a lift starts every count afresh.
     sign_in_pauses_lifted: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What the synthesis report says first, written by the programme staff member who prints it.
+    report_narrative: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     countries: Mapped[list["UserCountry"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserCountry.country"

@@ -21,7 +21,7 @@ from score_app.i18n import gettext as _
 from score_app.plans import services as plans
 from score_app.plans.report import plan_report
 from score_app.programme.filters import Filters
-from score_app.programme.report import results_report
+from score_app.programme.report import breakdowns, results_report
 from score_app.training import services as training
 from score_app.training.access import (
     get_certificate_or_404,
@@ -69,6 +69,8 @@ def synthesis(user: User, filters: Filters, *, locale: str, today: date) -> Docu
         html = render_template(
             "pdf/synthesis.html",
             **results_report(user, filters, today, locale),
+            breakdowns=breakdowns(user, filters),
+            narrative=user.report_narrative,
             generated_on=today,
         )
     return Document(html, f"programme-results-{today.isoformat()}-{locale}.pdf")

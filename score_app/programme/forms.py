@@ -2,7 +2,7 @@
 measurement file."""
 
 from flask_wtf.file import FileField
-from wtforms import DateField
+from wtforms import DateField, TextAreaField
 from wtforms.validators import Optional
 
 from score_app.forms import Form, SelectField, as_choices
@@ -37,6 +37,17 @@ class FiltersForm(Form):
 
 # What the file chooser offers: the extensions, and the media types phones go by.
 ACCEPTED = (".csv", ".xlsx", ".ods", "text/csv", MEDIA_TYPES["xlsx"], MEDIA_TYPES["ods"])
+
+
+class NarrativeForm(Form):
+    # The service checks the length, in the user's language.
+    narrative = TextAreaField(
+        _l("Narrative"),
+        description=_l(
+            "What the figures mean, what happened in the period, what comes next: printed at the "
+            "start of your synthesis reports."
+        ),
+    )
 
 
 class ImportForm(Form):

@@ -42,7 +42,7 @@ from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.kpis.services import REPORTED, cycle_baseline_of
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
-from score_app.programme.filters import Filters, Selection, selection
+from score_app.programme.filters import Filters, Selection, selection, shared_enterprises
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
 from score_app.training.models import workshop_enterprises as taking
 
@@ -59,6 +59,9 @@ class IndicatorResult:
     pooled_follow_up: float | None
     median_change: float | None
     share_improved: float | None  # 0..1
+    # The days the compared figures cover: the first baseline's start, the last follow-up's end.
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 # Statements kept, per selection: a few per user scope, times the combinations of filters used.
@@ -227,6 +230,16 @@ def figures(user: User | None, filters: Filters, codes: tuple[str, ...] | None =
     return Figures(results, in_view=rows[0].in_view, excluded=rows[0].excluded)
 
 
+def groups_sharing(user: User | None, filters: Filters, dimension: str) -> list[tuple[str, int]]:
+    """The values of an enterprise column (`country` or `sector`) among the enterprises whose
+    figures enter the results, each with how many such enterprises have it, the most first."""
+    shared = shared_enterprises(user, filters).subquery()
+    column = shared.c[dimension]
+    count = func.count().label("count")
+    rows = db.session.execute(select(column, count).group_by(column).order_by(count.desc(), column))
+    return [(value, number) for value, number in rows]
+
+
 def _result(definition: Indicator, row: Row) -> IndicatorResult:
     n = row.n or 0  # none when no enterprise has both phases
     return IndicatorResult(
@@ -240,7 +253,14 @@ def _result(definition: Indicator, row: Row) -> IndicatorResult:
         pooled_follow_up=_pooled(definition, row.f1, row.f2),
         median_change=row.median_change,
         share_improved=row.share_improved,
+        first_day=_as_day(row.first_day),
+        last_day=_as_day(row.last_day),
     )
+
+
+def _as_day(value) -> date | None:
+    """A day from an aggregate: SQLite gives MIN() of a date column back as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 @_kept
@@ -289,6 +309,7 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
             per_days.label("per_days"),
             before.c.input_1.label("b1"), before.c.input_2.label("b2"),
             after.c.input_1.label("f1"), after.c.input_2.label("f2"), change,
+            before.c.period_start.label("first_day"), after.c.period_end.label("last_day"),
             func.row_number()
             .over(partition_by=before.c.indicator, order_by=change)
             .label("position"),
@@ -317,6 +338,8 @@ def _paired_totals(chosen: Selection, codes: tuple[str, ...] | None) -> Select:
         func.sum(pairs.c.f2).label("f2"),
         func.avg(_improved(pairs, codes)).label("share_improved"),
         func.avg(case((middle, pairs.c.change))).label("median_change"),
+        func.min(pairs.c.first_day).label("first_day"),
+        func.max(pairs.c.last_day).label("last_day"),
     ).group_by(pairs.c.indicator)
 
 

@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -35,11 +36,10 @@ from score_app.i18n import (
     format_number,
 )
 from score_app.i18n import gettext as _
-from score_app.programme import imports, services
+from score_app.programme import imports, report, services
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
-from score_app.programme.forms import FiltersForm, ImportForm
-from score_app.programme.report import results_report
+from score_app.programme.forms import FiltersForm, ImportForm, NarrativeForm
 from score_app.programme.spreadsheets import (
     MEDIA_TYPES,
     Column,
@@ -236,16 +236,37 @@ def _filters() -> tuple[Filters, InvalidInput | None]:
 @bp.get("/programme")
 def dashboard():
     policy.require(current_user, policy.PROGRAMME_VIEW)
+    return _dashboard(NarrativeForm(data={"narrative": current_user.report_narrative}))
+
+
+@bp.post("/programme/narrative")
+def save_narrative():
+    """Keep the user's narrative for the synthesis report, and go back to the filters shown."""
+    policy.require(current_user, policy.PROGRAMME_VIEW)
+    form = NarrativeForm()
+    if form.validate_on_submit():
+        try:
+            report.save_narrative(current_user, form.narrative.data or "")
+        except InvalidInput as error:
+            show_on_form(form, error)
+        else:
+            flash(_("Narrative saved: the synthesis report prints it first."), "success")
+            return redirect(url_for("programme.dashboard", **_filters_as_typed()))
+    return _dashboard(form)
+
+
+def _dashboard(narrative_form: NarrativeForm):
     filters, error = _filters()
     return render_template(
         "programme/dashboard.html",
-        **results_report(current_user, filters, date.today(), current_locale_code()),
+        **report.results_report(current_user, filters, date.today(), current_locale_code()),
         gaps=services.completeness(current_user, filters),
         form=_filters_form(error),
+        narrative_form=narrative_form,
         filter_args=_filters_as_typed(),
         locales=SUPPORTED_LOCALES,
         can_export=policy.can(current_user, policy.PROGRAMME_EXPORT),
-    ), (422 if error else 200)
+    ), (422 if error or narrative_form.errors else 200)
 
 
 RESULT_COLUMNS = tuple(

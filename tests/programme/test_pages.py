@@ -10,6 +10,8 @@ from pypdf import PdfReader
 from score_app.auth import services as auth_services
 from score_app.auth.models import User
 from score_app.extensions import db
+from score_app.programme.filters import Filters
+from score_app.programme.report import breakdowns
 from tests.conftest import sign_in
 
 
@@ -33,8 +35,11 @@ def test_the_dashboard_shows_results_outputs_and_who_is_left_out(app, results_wo
     table = page.split("Defect rate", 1)[1].split("</tr>", 1)[0]
     for figure in ("<strong>3</strong>", "2.5", "2.2", "2.5 → 2.6", "0.0", "33 %"):
         assert figure in table, figure
-    assert "4 of the 5 enterprises selected share their figures" in page
-    assert "1 have not agreed" in page
+    said = " ".join(page.split('<p class="callout notice">', 1)[1].split("</p>", 1)[0].split())
+    assert said == (
+        "5 enterprises are selected. 4 share their figures with the programme; 1 has not agreed "
+        "and is left out of every figure."
+    )
     assert "Missing a follow-up (1)" in page
     # Programme staff do not enter figures: the link opens the enterprise's measurements.
     assert f'/enterprises/{results_world["enterprises"][4].id}/measurements"' in page
@@ -146,3 +151,74 @@ def test_the_programme_pages_link_on_with_their_filters_only(app, results_world,
     assert 'href="/programme?cohort=A"' in html and 'href="/programme/exports?cohort=A"' in html
     links = re.findall(r'href="([^"]*)"', html)
     assert not [link for link in links if "endpoint" in link or "#top" in link]
+
+
+def test_the_synthesis_report_states_its_period_and_breaks_results_down(app, results_world):
+    response = _client(app, results_world, "admin").get("/programme/report.pdf?lang=en")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Period covered January 1, 2025 \u2013 July 31, 2025" in text
+    # Ghana's four sharing enterprises and South Africa's one, side by side.
+    assert "Results by country Indicator Ghana 4 enterprises South Africa 1 enterprise" in text
+    assert "Results by sector Indicator Garments" in text
+
+
+def test_breakdowns_follow_the_groups_the_filters_leave_open(app, results_world):
+    staff = results_world["users"]["staff"]
+    with app.test_request_context():
+        user = db.session.get(User, staff.id)
+        found = breakdowns(user, Filters())
+        # Staff of Ghana see one country: no breakdown by country, one by sector.
+        assert [b.title for b in found] == ["Results by sector"]
+        (table,) = found[0].tables
+        assert table.groups == [("Garments", 3), ("Textiles", 1)]
+        defects = dict((d.code, results) for d, results in table.rows)["defect_rate"]
+        assert [(r.n, r.baseline_mean, r.follow_up_mean) for r in defects] == [
+            (2, 2.75, 2.25),
+            (1, 2.0, 2.0),
+        ]
+        efficiency = dict((d.code, results) for d, results in table.rows)["operating_efficiency"]
+        assert efficiency[1] is None  # no textile enterprise measured it
+        assert breakdowns(user, Filters(sector="garments")) == []
+
+
+def test_a_narrative_is_kept_and_printed_first_in_the_synthesis_report(app, results_world):
+    client = _client(app, results_world)
+    text = "Second cohort: absenteeism fell after the canteen reopened.\nNext: OSH visits."
+    response = client.post("/programme/narrative?sector=garments", data={"narrative": text})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/programme?sector=garments"
+    page = client.get("/programme").get_data(True)
+    assert "Second cohort: absenteeism fell after the canteen reopened." in page
+    reader = PdfReader(io.BytesIO(client.get("/programme/report.pdf?lang=en").data))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "Summary Second cohort: absenteeism fell after the canteen reopened. Next: OSH" in first
+    # Blank takes it out of the report.
+    client.post("/programme/narrative", data={"narrative": "  "})
+    reader = PdfReader(io.BytesIO(client.get("/programme/report.pdf?lang=en").data))
+    assert "Summary" not in reader.pages[0].extract_text()
+
+
+def test_a_narrative_too_long_is_refused_and_kept_as_typed(app, results_world):
+    client = _client(app, results_world)
+    typed = "Long story. " * 500
+    response = client.post("/programme/narrative", data={"narrative": typed})
+    assert response.status_code == 422
+    page = response.get_data(True)
+    assert "Keep this under 5,000 characters." in page
+    assert typed.strip()[:120] in page
+    with app.app_context():
+        assert db.session.get(User, results_world["users"]["staff"].id).report_narrative == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("?cohort=nobody", "No enterprise matches these filters."),
+        ("?sector=textiles", "1 enterprise is selected. It shares its figures with the programme."),
+    ],
+)
+def test_whom_the_figures_cover_is_said_with_each_count_s_own_noun(app, results_world, query, said):
+    page = _client(app, results_world).get("/programme" + query).get_data(True)
+    shown = page.split('<p class="callout notice">', 1)[1].split("</p>", 1)[0]
+    assert " ".join(shown.split()) == said
