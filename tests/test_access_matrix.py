@@ -79,6 +79,11 @@ PAGES = [
     Row("GET", "/login", {**everyone(302), "anonymous": 200}),
     Row("POST", "/login", {**everyone(302), "anonymous": 200}, EMPTY),
     Row("POST", "/logout", signed_in(302)),
+    Row("GET", "/password/forgot", everyone(200)),
+    Row("POST", "/password/forgot", everyone(200), EMPTY),
+    # A mailed link that is not one: not found, whoever opens it.
+    Row("GET", "/password/{link}", everyone(404)),
+    Row("POST", "/password/{link}", everyone(404), EMPTY),
     Row("POST", "/locale", everyone(302), {"locale": "fr"}),
     Row("GET", "/account", signed_in(200)),
     Row("POST", "/account", signed_in(200), EMPTY),
@@ -93,6 +98,7 @@ PAGES = [
     Row("GET", "/admin/users/{someone}", only_admin(200)),
     Row("POST", "/admin/users/{someone}", only_admin(200), EMPTY),
     Row("POST", "/admin/users/{someone}/unlock", only_admin(302)),
+    Row("POST", "/admin/users/{someone}/invite", only_admin(302)),
     Row("GET", "/enterprises", signed_in(200)),
     Row(
         "GET",
@@ -107,6 +113,8 @@ PAGES = [
     ),
     Row("GET", "/enterprises/{mine}", signed_in(200)),
     Row("GET", "/enterprises/{other}", {**signed_in(404), "admin": 200}),
+    # Assigning a trainer or owner from the enterprise's page (nobody chosen: said and back).
+    Row("POST", "/enterprises/{mine}/members", only_admin(302), EMPTY),
     Row("GET", "/enterprises/{mine}/edit", signed_in(200)),
     Row("POST", "/enterprises/{mine}/edit", signed_in(200), EMPTY),
     Row("GET", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}),
@@ -406,6 +414,7 @@ def built_world(shared_app, tmp_path_factory):
                 "period": "baseline/2025-01-01/2025-01-31",
                 "fmt": "xlsx",
                 "upload": _upload_world(users["programme_staff"].id, folder),
+                "link": "not-a-mailed-link",
             }
         yield users, ids, folder
 
@@ -576,6 +585,7 @@ def _rule_of(path: str) -> str:
         "{kind}": "<any(measurements, attendance, actions):kind>",
         "{fmt}": "<any(csv, xlsx):fmt>",
         "{upload}": "<token>",
+        "{link}": "<token>",
         "{period}": "<phase>/<period_start>/<period_end>",
     }
     for placeholder, converter in names.items():

@@ -24,6 +24,7 @@ FLOORS = [
     "forms",
     "errors",
     "security",
+    "mail",
     "compression",
     "static_files",
     "auth",
