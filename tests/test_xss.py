@@ -95,6 +95,10 @@ BY_KEY = {field.key: field for field in FIELDS}
 # Text fields that are never shown back as text, and why.
 NOT_SHOWN = {
     ("LoginForm", "email"): "typed back on a failed sign-in: test_the_typed_email_is_escaped",
+    (
+        "ForgotPasswordForm",
+        "email",
+    ): "typed back in the answer: test_the_forgotten_email_is_escaped",
     ("UserForm", "email"): "must be a valid address; the service refuses anything else",
     ("RevokeForm", "reason"): "kept with the certificate for the record, shown nowhere",
     ("ActionForm", "target_value"): "a number; anything else is refused",
@@ -284,6 +288,15 @@ def test_free_text_prints_as_text_and_pdfs_fetch_only_static_files(world, monkey
         for template in field.pdfs:
             assert re.sub(r"\s+", "", field.value) in texts[template], (field.key, template)
     assert fetched and all(url.startswith(BASE_URL + "static/") for url in fetched), fetched
+
+
+def test_the_forgotten_email_is_escaped(client):
+    email = f"x{SHORT}@example.org"
+    page = client.post("/password/forgot", data={"email": email}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    _assert_no_markup(page, "/password/forgot")
+    assert str(escape(email)) in page
 
 
 def test_the_typed_email_is_escaped(client):

@@ -97,7 +97,7 @@ def forgot_password():
             ),
             "info",
         )
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.forgot_password"))
     return render_template("auth/forgot_password.html", form=form)
 
 

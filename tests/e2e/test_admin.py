@@ -47,7 +47,12 @@ def test_admin_invites_a_trainer_who_chooses_a_password_and_signs_in(
     enterprises.get_by_label("Find an enterprise").fill("kum")
     expect(enterprises.get_by_label("Accra Works (Ghana)")).to_be_hidden()
     enterprises.get_by_label("Kumasi Garments (Ghana)").check()
-    expect(page.get_by_label("Send an invitation by email")).to_be_checked()
+    invite = page.get_by_label("Send an invitation by email")
+    expect(invite).to_be_checked()
+    expect(page.get_by_label("Password")).to_be_hidden()
+    invite.uncheck()
+    expect(page.get_by_label("Password")).to_be_visible()
+    invite.check()
     page.get_by_role("button", name="Create user").click()
     expect(page.get_by_text("An invitation is sent to kofi@example.org.")).to_be_visible()
 

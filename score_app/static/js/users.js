@@ -1,6 +1,7 @@
-// The account form: a search box over each list of checkboxes, and the countries shown only
-// while programme staff is the chosen role. Without JavaScript every checkbox shows; the server
-// lets go of countries ticked for another role.
+// The account form: a search box over each list of checkboxes, the countries shown only while
+// programme staff is the chosen role, and the password field only while no invitation is sent.
+// Without JavaScript everything shows; the server lets go of countries ticked for another role
+// and of a password typed beside an invitation.
 (function () {
   "use strict";
 
@@ -21,13 +22,22 @@
     });
   });
 
+  function showWhile(control, show) {
+    if (!control) { return; }
+    control.addEventListener("change", show);
+    show();
+  }
+
   var role = document.querySelector(".user-form select[name=role]");
-  if (!role) { return; }
-  function showForRole() {
+  showWhile(role, function () {
     document.querySelectorAll("[data-roles]").forEach(function (list) {
       list.hidden = list.getAttribute("data-roles").split(" ").indexOf(role.value) === -1;
     });
-  }
-  role.addEventListener("change", showForRole);
-  showForRole();
+  });
+
+  var invite = document.querySelector(".user-form input[name=invite]");
+  var password = document.querySelector(".user-form input[name=new_password]");
+  showWhile(invite, function () {
+    password.closest(".field").hidden = invite.checked;
+  });
 })();
