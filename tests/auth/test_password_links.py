@@ -46,7 +46,9 @@ def test_an_invited_trainer_chooses_a_password_in_their_language_and_signs_in(
         follow_redirects=True,
     )
     assert "An invitation is sent to kofi@example.org." in created.get_data(as_text=True)
-    assert not _signs_in(mail_app, "kofi@example.org", "")
+    assert not _signs_in(mail_app, "kofi@example.org", "!")  # no password until chosen
+    users = admin.get("/admin/users?q=kofi").get_data(as_text=True)
+    assert '<span class="badge info">Invited</span>' in users
     (message,) = mailbox.messages
     assert message["To"] == "kofi@example.org"
     assert message["Subject"] == "Votre compte SCORE est prêt"
