@@ -299,3 +299,17 @@ def test_the_new_user_form_from_an_enterprise_page_has_it_ticked(client_as, crea
     page = client_as("admin").get(f"/admin/users/new?enterprise={enterprise.id}")
     html = page.get_data(as_text=True)
     assert re.search(rf'<input checked [^>]*name="enterprises" [^>]*value="{enterprise.id}">', html)
+
+
+def test_a_confirmation_of_other_removals_than_the_save_makes_is_asked_again(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi, tema = (create_enterprise(name=name) for name in ("Accra", "Kumasi", "Tema"))
+    trainer = create_user("trainer", enterprises=[accra, kumasi, tema])
+    admin = client_as("admin")
+    url = f"/admin/users/{trainer.id}"
+    # Confirmed for Kumasi alone, but the form now takes Tema away too.
+    typed = {**_edit_form(trainer, [accra]), "confirmed_removal": str(kumasi.id)}
+    asked = post_seen(admin, url, data=typed)
+    assert "Removed (2 enterprises)" in asked.get_data(as_text=True)
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id]
