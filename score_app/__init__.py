@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from score_app import compression, i18n, static_files
 from score_app.config import MIGRATIONS_DIR, load_config, validate_config
-from score_app.extensions import babel, csrf, db, limiter, migrate
+from score_app.extensions import babel, csrf, db, limiter, mailer, migrate
 from score_app.request_args import DatabaseIdConverter
 
 
@@ -46,6 +46,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    mailer.init_app(app)
     init_login(app)
     i18n.init_app(app)
 

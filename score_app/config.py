@@ -82,6 +82,18 @@ def load_config(instance_path: str) -> dict:
         # Codes not found on the public certificate check, per address: found ones never count.
         "SCORE_VERIFY_RATE_LIMIT": os.environ.get("SCORE_VERIFY_RATE_LIMIT", "20 per 10 minutes"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
+        # Outgoing mail (invitations, password resets) through this SMTP server; with none set,
+        # each mail is written to the log instead (the demo, a developer's machine).
+        "MAIL_SERVER": os.environ.get("SCORE_MAIL_SERVER", ""),
+        "MAIL_PORT": os.environ.get("SCORE_MAIL_PORT", "25"),
+        "MAIL_USERNAME": os.environ.get("SCORE_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("SCORE_MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _env_bool("SCORE_MAIL_STARTTLS", False),
+        "MAIL_USE_SSL": _env_bool("SCORE_MAIL_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("SCORE_MAIL_SENDER", "score@localhost"),
+        # Flask-Mail would keep mails back under TESTING; without a server they go to the log.
+        "MAIL_SUPPRESS_SEND": False,
+        "SCORE_FORGOT_RATE_LIMIT": os.environ.get("SCORE_FORGOT_RATE_LIMIT", "5 per minute"),
         "SCORE_PASSWORD_HASH_METHOD": os.environ.get("SCORE_PASSWORD_HASH_METHOD", "scrypt"),
         "SCORE_MIN_PASSWORD_LENGTH": 10,
         "SCORE_HTTPS": https,
@@ -118,6 +130,7 @@ def load_config(instance_path: str) -> dict:
 
 POSITIVE_NUMBERS = (
     "SCORE_PAGE_SIZE",
+    "MAIL_PORT",
     "SCORE_MAX_PHOTO_MB",
     "SCORE_MAX_IMPORT_MB",
     "SCORE_MAX_IMPORT_ROWS",
@@ -151,6 +164,7 @@ def validate_config(config) -> None:
     _check_limit(config, "SCORE_PASSWORD_RATE_LIMIT")
     _check_limit(config, "SCORE_VERIFY_RATE_LIMIT")
     _check_organisation(config)
+    _check_limit(config, "SCORE_FORGOT_RATE_LIMIT")
     # A request may carry one photo or one measurement file, and its form; anything far larger
     # is cut off at once (413).
     if config.get("MAX_CONTENT_LENGTH") is None:

@@ -9,10 +9,13 @@ be seen by another connection, thread or process (two requests racing, a connect
 a backup, the live server of tests/e2e) is marked `committing`: it commits for real and every
 table is emptied after it."""
 
+import email
+import email.policy
 import itertools
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import weakref
@@ -24,6 +27,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
@@ -410,6 +414,44 @@ def create_person(app):
             return person.id
 
     return make
+
+
+class _Mailbox:
+    """An SMTP server's handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, _server, _session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox() -> Iterator[_Mailbox]:
+    """A real SMTP server on this machine for the test, and the messages it received."""
+    box = _Mailbox()
+    server = Controller(box, hostname="127.0.0.1", port=_free_port())
+    server.start()
+    box.port = server.port
+    yield box
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, mailbox):
+    """An app that sends its mails to the test's SMTP server, its links under a public URL."""
+    return make_app(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port, SCORE_PUBLIC_URL="https://score.test"
+    )
 
 
 def sign_in(client, user, password=PASSWORD, **fields):

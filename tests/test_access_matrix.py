@@ -86,6 +86,11 @@ PAGES = [
     Row("GET", "/login", {**everyone(302), "anonymous": 200}),
     Row("POST", "/login", {**everyone(302), "anonymous": 200}, EMPTY),
     Row("POST", "/logout", signed_in(302)),
+    Row("GET", "/password/forgot", everyone(200)),
+    Row("POST", "/password/forgot", everyone(200), EMPTY),
+    # A mailed link that is not one: not found, whoever opens it.
+    Row("GET", "/password/{link}", everyone(404)),
+    Row("POST", "/password/{link}", everyone(404), EMPTY),
     Row("POST", "/locale", everyone(302), {"locale": "fr"}),
     Row("GET", "/account", signed_in(200)),
     Row("POST", "/account", signed_in(200), EMPTY),
@@ -103,6 +108,7 @@ PAGES = [
     Row("POST", "/admin/users/{someone}/devices/revoke", only_admin(302)),
     # A device registers from a signed-in page (not a JSON body here, so 422).
     Row("POST", "/api/v1/devices", signed_in(422, anonymous=401), EMPTY),
+    Row("POST", "/admin/users/{someone}/invite", only_admin(302)),
     Row("GET", "/enterprises", signed_in(200)),
     Row(
         "GET",
@@ -117,6 +123,8 @@ PAGES = [
     ),
     Row("GET", "/enterprises/{mine}", signed_in(200)),
     Row("GET", "/enterprises/{other}", {**signed_in(404), "admin": 200}),
+    # Assigning a trainer or owner from the enterprise's page (nobody chosen: said and back).
+    Row("POST", "/enterprises/{mine}/members", only_admin(302), EMPTY),
     Row("GET", "/enterprises/{mine}/edit", signed_in(200)),
     Row("POST", "/enterprises/{mine}/edit", signed_in(200), EMPTY),
     Row("GET", "/enterprises/{other}/edit", {**signed_in(404), "admin": 200}),
@@ -437,6 +445,7 @@ def built_world(shared_app, tmp_path_factory):
                 "period": "baseline/2025-01-01/2025-01-31",
                 "fmt": "xlsx",
                 "upload": _upload_world(users["programme_staff"].id, folder),
+                "link": "not-a-mailed-link",
             }
         yield users, ids, folder
 
@@ -617,6 +626,7 @@ def _rule_of(path: str) -> str:
         "{kind}": "<any(measurements, attendance, actions):kind>",
         "{fmt}": "<any(csv, xlsx):fmt>",
         "{upload}": "<token>",
+        "{link}": "<token>",
         "{period}": "<phase>/<period_start>/<period_end>",
     }
     for placeholder, converter in names.items():

@@ -25,6 +25,7 @@ FLOORS = [
     "forms",
     "errors",
     "security",
+    "mail",
     "compression",
     "static_files",
     "auth",

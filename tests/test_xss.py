@@ -97,6 +97,10 @@ BY_KEY = {field.key: field for field in FIELDS}
 # Text fields that are never shown back as text, and why.
 NOT_SHOWN = {
     ("LoginForm", "email"): "typed back on a failed sign-in: test_the_typed_email_is_escaped",
+    (
+        "ForgotPasswordForm",
+        "email",
+    ): "typed back in the answer: test_the_forgotten_email_is_escaped",
     ("UserForm", "email"): "must be a valid address; the service refuses anything else",
     ("VerifyForm", "code"): "typed back on the public check: "
     "test_a_typed_certificate_code_is_shown_back_as_text",
@@ -289,6 +293,15 @@ def test_free_text_prints_as_text_and_pdfs_fetch_only_static_files(world, monkey
         for template in field.pdfs:
             assert re.sub(r"\s+", "", field.value) in texts[template], (field.key, template)
     assert fetched and all(url.startswith(BASE_URL + "static/") for url in fetched), fetched
+
+
+def test_the_forgotten_email_is_escaped(client):
+    email = f"x{SHORT}@example.org"
+    page = client.post("/password/forgot", data={"email": email}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    _assert_no_markup(page, "/password/forgot")
+    assert str(escape(email)) in page
 
 
 def test_the_typed_email_is_escaped(client):

@@ -56,6 +56,25 @@ class PasswordForm(Form):
     )
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
+
+
+class SetPasswordForm(Form):
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters."),
+        validators=[InputRequired()],
+    )
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+
 class TokenForm(Form):
     label = StringField(
         _l("Name of the token"),

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from score_app.extensions import Edited, db, utcnow, value_enum
 
+# The password of an invited account until its user chooses one: no password matches it.
+NO_PASSWORD = "!"
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -52,6 +55,11 @@ class User(UserMixin, Edited, db.Model):
     # The key of the browser session this user object was loaded for or signed in with (not a
     # column): what Flask-Login keeps in the session cookie.
     session_key = None
+
+    @property
+    def is_invited(self) -> bool:
+        """Invited, and has not chosen a password yet."""
+        return self.password_hash == NO_PASSWORD
 
     @property
     def country_codes(self) -> list[str]:
@@ -154,3 +162,25 @@ SYNC_OPERATION = "sync_operation_id"
 def synced_by() -> int | None:
     """The id of the sync operation making the session's writes, or None outside a sync."""
     return db.session.info.get(SYNC_OPERATION)
+
+
+class PasswordLinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    RESET = "reset"
+
+
+class PasswordLink(db.Model):
+    """A single-use link, sent by email, where a user sets their password: an admin's
+    invitation or a forgotten password. Only its SHA-256 digest is stored; it ends when used,
+    when it expires, or when the account's password is set another way."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[PasswordLinkPurpose] = mapped_column(value_enum(PasswordLinkPurpose, 20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()

@@ -12,17 +12,31 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from score_app.auth import lockout
 from score_app.auth.devices import KnownDevice
-from score_app.auth.models import ApiToken, User, UserSession, digest
+from score_app.auth.models import (
+    ApiToken,
+    PasswordLink,
+    PasswordLinkPurpose,
+    User,
+    UserSession,
+    digest,
+)
 from score_app.db_errors import first_save_wins
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import SUPPORTED_LOCALES
 from score_app.i18n import gettext as _
+from score_app.mail import public_url, send_mail
 
 TOKEN_PREFIX = "score_"
 MAX_LABEL = 100  # ApiToken.label
 # A session's and a token's last use is written at most this often, not on every request.
 LAST_USE_EVERY = timedelta(minutes=5)
+# How long a password link works: an invitation waits for a new user to read their mail; a reset
+# is asked for by someone at their screen.
+LINK_LIFETIMES = {
+    PasswordLinkPurpose.INVITATION: timedelta(days=7),
+    PasswordLinkPurpose.RESET: timedelta(hours=1),
+}
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
 _UNKNOWN_USER_HASH = "scrypt:32768:8:1$K6xSrQFzAlRUtgyW$" + "0" * 128
 
@@ -244,8 +258,86 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     user.mark_saved_by(user)
     end_sessions(user, keep=user.session_key)
     revoked = revoke_tokens(user)
+    forget_password_links(user)
     db.session.commit()
     return revoked
+
+
+def forget_password_links(user: User) -> None:
+    """End every invitation and reset link of the user: their password is set another way."""
+    db.session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id))
+
+
+def _new_password_link(user: User, purpose: PasswordLinkPurpose) -> str:
+    """A new link of the user, replacing their earlier ones; the plain token is returned once."""
+    forget_password_links(user)
+    plain = secrets.token_urlsafe(32)
+    expires_at = utcnow() + LINK_LIFETIMES[purpose]
+    db.session.add(
+        PasswordLink(user=user, purpose=purpose, token_hash=digest(plain), expires_at=expires_at)
+    )
+    return plain
+
+
+def _mail_password_link(user: User, purpose: PasswordLinkPurpose, template: str, **context):
+    plain = _new_password_link(user, purpose)
+    db.session.commit()
+    lifetime = LINK_LIFETIMES[purpose]
+    send_mail(
+        user.email,
+        user.preferred_locale,
+        template,
+        user=user,
+        link=public_url("auth.set_password", token=plain),
+        days=lifetime.days,
+        minutes=lifetime.seconds // 60,
+        **context,
+    )
+
+
+def invite(user: User, invited_by: User) -> None:
+    """Mail the user a link where they choose their password, in their language."""
+    _mail_password_link(user, PasswordLinkPurpose.INVITATION, "invitation", invited_by=invited_by)
+
+
+def send_password_reset(email: str) -> None:
+    """Mail a reset link to the active account of this email, if there is one; the caller
+    answers the same either way, so nobody learns whether an account exists."""
+    user = find_user_by_email(email)
+    if user is not None and user.is_active:
+        _mail_password_link(user, PasswordLinkPurpose.RESET, "password_reset")
+
+
+class LinkExpired(Exception):
+    """A password link used after its time."""
+
+
+def find_password_link(plain: str) -> PasswordLink | None:
+    """The live link of this token, or None when it is unknown, used, replaced, or its account
+    deactivated; raises LinkExpired when it is past its time."""
+    link = db.session.scalar(select(PasswordLink).where(PasswordLink.token_hash == digest(plain)))
+    if link is None or not link.user.is_active:
+        return None
+    if link.expires_at <= utcnow():
+        raise LinkExpired
+    return link
+
+
+@first_save_wins
+def set_password_from_link(link: PasswordLink, new_password: str) -> User:
+    """The password chosen at a mailed link: the link and every other one of the account end,
+    and so do its sessions and API tokens (whoever knew the old password may hold them)."""
+    user = link.user
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise InvalidInput({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    user.mark_saved_by(user)
+    end_sessions(user)
+    revoke_tokens(user)
+    forget_password_links(user)
+    db.session.commit()
+    return user
 
 
 def create_token(user: User, label: str, *, is_device: bool = False) -> tuple[ApiToken, str]:

@@ -1,6 +1,6 @@
 """Sign-in and sign-out, the user's own account and tokens, the language switcher."""
 
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 
 from flask import (
     Blueprint,
@@ -19,9 +19,11 @@ from flask_login import current_user, login_user, logout_user
 from score_app.auth import devices, policy, services
 from score_app.auth.access import public, safe_next
 from score_app.auth.forms import (
+    ForgotPasswordForm,
     LoginForm,
     PasswordForm,
     PreferencesForm,
+    SetPasswordForm,
     TokenForm,
 )
 from score_app.auth.models import ApiToken
@@ -32,9 +34,11 @@ from score_app.forms import save_form, seen_version, show_on_form, stored_beside
 from score_app.i18n import (
     SUPPORTED_LOCALES,
     format_number,
+    in_locale,
     ngettext,
 )
 from score_app.i18n import gettext as _
+from score_app.mail import MailNotSent
 
 bp = Blueprint("auth", __name__)
 
@@ -69,6 +73,61 @@ def login():
             return response
         form.form_errors.append(_("Email or password is incorrect."))
     return render_template("auth/login.html", form=form)
+
+
+def _forgot_limit() -> str:
+    return current_app.config["SCORE_FORGOT_RATE_LIMIT"]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_forgot_limit, methods=["POST"])
+@public
+def forgot_password():
+    """The same answer whether or not an account uses the address, and whether or not its mail
+    could be sent (the log says), so the page tells nobody who has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        with suppress(MailNotSent):
+            services.send_password_reset(form.email.data)
+        flash(
+            _(
+                "If an account uses %(email)s, a link to choose a new password is on its way "
+                "there. It works once, within an hour.",
+                email=form.email.data.strip(),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.forgot_password"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    """Where a mailed link leads: an invited user or one who forgot it chooses a password, on a
+    page in the account's language."""
+    try:
+        link = services.find_password_link(token)
+    except services.LinkExpired:
+        return render_template("auth/link_refused.html", expired=True), 410
+    if link is None:
+        return render_template("auth/link_refused.html", expired=False), 404
+    locale = link.user.preferred_locale
+    if locale:
+        session["locale"] = locale  # the sign-in page after it speaks it too
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_from_link(link, form.new_password.data)
+        except InvalidInput as error:
+            show_on_form(form, error)
+        except EditConflict:
+            form.form_errors.append(changed_elsewhere())
+        else:
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    with in_locale(locale) if locale else nullcontext():
+        return render_template("auth/set_password.html", form=form, link=link)
 
 
 def _paused_message(wait) -> tuple[str, int]:

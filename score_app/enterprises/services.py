@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from score_app.auth import policy
-from score_app.auth.models import User
+from score_app.auth.models import Role, User
 from score_app.db_errors import first_save_wins
 from score_app.enterprises.access import country_in_scope, enterprise_scope
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
@@ -123,6 +123,17 @@ def countries_in_scope(user: User) -> list[tuple[str, str]]:
         select(Enterprise.country).where(enterprise_scope(user)).distinct()
     ).all()
     return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
+
+
+def assignable_users(enterprise: Enterprise) -> list[User]:
+    """The active trainers and owners not yet assigned to the enterprise, by name."""
+    members = {member.id for member in enterprise.members}
+    query = (
+        select(User)
+        .where(User.is_active, User.role.in_((Role.TRAINER, Role.ENTERPRISE_OWNER)))
+        .order_by(User.full_name)
+    )
+    return [user for user in db.session.scalars(query) if user.id not in members]
 
 
 def set_consent(

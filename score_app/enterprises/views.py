@@ -96,12 +96,14 @@ def create_enterprise():
 @bp.get("/<int:enterprise_id>")
 def view_enterprise(enterprise_id: int):
     enterprise = get_enterprise_or_404(current_user, enterprise_id)
+    can_manage_users = policy.can(current_user, policy.USER_MANAGE)
     return render_template(
         "enterprises/view.html",
         enterprise=enterprise,
         can_edit=policy.can(current_user, policy.ENTERPRISE_EDIT),
         can_consent=policy.can(current_user, policy.ENTERPRISE_CONSENT),
-        can_manage_users=policy.can(current_user, policy.USER_MANAGE),
+        can_manage_users=can_manage_users,
+        assignable=services.assignable_users(enterprise) if can_manage_users else [],
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, or_, select
 
 from score_app.auth import services as auth
-from score_app.auth.models import Role, User, UserCountry
+from score_app.auth.models import NO_PASSWORD, Role, User, UserCountry
 from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, check_version
@@ -51,20 +51,32 @@ def _check_scope(role: Role, countries: Iterable[str], enterprise_ids: Iterable[
     return errors, sorted(set(countries)), found
 
 
+def _new_password_problem(password: str, email: str, invited: bool) -> str | None:
+    if invited:
+        return None
+    if not password:
+        return _("Type a password, or send an invitation so the person chooses one.")
+    return auth.password_problem(password, email)
+
+
 def create_user(
     email: str,
     full_name: str,
     role: Role,
-    password: str,
+    password: str = "",
     preferred_locale: str | None = None,
     countries: Iterable[str] = (),
     enterprise_ids: Iterable[int] = (),
+    invited_by: User | None = None,
 ) -> User:
+    """A new account with the password given, or, with `invited_by`, none until its user
+    chooses one at the link of the invitation mailed to them (auth.services.invite, which the
+    caller sends once the account is saved)."""
     email = auth.normalize_email(email)
     errors = auth.profile_problems(None, email, full_name, preferred_locale)
     scope_errors, countries, enterprises = _check_scope(role, countries, enterprise_ids)
     errors.update(scope_errors)
-    problem = auth.password_problem(password, email)
+    problem = _new_password_problem(password, email, invited=invited_by is not None)
     if problem:
         errors["password"] = problem
     if errors:
@@ -73,7 +85,7 @@ def create_user(
         email=email,
         full_name=full_name.strip(),
         role=role,
-        password_hash=auth.hash_password(password),
+        password_hash=NO_PASSWORD if invited_by else auth.hash_password(password),
         preferred_locale=preferred_locale or None,
         countries=[UserCountry(country=c) for c in countries],
         enterprises=enterprises,
@@ -123,9 +135,35 @@ def update_user(
     user.enterprises = enterprises
     if new_password:
         user.password_hash = auth.hash_password(new_password)
+        auth.forget_password_links(user)
     user.mark_saved_by(acting_user)
     db.session.commit()
     return user
+
+
+def assignment_changes(
+    user: User, enterprise_ids: Iterable[int]
+) -> tuple[list[Enterprise], list[Enterprise]]:
+    """The enterprises an edit of the account would take away from it and give it, by name."""
+    kept = {e.id for e in user.enterprises}
+    chosen = set(enterprise_ids)
+    removed = [e for e in user.enterprises if e.id not in chosen]
+    added = db.session.scalars(
+        select(Enterprise).where(Enterprise.id.in_(chosen - kept)).order_by(Enterprise.name)
+    ).all()
+    return removed, list(added)
+
+
+def assign_enterprise(user: User, enterprise: Enterprise, acting_user: User) -> None:
+    """An admin's assignment of a trainer or owner to one more enterprise, from its page."""
+    if user.role not in (Role.TRAINER, Role.ENTERPRISE_OWNER) or not user.is_active:
+        raise InvalidInput(
+            {"user": _("Only active trainers and enterprise owners are assigned enterprises.")}
+        )
+    if enterprise not in user.enterprises:
+        user.enterprises.append(enterprise)
+        user.mark_saved_by(acting_user)
+        db.session.commit()
 
 
 def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:

@@ -1,5 +1,7 @@
 """Admins create, edit and deactivate accounts and set each one's scope."""
 
+import re
+
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -60,10 +62,31 @@ def test_duplicate_email_is_refused_and_the_form_keeps_what_was_typed(app, clien
         assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 
-def test_a_trainer_cannot_be_given_countries(client_as):
+def test_countries_ticked_for_a_trainer_are_let_go(app, client_as):
     admin = client_as("admin")
     response = admin.post("/admin/users/new", data=_new_user_form(countries=["GH"]))
-    assert "Only programme staff have countries in their scope." in response.get_data(as_text=True)
+    assert response.status_code == 302
+    _user_row, countries, _ids = _user(app, "kofi@example.org")
+    assert countries == []
+
+
+def test_the_countries_list_shows_only_for_programme_staff_and_keeps_the_ticked_ones_first(
+    client_as,
+):
+    admin = client_as("admin")
+    page = admin.get("/admin/users/new").get_data(as_text=True)
+    assert 'data-roles="programme_staff"' in page
+    assert '<option selected value="enterprise_owner">' in page
+    refused = admin.post(
+        "/admin/users/new",
+        data=_new_user_form(role="programme_staff", countries=["VN", "GH"], email="not-an-email"),
+    ).get_data(as_text=True)
+    countries = refused[refused.index('id="countries"') :]
+    ticked = [countries.index('value="GH"'), countries.index('value="VN"')]
+    assert max(ticked) < countries.index('value="AF"')  # Afghanistan comes first unticked
+    assert re.search(
+        r'<input checked id="countries-\d+" name="countries" [^>]*value="VN">', refused
+    )
 
 
 def test_weak_password_is_refused_on_the_password_field(client_as):
@@ -161,7 +184,132 @@ def test_an_account_saved_by_another_admin_meanwhile_shows_both_versions(
     assert (user.full_name, enterprises) == ("Kofi Boateng", [accra.id, kumasi.id])
     assert check_password_hash(user.password_hash, PASSWORD)
 
-    again = first.post(url, data={"version": VERSION_FIELD.search(html).group(1), **typed})
-    assert again.status_code == 302
+    # Saving their version takes Kumasi Works away again: that is confirmed first.
+    stored_version = VERSION_FIELD.search(html).group(1)
+    again = first.post(url, data={"version": stored_version, **typed})
+    assert "Confirm the change of enterprises" in again.get_data(as_text=True)
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id]
+    confirmed = {"version": stored_version, "confirmed_removal": str(kumasi.id), **typed}
+    assert first.post(url, data=confirmed).status_code == 302
     user, _countries, enterprises = _user(app, trainer.email)
     assert (user.full_name, enterprises) == ("Kofi A. Boateng", [accra.id])
+
+
+def _edit_form(user, enterprises, **fields):
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "is_active": "y",
+        "enterprises": [e.id for e in enterprises],
+        **fields,
+    }
+
+
+def test_unticking_enterprises_asks_for_a_confirmation_listing_them_before_saving(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi, tema, volta, wa = (
+        create_enterprise(name=name) for name in ("Accra", "Kumasi", "Tema", "Volta", "Wa")
+    )
+    trainer = create_user("trainer", enterprises=[accra, kumasi, tema, volta])
+    admin = client_as("admin")
+    url = f"/admin/users/{trainer.id}"
+    typed = _edit_form(trainer, [accra, tema, wa])
+    asked = post_seen(admin, url, data=typed)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Confirm the change of enterprises" in page
+    removed = page[page.index("Removed (2 enterprises)") : page.index("Added (1 enterprise)")]
+    assert "Kumasi" in removed and "Volta" in removed and "Accra" not in removed
+    assert "Wa</li>" in page[page.index("Added (1 enterprise)") :]
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id, volta.id]
+
+    back = admin.post(url, data={**typed, "version": seen_version(admin, url), "back": "1"})
+    assert back.status_code == 200
+    assert "Confirm the change" not in back.get_data(as_text=True)
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id, volta.id]
+
+    confirmed = {**typed, "confirmed_removal": f"{kumasi.id},{volta.id}"}
+    assert post_seen(admin, url, data=confirmed).status_code == 302
+    assert _user(app, trainer.email)[2] == [accra.id, tema.id, wa.id]
+
+
+def test_adding_enterprises_only_saves_without_a_confirmation(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi = create_enterprise(name="Accra"), create_enterprise(name="Kumasi")
+    trainer = create_user("trainer", enterprises=[accra])
+    admin = client_as("admin")
+    saved = post_seen(
+        admin, f"/admin/users/{trainer.id}", data=_edit_form(trainer, [accra, kumasi])
+    )
+    assert saved.status_code == 302
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id]
+
+
+def test_the_assigned_enterprises_are_listed_first_and_ticked(
+    client_as, create_user, create_enterprise
+):
+    create_enterprise(name="Abba Textiles")
+    zed = create_enterprise(name="Zed Garments")
+    trainer = create_user("trainer", enterprises=[zed])
+    page = client_as("admin").get(f"/admin/users/{trainer.id}").get_data(as_text=True)
+    assert page.index("Zed Garments") < page.index("Abba Textiles")
+    assert re.search(rf'<input checked [^>]*name="enterprises" [^>]*value="{zed.id}">', page)
+
+
+def test_admin_assigns_a_trainer_from_the_enterprise_page(
+    app, client_as, create_user, create_enterprise
+):
+    enterprise = create_enterprise(name="Tema Shirts")
+    trainer = create_user("trainer", full_name="Yaw Mensah")
+    create_user("admin", full_name="Other Admin")
+    admin = client_as("admin")
+    page = admin.get(f"/enterprises/{enterprise.id}").get_data(as_text=True)
+    assert "No user is assigned to this enterprise yet." in page
+    assert "Yaw Mensah · Trainer" in page and "Other Admin" not in page
+    assert f"/admin/users/new?enterprise={enterprise.id}" in page
+    done = admin.post(
+        f"/enterprises/{enterprise.id}/members",
+        data={"user_id": trainer.id},
+        follow_redirects=True,
+    )
+    assert "Yaw Mensah is assigned to Tema Shirts." in done.get_data(as_text=True)
+    assert _user(app, trainer.email)[2] == [enterprise.id]
+
+
+def test_an_admin_cannot_be_assigned_to_an_enterprise(
+    app, client_as, create_user, create_enterprise
+):
+    enterprise = create_enterprise()
+    other_admin = create_user("admin")
+    admin = client_as("admin")
+    refused = admin.post(
+        f"/enterprises/{enterprise.id}/members",
+        data={"user_id": other_admin.id},
+        follow_redirects=True,
+    )
+    assert "Only active trainers and enterprise owners" in refused.get_data(as_text=True)
+    assert _user(app, other_admin.email)[2] == []
+
+
+def test_the_new_user_form_from_an_enterprise_page_has_it_ticked(client_as, create_enterprise):
+    enterprise = create_enterprise(name="Tema Shirts")
+    page = client_as("admin").get(f"/admin/users/new?enterprise={enterprise.id}")
+    html = page.get_data(as_text=True)
+    assert re.search(rf'<input checked [^>]*name="enterprises" [^>]*value="{enterprise.id}">', html)
+
+
+def test_a_confirmation_of_other_removals_than_the_save_makes_is_asked_again(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi, tema = (create_enterprise(name=name) for name in ("Accra", "Kumasi", "Tema"))
+    trainer = create_user("trainer", enterprises=[accra, kumasi, tema])
+    admin = client_as("admin")
+    url = f"/admin/users/{trainer.id}"
+    # Confirmed for Kumasi alone, but the form now takes Tema away too.
+    typed = {**_edit_form(trainer, [accra]), "confirmed_removal": str(kumasi.id)}
+    asked = post_seen(admin, url, data=typed)
+    assert "Removed (2 enterprises)" in asked.get_data(as_text=True)
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id]
