@@ -191,8 +191,11 @@ def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     conflict = None
+    # The form shown again (from the confirmation page, or with an error) keeps the version the
+    # admin's page was made from, so that a save made meanwhile is still met as a conflict.
+    seen = seen_version()
     if request.form.get("back"):  # from the confirmation page: the form as typed, unsaved
-        return render_template("users/form.html", form=form, user=user)
+        return render_template("users/form.html", form=form, user=user, seen=seen)
     if form.validate_on_submit():
         confirmation = _confirmation_needed(user, form)
         if confirmation is not None:
@@ -217,9 +220,10 @@ def edit_user(user_id: int):
                 message = f"{message} {ended}"
             flash(message, "success")
             return redirect(url_for("users.list_users"))
-    return render_template("users/form.html", form=form, user=user, conflict=conflict), (
-        409 if conflict else 200
-    )
+    return render_template(
+        "users/form.html", form=form, user=user, conflict=conflict,
+        seen=None if conflict else seen,
+    ), (409 if conflict else 200)  # fmt: skip
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

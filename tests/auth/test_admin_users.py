@@ -313,3 +313,26 @@ def test_a_confirmation_of_other_removals_than_the_save_makes_is_asked_again(
     asked = post_seen(admin, url, data=typed)
     assert "Removed (2 enterprises)" in asked.get_data(as_text=True)
     assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id]
+
+
+def test_back_to_the_form_keeps_the_version_first_seen_so_a_save_meanwhile_is_a_conflict(
+    app, client_as, create_user, create_enterprise
+):
+    accra, kumasi, tema = (create_enterprise(name=name) for name in ("Accra", "Kumasi", "Tema"))
+    trainer = create_user("trainer", full_name="Ama Mensah", enterprises=[accra, kumasi])
+    first, second = client_as("admin"), client_as("admin", full_name="Yaw Admin")
+    url = f"/admin/users/{trainer.id}"
+    seen = seen_version(first, url)
+    typed = _edit_form(trainer, [accra])
+    assert "Confirm the change" in first.post(url, data={**typed, "version": seen}).text
+    # Meanwhile another admin gives the trainer Tema.
+    assert (
+        post_seen(second, url, data=_edit_form(trainer, [accra, kumasi, tema])).status_code == 302
+    )
+    back = first.post(url, data={**typed, "version": seen, "back": "1"})
+    assert VERSION_FIELD.search(back.text).group(1) == str(seen)
+    confirmed = {**typed, "version": seen, "confirmed_removal": str(kumasi.id)}
+    refused = first.post(url, data=confirmed)
+    assert refused.status_code == 409
+    assert "Yaw Admin saved a new version" in refused.text
+    assert _user(app, trainer.email)[2] == [accra.id, kumasi.id, tema.id]
