@@ -120,6 +120,7 @@ def _register_template_filters(app: Flask) -> None:
     from score_app.enterprises.forms import JOB_ROLE_LABELS, SEX_LABELS, sector_label
     from score_app.enterprises.models import JobRole, Sex
     from score_app.i18n import format_number
+    from score_app.kpis.checks import warning_text
     from score_app.kpis.forms import audit_label, phase_label, status_label
     from score_app.organisation import current_organisation
     from score_app.plans.forms import action_status_label
@@ -134,6 +135,7 @@ def _register_template_filters(app: Flask) -> None:
         audit_label=audit_label,
         action_status_label=action_status_label,
         indicator_value=lambda value, indicator: format_number(value, indicator.decimals),
+        warning_text=warning_text,
     )
     app.jinja_env.globals.update(
         SEXES=list(Sex),

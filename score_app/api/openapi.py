@@ -232,8 +232,8 @@ def _measurement() -> dict:
             "warnings": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "Plausibility warnings it was saved with, in the language of "
-                "the request that saved it.",
+                "description": "Plausibility warnings it was saved with, written in the "
+                "language of this request.",
             },
             "version": {
                 "type": "integer",

@@ -1,6 +1,7 @@
 """Stored records as the API answers with them: measurements, and what a device's sync applied
 (attendance, walk-ins, visits, plan actions)."""
 
+from score_app.kpis.checks import warning_text
 from score_app.kpis.models import Measurement
 from score_app.plans.models import PlanAction
 from score_app.training.models import Visit
@@ -29,7 +30,7 @@ def measurement_json(measurement: Measurement) -> dict:
         "value": rounded(measurement.value),
         "status": measurement.status.value,
         "comment": measurement.comment,
-        "warnings": measurement.warnings,
+        "warnings": [warning_text(warning) for warning in measurement.warnings],
         "version": measurement.version,
     }
 

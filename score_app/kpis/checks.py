@@ -1,11 +1,15 @@
 """The rules a measurement must pass (docs/domain.md, 'Checks on a measurement'): hard errors,
-and plausibility warnings that can be saved with a comment."""
+and plausibility warnings that can be saved with a comment.
+
+A warning is kept with its measurement as what it found (a code and its figures), not as a
+sentence: `warning_text` writes it in the reader's language, its numbers as the reader's locale
+writes them, whoever saved it and in whatever language."""
 
 from datetime import date
 
 from babel.numbers import format_decimal
 
-from score_app.catalog.indicators import Indicator
+from score_app.catalog.indicators import BY_CODE, Indicator
 from score_app.i18n import format_number, ngettext, parse_number
 from score_app.i18n import gettext as _
 from score_app.kpis.compare import PER_DAYS, needs_per_days, per_days
@@ -78,6 +82,12 @@ def check_period(start: date | None, end: date | None, today: date) -> dict[str,
     return errors
 
 
+# What a warning found, by its code; each is stored as {"code": ..., and its figures}.
+ABOVE_MAX, FAR_FROM_BASELINE, HOURS_PER_WORKER, PERIOD_LENGTHS = (
+    "above_max", "far_from_baseline", "hours_per_worker", "period_lengths",
+)  # fmt: skip
+
+
 def plausibility_warnings(
     indicator: Indicator,
     value: float,
@@ -87,7 +97,7 @@ def plausibility_warnings(
     workers: int,
     period_days: int,
     baseline_days: int | None,
-) -> list[str]:
+) -> list[dict]:
     """What looks unlikely about a measurement; each needs a comment before it is saved.
 
     `baseline_value` and `baseline_days` are those of the baseline a follow-up is compared with
@@ -96,46 +106,61 @@ def plausibility_warnings(
     """
     warnings = []
     if indicator.plausible_max is not None and value > indicator.plausible_max:
-        warnings.append(
-            _(
-                "%(indicator)s above %(max)s is unusual: check the inputs.",
-                indicator=indicator.name,
-                max=format_number(indicator.plausible_max),
-            )
-        )
+        warnings.append({"code": ABOVE_MAX, "indicator": indicator.code})
     if baseline_value and baseline_days:
         before, after = baseline_value, value
         if needs_per_days(indicator, baseline_days, period_days):
             before, after = per_days(before, baseline_days), per_days(after, period_days)
         if abs(after - before) / before > MAX_CHANGE_FROM_BASELINE:
-            warnings.append(_("This differs from the baseline by more than half."))
+            warnings.append({"code": FAR_FROM_BASELINE})
     hours = next((inputs[s.name] for s in indicator.inputs if s.is_hours_worked), None)
     months = period_days / DAYS_PER_MONTH
     if hours is not None and workers and hours / workers / months > MAX_HOURS_PER_WORKER_MONTH:
-        warnings.append(
-            _(
-                "%(hours)s hours for %(workers)s workers is more than %(limit)s hours per worker a "
-                "month.",
-                hours=format_number(hours),
-                workers=format_number(workers),
-                limit=format_number(MAX_HOURS_PER_WORKER_MONTH),
-            )
-        )
+        warnings.append({"code": HOURS_PER_WORKER, "hours": hours, "workers": workers})
     if (
         baseline_days
         and needs_per_days(indicator, baseline_days, period_days)
         and abs(period_days - baseline_days) / baseline_days > MAX_PERIOD_LENGTH_GAP
     ):
-        warnings.append(
-            _(
-                "Periods of very different lengths are hard to compare, even per %(per)s days: "
-                "%(this)s here, %(baseline)s at baseline.",
-                per=PER_DAYS,
-                this=_days(period_days),
-                baseline=_days(baseline_days),
-            )
-        )
+        warnings.append({"code": PERIOD_LENGTHS, "days": period_days, "baseline": baseline_days})
     return warnings
+
+
+def warning_text(warning: dict | str) -> str:
+    """A stored warning in the reader's language; one kept as a sentence (as warnings were
+    before they were kept as codes) is shown as it was written."""
+    if isinstance(warning, str):
+        return warning
+    code = warning.get("code")
+    if code == ABOVE_MAX:
+        indicator = BY_CODE[warning["indicator"]]
+        return _(
+            "%(indicator)s above %(max)s is unusual: check the inputs.",
+            indicator=indicator.name,
+            max=format_number(indicator.plausible_max),
+        )
+    if code == FAR_FROM_BASELINE:
+        return _("This differs from the baseline by more than half.")
+    if code == HOURS_PER_WORKER:
+        return _(
+            "%(hours)s hours for %(workers)s workers is more than %(limit)s hours per worker a "
+            "month.",
+            hours=format_number(warning["hours"]),
+            workers=format_number(warning["workers"]),
+            limit=format_number(MAX_HOURS_PER_WORKER_MONTH),
+        )
+    return _(
+        "Periods of very different lengths are hard to compare, even per %(per)s days: "
+        "%(this)s here, %(baseline)s at baseline.",
+        per=PER_DAYS,
+        this=_days(warning["days"]),
+        baseline=_days(warning["baseline"]),
+    )
+
+
+def warnings_text(warnings: list) -> str:
+    """A measurement's warnings as one text, for a message."""
+    return " ".join(warning_text(warning) for warning in warnings)
 
 
 def _days(count: int) -> str:

@@ -18,7 +18,12 @@ from score_app.exceptions import EditConflict, InvalidInput, check_version
 from score_app.extensions import db, utcnow
 from score_app.i18n import format_day, format_number, ngettext
 from score_app.i18n import gettext as _
-from score_app.kpis.checks import check_inputs, check_period, plausibility_warnings
+from score_app.kpis.checks import (
+    check_inputs,
+    check_period,
+    plausibility_warnings,
+    warnings_text,
+)
 from score_app.kpis.compare import Change, compare_figures
 from score_app.kpis.cycles import current_pair, cycle_baseline, first_baseline_end
 from score_app.kpis.formulas import compute
@@ -38,7 +43,7 @@ class Checked:
     indicator: Indicator
     inputs: dict[str, float]
     value: float
-    warnings: list[str]
+    warnings: list[dict]  # as checks.plausibility_warnings finds them
 
 
 def measurements_of(enterprise_id: int, indicator: str | None = None) -> list[Measurement]:
@@ -280,7 +285,7 @@ def check_plausibility(
         workers=workers, baseline=baseline,
     )  # fmt: skip
     if checked.warnings and not comment.strip():
-        why = " ".join(checked.warnings)
+        why = warnings_text(checked.warnings)
         raise InvalidInput({"comment": _("Add a comment that explains this: %(why)s", why=why)})
     return checked
 

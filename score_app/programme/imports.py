@@ -53,6 +53,7 @@ from score_app.extensions import db, utcnow
 from score_app.i18n import current_locale_code, fold, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
+from score_app.kpis.checks import warnings_text
 from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status, named_inputs
@@ -1064,10 +1065,10 @@ class MeasurementFile:
             return
         self._stage(number, checked, row, figure)
 
-    def _warn(self, number: int, warnings: list[str], comment: str) -> bool:
+    def _warn(self, number: int, warnings: list[dict], comment: str) -> bool:
         """List a row's warnings on its comment column; whether the comment explains them (the
         row is ready) or the row needs one."""
-        why = " ".join(warnings)
+        why = warnings_text(warnings)
         if comment:
             self.report.explained.add([Problem(number, "comment", why, EXPLAINED, comment)])
             return True

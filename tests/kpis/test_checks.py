@@ -3,7 +3,8 @@
 import pytest
 
 from score_app.catalog.indicators import BY_CODE
-from score_app.kpis.checks import check_inputs, plausibility_warnings
+from score_app.i18n import in_locale
+from score_app.kpis.checks import check_inputs, plausibility_warnings, warning_text
 
 
 def _errors(code, inputs, locale="en"):
@@ -137,7 +138,7 @@ def _warnings(code, value, inputs, **context):
         "period_days": 30,
         "baseline_days": None,
     } | context
-    return plausibility_warnings(BY_CODE[code], value, inputs, **context)
+    return [warning_text(w) for w in plausibility_warnings(BY_CODE[code], value, inputs, **context)]
 
 
 def test_efficiency_above_150_percent_is_warned():
@@ -187,3 +188,20 @@ def test_a_count_over_a_period_much_longer_than_the_baseline_is_flagged_with_bot
         "Periods of very different lengths are hard to compare, even per 30 days: 92 days here, "
         "31 days at baseline."
     ]
+
+
+def test_a_stored_warning_is_written_in_the_reader_s_language_with_its_numbers(app):
+    """Kept as what was found, a warning reads in each reader's language: a figure entered by an
+    English-speaking trainer warns a French owner of 52 000 hours, not of "52,000" (read 52)."""
+    inputs = {"lost_time_injuries": 0, "hours_worked": 52_000}
+    found = plausibility_warnings(
+        BY_CODE["ltifr"], 0, inputs, baseline_value=None, workers=100, period_days=30,
+        baseline_days=None,
+    )  # fmt: skip
+    assert found == [{"code": "hours_per_worker", "hours": 52_000, "workers": 100}]
+    with app.test_request_context():
+        assert warning_text(found[0]).startswith("52,000 hours for 100 workers")
+        with in_locale("fr"):
+            assert warning_text(found[0]).startswith("52\u202f000 heures pour 100 travailleurs")
+        # A warning kept as a sentence by an earlier version is shown as it was written.
+        assert warning_text("Check the inputs.") == "Check the inputs."

@@ -114,9 +114,7 @@ def test_a_save_after_its_check_writes_its_rows_without_checking_them_again(
         assert (february.phase, february.comment, february.warnings) == (Phase.BASELINE, "", [])
         assert (february.entered_by_id, february.version, february.is_latest) == (user_id, 1, False)
         assert (efficiency.value, efficiency.comment) == (200.0, "Overtime paid as attended")
-        assert efficiency.warnings == [
-            "Operating efficiency above 150 is unusual: check the inputs."
-        ]
+        assert efficiency.warnings == [{"code": "above_max", "indicator": "operating_efficiency"}]
         assert (january.input_1, january.value, january.status, january.version) == (
             20, 2.0, Status.DRAFT, 2
         )  # fmt: skip
@@ -213,7 +211,13 @@ def test_a_save_writes_the_same_with_and_without_its_checked_file(
             .order_by(MeasurementAudit.reason)
         ).all()
     assert stored == {
-        ("operating_efficiency", Phase.FOLLOW_UP): (900, 1000, 90.0, [DIFFERS], "New machines"),
+        ("operating_efficiency", Phase.FOLLOW_UP): (
+            900,
+            1000,
+            90.0,
+            [{"code": "far_from_baseline"}],
+            "New machines",
+        ),
         ("operating_efficiency", Phase.BASELINE): (300, 1000, 30.0, [], ""),
         ("ltifr", Phase.BASELINE): (1, 25000, 40.0, [], ""),
     }
@@ -435,7 +439,8 @@ def test_a_save_in_another_language_than_its_check_speaks_its_own(app, programme
         saved = db.session.scalar(
             select(Measurement).where(Measurement.period_start == date(2025, 2, 1))
         )
-        assert saved.warnings == [message]
+        # Kept as what was found, whatever the language of the one who saved it.
+        assert saved.warnings == [{"code": "above_max", "indicator": "operating_efficiency"}]
         assert kpis.history(saved.id)[0].reason == "Importé depuis figures.csv, ligne 2."
 
 
