@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from score_app.extensions import db
@@ -97,3 +98,22 @@ def test_staff_filter_by_country_export_the_results_and_read_why_an_import_is_re
     )
     expect(page.get_by_role("button", name="Save")).to_have_count(0)  # "Save 2 rows" neither
     assert measurement_count(app) == before
+
+
+def test_staff_print_the_synthesis_of_the_country_chosen_while_the_button_says_it_works(
+    laptop, results_world, create_user, tmp_path
+):
+    page = laptop
+    log_in(page, create_user("programme_staff", countries=["GH", "ZA"], full_name="Adjoa Staff"))
+    page.get_by_role("link", name="Programme").click()
+    page.get_by_label("Country").select_option(label="Ghana")  # not applied with "Show"
+    button = page.get_by_role("button", name="Synthesis report (PDF)")
+    with page.expect_download() as download:
+        button.click()
+        expect(page.get_by_role("button", name="Preparing the PDF…")).to_be_visible()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name.startswith("programme-results-") and path.suffix == ".pdf"
+    first_page = " ".join(PdfReader(path).pages[0].extract_text().split())
+    assert "Country Ghana" in first_page
+    expect(button).to_have_text("Synthesis report (PDF)")  # ready for the next one
