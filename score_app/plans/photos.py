@@ -111,6 +111,19 @@ def max_megabytes() -> int:
     return current_app.config["SCORE_MAX_PHOTO_MB"]
 
 
+def add_from_form(form, add) -> None:
+    """Pass the photo form's file and caption to `add` (a use case that keeps a photo), with the
+    upload folder and size limit. The whole file is read, so that a refusal says its real size:
+    the request itself is capped (MAX_CONTENT_LENGTH, three times the photo limit)."""
+    upload = form.photo.data
+    add(
+        data=upload.stream.read() if upload else None,
+        caption=form.caption.data or "",
+        upload_dir=upload_dir(),
+        max_bytes=max_megabytes() * 1_000_000,
+    )
+
+
 def served(photo) -> Response:
     """A kept photo's file as its answer, for a view that has checked the user may see it;
     404 when the file is gone."""

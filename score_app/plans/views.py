@@ -1,6 +1,7 @@
 """Improvement plan pages: the plan with its before/after, actions and their photos."""
 
 from datetime import date
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -329,19 +330,8 @@ def upload_photo(action_id: int):
     form = PhotoForm()
     form.photo.description = _photo_hint()
     if form.validate_on_submit():
-        upload = form.photo.data
-        # The whole file is read, so that a refusal says its real size: the request itself is
-        # capped (MAX_CONTENT_LENGTH, three times the photo limit).
-        data = upload.stream.read() if upload else None
         try:
-            services.add_photo(
-                current_user,
-                action,
-                data=data,
-                caption=form.caption.data or "",
-                upload_dir=photos.upload_dir(),
-                max_bytes=photos.max_megabytes() * 1_000_000,
-            )
+            photos.add_from_form(form, partial(services.add_photo, current_user, action))
         except InvalidInput as error:
             db.session.rollback()
             show_on_form(form, error)

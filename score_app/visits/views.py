@@ -2,6 +2,7 @@
 the photos taken at it."""
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -130,18 +131,8 @@ def upload_visit_photo(visit_id: int):
     policy.require(current_user, policy.VISIT_RECORD)
     form = _photo_form()
     if form.validate_on_submit():
-        upload = form.photo.data
-        # Read whole, so that a refusal says the file's real size (the request is capped).
-        data = upload.stream.read() if upload else None
         try:
-            services.add_visit_photo(
-                current_user,
-                visit,
-                data=data,
-                caption=form.caption.data or "",
-                upload_dir=photos.upload_dir(),
-                max_bytes=photos.max_megabytes() * 1_000_000,
-            )
+            photos.add_from_form(form, partial(services.add_visit_photo, current_user, visit))
         except InvalidInput as error:
             db.session.rollback()
             show_on_form(form, error)
