@@ -138,6 +138,7 @@ PAGES = [
     ),
     Row("POST", "/enterprises/{other}/consent", {**signed_in(404), "admin": 302}, EMPTY),
     Row("GET", "/modules", signed_in(200)),
+    Row("GET", "/modules/indicators", signed_in(200)),
     Row("GET", "/modules/{slug}", signed_in(200)),
     Row("GET", "/modules/{slug}/print", signed_in(200)),
     Row("GET", "/modules/{slug}/handout.pdf", signed_in(200)),

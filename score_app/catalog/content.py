@@ -1,6 +1,9 @@
 """Loads modules/ into frozen dataclasses and checks it, reporting every problem at once.
 
 A module is a folder named by its slug, holding module.toml and one Markdown file per locale.
+The folder `_indicators` holds the indicator reference every module links to (one Markdown
+file per locale, no module.toml): each indicator is defined there once, and a guide's link to
+one of its sections must land on a heading that exists in the same language.
 """
 
 import re
@@ -9,9 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from score_app.catalog.indicators import BY_CODE
+from score_app.catalog.render import render_markdown
 from score_app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
 MIN_CHECKLIST_ITEMS = 10
+REFERENCE_FOLDER = "_indicators"
+# Where the reader serves the reference; guides link to it as /modules/indicators#<anchor>.
+REFERENCE_PATH = "/modules/indicators"
+_REFERENCE_LINK = re.compile(re.escape(REFERENCE_PATH) + r"(?:#([\w-]*))?\)")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ITEM_ID = re.compile(r"^[a-z]+-\d{2}$")
 _KNOWN_KEYS = {
@@ -56,9 +64,15 @@ class TrainingModule:
         return locale if locale in self.documents else DEFAULT_LOCALE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per process: hashed by identity
 class Catalogue:
     modules: tuple[TrainingModule, ...]
+    # The indicator reference: locale -> Markdown (empty when the folder has none).
+    reference: dict[str, str] = field(default_factory=dict)
+
+    def reference_locale(self, locale: str) -> str:
+        """The locale the reference can be read in: the one asked for, else English."""
+        return locale if locale in self.reference else DEFAULT_LOCALE
 
     def get(self, slug: str) -> TrainingModule | None:
         return next((m for m in self.modules if m.slug == slug), None)
@@ -214,6 +228,8 @@ def _load_module(folder: Path, problems: list[Problem]) -> TrainingModule | None
     slug = data.get("slug")
     if slug != folder.name or not _SLUG.match(folder.name):
         check.add("slug", f"must equal the folder name '{folder.name}' (lower case and dashes)")
+    elif f"/modules/{slug}" == REFERENCE_PATH:
+        check.add("slug", f"'{slug}' is where the reader shows the indicator reference")
     indicators = check.strings(data, "indicators")
     for code in indicators:
         if code not in BY_CODE:
@@ -256,16 +272,49 @@ def _check_catalogue(modules: list[TrainingModule], problems: list[Problem]) -> 
                 )
 
 
+def _check_reference_links(
+    modules: list[TrainingModule], reference: dict[str, str], problems: list[Problem]
+) -> None:
+    """Every link of a guide to the indicator reference lands on a section of the reference
+    in the guide's own language."""
+    anchors = {
+        locale: {h.anchor for h in render_markdown(text).toc} for locale, text in reference.items()
+    }
+    for module in modules:
+        for locale, text in module.documents.items():
+            for anchor in _REFERENCE_LINK.findall(text):
+                if locale not in anchors:
+                    problems.append(
+                        Problem(
+                            f"{module.slug}/{locale}.md",
+                            "links",
+                            f"links to the indicator reference, which has no {locale}.md",
+                        )
+                    )
+                elif anchor and anchor not in anchors[locale]:
+                    problems.append(
+                        Problem(
+                            f"{module.slug}/{locale}.md",
+                            "links",
+                            f"'#{anchor}' is no section of {REFERENCE_FOLDER}/{locale}.md",
+                        )
+                    )
+
+
 def load_catalogue(root: Path) -> Catalogue:
     """Read and check every module under `root`; raise CatalogueError listing all problems."""
     problems: list[Problem] = []
     if not root.is_dir():
         raise CatalogueError([Problem(str(root), "-", "folder is missing")])
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     modules = [m for m in (_load_module(f, problems) for f in folders) if m is not None]
     if not modules:
         problems.append(Problem(root.name, "-", "holds no module folder"))
     _check_catalogue(modules, problems)
+    reference = {}
+    if (root / REFERENCE_FOLDER).is_dir():
+        reference = _documents(root / REFERENCE_FOLDER, problems)
+    _check_reference_links(modules, reference, problems)
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(tuple(sorted(modules, key=lambda m: m.order)))
+    return Catalogue(tuple(sorted(modules, key=lambda m: m.order)), reference)

@@ -30,6 +30,24 @@ def rendered_document(module: TrainingModule, locale: str) -> RenderedDocument:
     return render_markdown(module.documents[module.document_locale(locale)])
 
 
+@lru_cache(maxsize=16)
+def _rendered_reference(catalogue: Catalogue, locale: str) -> RenderedDocument:
+    return render_markdown(catalogue.reference[locale])
+
+
+def reference_page(locale: str) -> dict:
+    """The indicator reference the guides link to, in `locale` or English; 404 without one."""
+    catalogue = get_catalogue()
+    if not catalogue.reference:
+        raise NotFound
+    shown = catalogue.reference_locale(locale)
+    return {
+        "locale": locale,
+        "document": _rendered_reference(catalogue, shown),
+        "is_fallback": shown != locale,
+    }
+
+
 def module_title(slug: str, locale: str) -> str:
     """The module's title in `locale`, or its slug when the catalogue no longer has it."""
     module = get_catalogue().get(slug)

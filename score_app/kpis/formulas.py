@@ -45,7 +45,8 @@ def recordable_incident_rate(recordable_incidents: float, hours_worked: float) -
 
 
 def lost_day_rate(lost_days: float, hours_worked: float) -> float:
-    """Days lost x 200,000 / hours worked.
+    """Days lost x 200,000 / hours worked. Days lost are calendar days, from the day after the
+    injury to the day before the return to work (ILO, 16th ICLS 1998; OSHA), like the factor.
     Unit: days per 100 full-time workers a year; lower is better."""
     return lost_days * PER_100_FULL_TIME_YEARS / hours_worked
 

@@ -131,3 +131,32 @@ def test_a_period_saved_by_someone_else_at_the_same_moment_saves_nothing(app, fi
     with app.app_context():
         stored = db.session.execute(select(Measurement.indicator, Measurement.value)).all()
     assert stored == [("defect_rate", 2.0)]  # theirs alone: not even the absenteeism row
+
+
+def test_half_days_of_absence_are_saved_as_typed(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    response = owner.post(
+        _url(figures_world),
+        data=period_form(
+            absenteeism_rate={"absent_person_days": "12.5", "scheduled_person_days": "500.5"}
+        ),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.scalars(select(Measurement)).one()
+        assert (saved.input_1, saved.input_2, round(saved.value, 2)) == (12.5, 500.5, 2.5)
+
+
+def test_a_quarter_day_of_absence_is_refused_and_what_was_typed_stays(app, figures_world):
+    owner = figures_world["clients"]["owner"]
+    response = owner.post(
+        _url(figures_world),
+        data=period_form(
+            absenteeism_rate={"absent_person_days": "12.25", "scheduled_person_days": "500"}
+        ),
+    )
+    page = response.get_data(True)
+    assert response.status_code == 422
+    assert "Enter whole or half days, like 12 or 12.5." in page
+    assert 'value="12.25"' in page
+    assert _count(app) == 0

@@ -10,6 +10,7 @@ EXAMPLES = [
     ("operating_efficiency", {"minutes_produced": 6310, "minutes_attended": 10000}, 63.1),
     ("operating_efficiency", {"minutes_produced": 15600, "minutes_attended": 12000}, 130.0),
     ("absenteeism_rate", {"absent_person_days": 28, "scheduled_person_days": 1000}, 2.8),
+    ("absenteeism_rate", {"absent_person_days": 12.5, "scheduled_person_days": 500}, 2.5),
     ("defect_rate", {"defective_units": 45, "inspected_units": 1500}, 3.0),
     ("dhu", {"defects_found": 75, "inspected_units": 50}, 150.0),  # several defects a unit
     ("ltifr", {"lost_time_injuries": 1, "hours_worked": 240_000}, 4.1667),
