@@ -113,7 +113,8 @@ class PeriodForm(Form):
         if not self.is_month:
             return super().validate(extra_validators)
         days = month_dates(self.period_month.data)
-        for field, day in zip((self.period_start, self.period_end), days or (None, None)):
+        fields = (self.period_start, self.period_end)
+        for field, day in zip(fields, days or (None, None), strict=True):
             field.data, field.raw_data = day, [day.isoformat() if day else "-"]
             field.process_errors = []  # the days left empty are not read
         is_valid = super().validate(extra_validators)
