@@ -170,8 +170,18 @@ def _file_words(workshop: Workshop) -> str:
 
 
 def handout(slug: str, *, locale: str) -> Document:
-    """A module's guide as a handout, in `locale` (or the language its guide falls back to)."""
+    """A module's participant handout (key ideas, exercises, checklist, no trainer's notes), in
+    `locale` (or the language its guide falls back to)."""
+    module = get_module_or_404(slug)
+    page = module_page(module, locale, for_participants=True)
+    with in_locale(locale):
+        html = render_template("pdf/module.html", **page, for_pdf=True)
+    return Document(html, f"{module.slug}-handout-{locale}.pdf")
+
+
+def trainer_guide(slug: str, *, locale: str) -> Document:
+    """A module's whole trainer guide, session notes and timing included, in `locale`."""
     module = get_module_or_404(slug)
     with in_locale(locale):
         html = render_template("pdf/module.html", **module_page(module, locale), for_pdf=True)
-    return Document(html, f"{module.slug}-{locale}.pdf")
+    return Document(html, f"{module.slug}-trainer-guide-{locale}.pdf")

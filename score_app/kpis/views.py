@@ -157,7 +157,7 @@ def enter_period(enterprise_id: int):
         conflict=conflict,
         new_cycle=new_cycle,
         shapes=_shapes(indicators),
-    ), (409 if conflict else 422 if errors or form.errors else 200)
+    ), (409 if conflict else 422 if errors else 200)
 
 
 def _shapes(indicators) -> dict[str, dict]:
