@@ -284,9 +284,19 @@ def pdf_certificates(workshop_id, email, lang, output):
 @_LANG
 @_OUTPUT
 def pdf_handout(slug, lang, output):
-    """A module's guide as a handout."""
+    """A module's participant handout (the trainer's notes left out)."""
     with _as_reader(None):
         _write(documents.handout(slug, locale=lang), output)
+
+
+@pdf_cli.command("guide")
+@click.argument("slug")
+@_LANG
+@_OUTPUT
+def pdf_guide(slug, lang, output):
+    """A module's whole trainer guide."""
+    with _as_reader(None):
+        _write(documents.trainer_guide(slug, locale=lang), output)
 
 
 modules_cli = AppGroup("modules", help="The training catalogue in modules/.")

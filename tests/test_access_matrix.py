@@ -142,6 +142,7 @@ PAGES = [
     Row("GET", "/modules/{slug}", signed_in(200)),
     Row("GET", "/modules/{slug}/print", signed_in(200)),
     Row("GET", "/modules/{slug}/handout.pdf", signed_in(200)),
+    Row("GET", "/modules/{slug}/guide.pdf", signed_in(200)),
     Row("GET", "/enterprises/{mine}/people", signed_in(200)),
     Row("POST", "/enterprises/{mine}/people", {**signed_in(200), "programme_staff": 403}, EMPTY),
     Row("GET", "/enterprises/{other}/people", {**signed_in(404), "admin": 200}),

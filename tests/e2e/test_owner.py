@@ -1,5 +1,6 @@
-"""An enterprise owner at phone size: enters a follow-up with one impossible figure, reads the
-message, corrects it, adds an action to the improvement plan and downloads the plan PDF."""
+"""An enterprise owner at phone size: enters a month's follow-up with one impossible figure,
+reads the message (the month and the figures kept), corrects it, adds an action to the
+improvement plan and downloads the plan PDF."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,13 +14,12 @@ ACTION = "Replace the worn needle plates on line 3 and check them every Monday"
 TOO_MANY = "Cannot be more than units inspected."
 
 
-def open_follow_up_form(page: Page, first_day: str, last_day: str) -> None:
+def open_follow_up_form(page: Page, month: str) -> None:
     page.get_by_role("link", name="Accra Works").tap()
     page.get_by_role("link", name="Measurements").tap()
     page.get_by_role("link", name="Enter figures").tap()
     page.get_by_label("Follow-up").check()
-    page.get_by_label("First day of the period").fill(first_day)
-    page.get_by_label("Last day of the period").fill(last_day)
+    page.get_by_label("Period", exact=True).select_option(month)
 
 
 def add_action(page: Page, action: str) -> None:
@@ -40,7 +40,7 @@ def test_owner_corrects_an_impossible_figure_then_plans_an_action_and_prints_the
 ):
     page = phone
     log_in(page, plan_data["users"]["owner"])
-    open_follow_up_form(page, "2025-10-01", "2025-10-31")
+    open_follow_up_form(page, "2025-10")
     defects = page.get_by_role("group", name="Defect rate")
     defective = defects.get_by_label("Defective units")
     inspected = defects.get_by_label("Units inspected")
@@ -56,7 +56,7 @@ def test_owner_corrects_an_impossible_figure_then_plans_an_action_and_prints_the
     expect(defective).to_have_attribute("aria-invalid", "true")
     expect(defective).to_have_value("1200")
     expect(inspected).to_have_value("1000")
-    expect(page.get_by_label("First day of the period")).to_have_value("2025-10-01")
+    expect(page.get_by_label("Period", exact=True)).to_have_value("2025-10")
 
     defective.fill("25")
     page.get_by_role("button", name="Save", exact=True).tap()
