@@ -178,7 +178,8 @@ def storage_move_to_database():
         )
     content_types = {}
     for model in (ActionPhoto, VisitPhoto):
-        content_types.update(db.session.execute(select(model.stored_name, model.content_type)))
+        named = db.session.execute(select(model.stored_name, model.content_type)).all()
+        content_types.update(named)
     folder = Path(current_app.config["SCORE_UPLOAD_DIR"])
     moved, missing = storage.move_to_database(folder, sorted(content_types), content_types)
     click.echo(f"Moved {_photos(moved)} from {folder} into the database.")
