@@ -13,7 +13,7 @@ from rq import Queue, Worker
 from score_app.extensions import limiter
 from score_app.health import QUEUE
 
-REDIS_URL = os.environ.get("SCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+REDIS_URL = os.environ.get("SCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE = "redis://127.0.0.1:1/0"
 
 
