@@ -77,8 +77,10 @@ def test_a_redis_that_cannot_be_reached_makes_the_server_unavailable(app, client
 
 def test_redis_without_a_worker_is_unavailable(app, client, redis_connection):
     app.config["SCORE_REDIS_URL"] = REDIS_URL
-    for stale in Worker.all(queue=Queue(QUEUE, connection=redis_connection)):
-        stale.register_death()  # a worker of an earlier run that did not stop cleanly
+    if Worker.all(queue=Queue(QUEUE, connection=redis_connection)):
+        # Someone's worker (`make cluster`, a developer's) runs on this Redis database: it is
+        # theirs, never unregistered by a test. CI's Redis has none.
+        pytest.skip(f"a worker listens to the {QUEUE!r} queue at {REDIS_URL}")
     response = client.get("/health")
     assert response.status_code == 503
     assert response.get_json()["redis"] == "up"

@@ -125,9 +125,10 @@ def start(
     env = environment(database_url, redis_url, _secret_key(), **(settings or {}))
     prepare_database(database_url, empty=empty)
     command = worker_command(env)
-    cluster = Cluster(
-        [f"http://127.0.0.1:{port}" for port in ports], " ".join(command[-3:]), folder
+    shown = (
+        "flask score worker" if "flask" in command else "rq worker (no `flask score worker` yet)"
     )
+    cluster = Cluster([f"http://127.0.0.1:{port}" for port in ports], shown, folder)
     try:
         log = (folder / "worker.log").open("ab")
         cluster.processes.append(
