@@ -12,6 +12,7 @@ from rq import Queue, Worker
 
 from score_app.extensions import limiter
 from score_app.health import QUEUE
+from tests.conftest import PASSWORD
 
 REDIS_URL = os.environ.get("SCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -109,3 +110,14 @@ def test_health_is_never_rate_limited(make_app, monkeypatch):
     client = limited.test_client()
     assert [client.get("/health").status_code for _ in range(3)] == [200, 200, 200]
     assert [client.get("/verify").status_code for _ in range(2)] == [200, 429]
+
+
+def test_sign_in_while_redis_is_away_is_refused_with_a_503_not_let_through_uncounted(
+    make_app, create_user
+):
+    away = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=UNREACHABLE)
+    user = create_user("trainer")
+    response = away.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 503
+    assert "The service is unavailable for a moment" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"]
