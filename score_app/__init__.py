@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.catalog.views import bp as catalog_bp
     from score_app.documents.views import bp as documents_bp
     from score_app.enterprises.views import bp as enterprises_bp
+    from score_app.health import bp as health_bp
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
     from score_app.plans.views import bp as plans_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.users.views import bp as users_bp
     from score_app.visits.views import bp as visits_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)

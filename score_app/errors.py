@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
@@ -202,6 +203,13 @@ def _unavailable(error: sa.exc.SQLAlchemyError):
     return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
 
+def _counters_unavailable(error: RedisError):
+    """Redis (SCORE_REDIS_URL), where sign-in attempts and rate limits are counted, is out of
+    reach: the attempt is refused with a 503 rather than let through uncounted."""
+    current_app.logger.warning("Redis is unavailable: %s", error)
+    return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
+
+
 def end_transaction(response: Response) -> Response:
     """after_request: end the request's transaction before its answer leaves, so that a
     connection lost while the answer was being made (a PDF being drawn, with no query left to
@@ -293,6 +301,7 @@ def register_error_handlers(app: Flask) -> None:
         (InternalServerError, _server_error),
         (DBAPIError, _database_error),
         (sa.exc.TimeoutError, _unavailable),
+        (RedisError, _counters_unavailable),
         (EditConflict, _edit_conflict),
         (NotAllowed, _not_allowed),
         (NotInReach, _not_in_reach),

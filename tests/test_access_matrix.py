@@ -181,6 +181,7 @@ PAGES = [
     ),
     Row("GET", "/verify/{code}", everyone(200)),
     Row("GET", "/verify", everyone(200)),
+    Row("GET", "/health", everyone(200)),
     Row("GET", "/organisation/logo", everyone(404)),  # none is set
     Row("GET", "/training/visits/new", RUNS_TRAINING),
     Row("POST", "/training/visits/new", RUNS_TRAINING, EMPTY),

@@ -339,10 +339,7 @@ def delete_action(
     check_version(action, seen_version)
     _editable_plan(action.plan)
     names = [photo.stored_name for photo in action.photos]
-    db.session.delete(action)
-    db.session.commit()
-    for name in names:
-        (upload_dir / name).unlink(missing_ok=True)
+    photos.forget(names, upload_dir, lambda: db.session.delete(action))
 
 
 @first_save_wins
