@@ -132,3 +132,16 @@ def test_the_printed_plan_shows_a_few_small_photos_per_action(
     assert all(max(image.image.size) <= 360 for image in images)
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert note in text
+
+
+def test_a_photo_far_over_what_a_request_may_carry_is_refused_saying_its_size(app, plan_world):
+    app.config["MAX_CONTENT_LENGTH"] = 2_000_000
+    data = png_bytes()
+    response = _new_action(
+        plan_world["clients"]["owner"],
+        plan_world["enterprise"].id,
+        photo=data + b"\0" * (2_600_000 - len(data)),
+    )
+    assert response.status_code == 413
+    assert "What was sent is 2.6 MB, more than can be received" in response.get_data(True)
+    assert _counts(app) == (0, 0)
