@@ -144,6 +144,12 @@ def _http_error(error: HTTPException, message: str | None = None):
     code = error.code or 500
     if message is None and isinstance(error, Explained):
         message = error.description
+    if message is None and code == 413 and request.content_length:
+        # A phone photo far over the limit: say how large it was, as the photo form does.
+        message = _(
+            "What was sent is %(size)s MB, more than can be received: send a smaller file.",
+            size=format_number(request.content_length / 1_000_000, 1),
+        )
     if message is None:
         message = _messages().get(code, error.description)
     # The error's own headers (Allow, Retry-After) go along; its HTML content type does not.

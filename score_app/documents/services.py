@@ -3,7 +3,7 @@ language. The same access checks as the pages apply, through the user passed in,
 made outside a request (the CLI, a background job) shows exactly what that user may see."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import segno
@@ -19,6 +19,8 @@ from score_app.exceptions import InvalidInput
 from score_app.i18n import current_locale_code, fold, in_locale
 from score_app.i18n import gettext as _
 from score_app.plans import services as plans
+from score_app.plans.photos import photo_thumbnails
+from score_app.plans.photos import upload_dir as photo_dir
 from score_app.plans.report import plan_report
 from score_app.programme.filters import Filters
 from score_app.programme.report import breakdowns, results_report
@@ -35,9 +37,10 @@ from score_app.training.models import Certificate, Workshop
 class Document:
     html: str
     filename: str
+    images: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def pdf(self) -> bytes:
-        return pdf.render_pdf(self.html)
+        return pdf.render_pdf(self.html, self.images)
 
 
 def plan(
@@ -53,13 +56,16 @@ def plan(
     active plan, or the one asked for, compared with the chosen follow-up."""
     enterprise = get_figures_or_404(user, enterprise_id)
     chosen = plans.plan_of(enterprise, plan_id)
+    thumbnails = photo_thumbnails(chosen.actions if chosen else [], photo_dir())
     with in_locale(locale):
         html = render_template(
             "pdf/plan.html",
             **plan_report(enterprise, chosen, follow_up, today, locale),
             generated_on=today,
+            thumbnails=thumbnails,
         )
-    return Document(html, f"improvement-plan-{enterprise.id}-{locale}.pdf")
+    images = {thumb.path: (thumb.data, "image/jpeg") for thumb in thumbnails.values()}
+    return Document(html, f"improvement-plan-{enterprise.id}-{locale}.pdf", images)
 
 
 def synthesis(user: User, filters: Filters, *, locale: str, today: date) -> Document:

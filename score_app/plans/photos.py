@@ -24,6 +24,11 @@ MAX_MEGAPIXELS = 50
 MAX_CAPTION = 200
 LONG_SIDE = 2000  # pixels: plenty for evidence on a page or in a printed plan
 JPEG_QUALITY = 85
+# The printed plan shows a few small photos under each action: enough to recognise the result,
+# light enough that a plan with many actions stays a small file.
+THUMBNAILS_PER_ACTION = 3
+THUMBNAIL_LONG_SIDE = 360  # pixels: about 3 cm at 300 dpi
+THUMBNAIL_QUALITY = 75
 # What Pillow reads a photo as -> what it is stored and served as. Many phones save "MPO" JPEGs
 # (a JPEG with a second picture inside): kept as a JPEG of the first picture.
 TYPES = {
@@ -99,6 +104,40 @@ def clean_photo(data: bytes) -> CleanPhoto:
     else:
         picture.save(buffer, "PNG")
     return CleanPhoto(buffer.getvalue(), content_type, extension)
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    path: str  # where the printed document's HTML finds it
+    data: bytes  # a small JPEG
+
+
+def thumbnail(path: Path) -> bytes | None:
+    """A kept photo made small for print (THUMBNAIL_LONG_SIDE pixels at most, JPEG); None when
+    its file is gone or unreadable."""
+    try:
+        with Image.open(path, formats=("JPEG", "PNG")) as image:
+            if image.format != "PNG":
+                image.draft("RGB", (THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE))
+            image.thumbnail((THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE), Image.Resampling.LANCZOS)
+            small = image.convert("RGB")
+    except (FileNotFoundError, *_UNREADABLE):
+        return None
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
+    return buffer.getvalue()
+
+
+def photo_thumbnails(actions, upload_dir: Path) -> dict[int, Thumbnail]:
+    """The first THUMBNAILS_PER_ACTION photos of each action, small, by photo id; a photo whose
+    file is gone is left out."""
+    thumbnails = {}
+    for action in actions:
+        for photo in action.photos[:THUMBNAILS_PER_ACTION]:
+            data = thumbnail(upload_dir / photo.stored_name)
+            if data is not None:
+                thumbnails[photo.id] = Thumbnail(f"/plan-photos/{photo.id}.jpg", data)
+    return thumbnails
 
 
 def upload_dir() -> Path:

@@ -78,7 +78,7 @@ def test_page_shows_everyone_grouped_with_their_boxes_and_counts(app, session_wo
     page = client.get(_url(session_world)).get_data(True)
     assert "<legend>Accra Works</legend>" in page and "<legend>Kumasi Works</legend>" in page
     assert f'value="{session_world["people"]["yaw"]}" checked' in page
-    assert '<td data-count="male-supervisor">1</td>' in page
+    assert '<td data-label="Man" data-count="male-supervisor">1</td>' in page
     assert 'data-count="total">1<' in page
 
 
