@@ -81,8 +81,12 @@ def _browser_locale() -> str | None:
     their next language, or English, and a notice offering 简体中文 (see offers_simplified_chinese).
     """
     accepted = request.accept_languages
+    traditional = False
     for tag, _quality in accepted:
-        if _is_traditional_chinese(tag):
+        # "zh-TW, zh" is a Taiwanese browser's usual list: its plain "zh" means Chinese as the
+        # reader writes it, so it does not stand for our Simplified Chinese either.
+        if _is_traditional_chinese(tag) or (traditional and tag.lower() == "zh"):
+            traditional = True
             continue
         chosen = type(accepted)([(tag, 1)]).best_match(SUPPORTED_LOCALES)
         if chosen:
