@@ -108,8 +108,13 @@ def simplified_chinese_offer() -> str:
 
 def offers_simplified_chinese() -> bool:
     """True when the browser asked for Traditional Chinese first and the page is not in Chinese:
-    the page then offers Simplified Chinese in one line, in Chinese."""
+    the page then offers Simplified Chinese in one line, in Chinese. A reader who chose a
+    language (in the switcher or their account) is not asked again."""
     if not has_request_context() or current_locale_code() == SIMPLIFIED_CHINESE:
+        return False
+    if session.get("locale") in SUPPORTED_LOCALES:
+        return False
+    if current_user.is_authenticated and current_user.preferred_locale in SUPPORTED_LOCALES:
         return False
     for tag, _quality in request.accept_languages:
         if _is_traditional_chinese(tag):

@@ -15,6 +15,7 @@ from score_app.cli import POT_FILE, TRANSLATIONS, extract_messages
 from score_app.i18n import (
     DEFAULT_LOCALE,
     SUPPORTED_LOCALES,
+    country_choices,
     format_number,
     gettext,
     html_lang,
@@ -215,6 +216,20 @@ def test_taking_the_offer_speaks_simplified_chinese_without_offering_it_again(cl
     client.post("/locale", data={"locale": "zh", "next": "/login"})
     page = client.get("/login", headers={"Accept-Language": "zh-TW"}).get_data(True)
     assert '<html lang="zh-Hans">' in page and OFFER not in page
+
+
+def test_a_reader_who_chose_english_is_not_offered_chinese_again(client):
+    client.post("/locale", data={"locale": "en", "next": "/login"})
+    page = client.get("/login", headers={"Accept-Language": "zh-TW"}).get_data(True)
+    assert '<html lang="en">' in page and OFFER not in page
+
+
+def test_country_names_in_chinese_are_listed_by_pinyin(app):
+    with app.test_request_context(), in_locale("zh"):
+        names = [name for _code, name in country_choices()]
+    keys = [sort_key(name) for name in names]
+    assert keys == sorted(keys) and keys[0].startswith("a")
+    assert names.index("中国") > names.index("德国")  # zhong1 after de2
 
 
 def test_a_browser_that_prefers_another_language_is_not_offered_chinese(client):
