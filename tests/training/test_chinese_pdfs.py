@@ -54,3 +54,14 @@ def test_a_chinese_name_prints_on_the_sign_in_sheet(app, session_world, chinese_
     text = _pdftotext(response.data)
     assert NAME in text and "Abena" in text
     assert len(response.data) < MOST_BYTES
+
+
+def test_the_attendance_list_orders_chinese_names_by_pinyin(app, session_world, create_person):
+    for name in ("张伟", "陈静"):
+        create_person(session_world["accra"], name, "female", "worker")
+    client = sign_in(app.test_client(), session_world["trainer"])
+    url = f"/training/workshops/{session_world['workshop']}/days/{session_world['days'][0]}"
+    page = client.get(url).get_data(True)
+    names = ("张伟", "Abena", "Kojo", "陈静")
+    # Accra Works' people: Abena (a), 陈静 (chen2), Kojo (k), 张伟 (zhang1).
+    assert sorted(names, key=page.index) == ["Abena", "陈静", "Kojo", "张伟"]
