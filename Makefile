@@ -9,8 +9,9 @@ export FLASK_APP := wsgi
 WITH_KEY = export SCORE_SECRET_KEY="$${SCORE_SECRET_KEY:-$$(cat instance/secret_key)}";
 
 # Debian packages the app needs: Pango for WeasyPrint's PDFs, fonts that cover Latin,
-# Vietnamese and Arabic names, embedded in every PDF, and pg_dump/pg_restore for backups.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core poppler-utils postgresql-client
+# Vietnamese, Arabic and Chinese names (fonts-noto-cjk), embedded in every PDF as a subset of
+# the characters used, and pg_dump/pg_restore for backups.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk fonts-dejavu-core poppler-utils postgresql-client
 # Debian's Chromium, which Playwright drives in tests/e2e/ and the benchmarks (its own browser
 # download cannot work here); system-packages installs it too when it runs for those targets.
 test bench: DEB_PACKAGES += chromium

@@ -340,6 +340,10 @@ def modules_check():
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
     click.echo(f"{len(catalogue.modules)} modules are valid: {', '.join(catalogue.slugs)}.")
+    # A guide not yet translated is reported, not refused: its readers get the English guide.
+    for slug, locales in catalogue.missing_guides().items():
+        files = ", ".join(f"{locale}.md" for locale in locales)
+        click.echo(f"{slug}: guide not written yet in {files} (the English guide is shown).")
 
 
 i18n_cli = AppGroup("i18n", help="Extract, update and compile the translation catalogues.")

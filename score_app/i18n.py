@@ -32,9 +32,21 @@ from flask_babel import (
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
-# i18n: each language is named in itself so a reader finds their own.
-SUPPORTED_LOCALES = {"en": "English", "fr": "Français", "es": "Español", "vi": "Tiếng Việt"}
+# i18n: each language is named in itself so a reader finds their own. This is the one list:
+# a language is added here, with its catalogue in translations/<code>/, its glossary in
+# glossary/<code>.toml and its module texts in modules/*/module.toml.
+SUPPORTED_LOCALES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "vi": "Tiếng Việt",
+    "id": "Bahasa Indonesia",
+    "zh": "简体中文",
+}
 DEFAULT_LOCALE = "en"
+# Our Chinese is Simplified: a browser asking for Traditional Chinese is offered it, not given it.
+SIMPLIFIED_CHINESE = "zh"
+_TRADITIONAL_CHINESE = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 
 # Codes Babel knows as territories that are not ISO 3166-1 countries.
 _NOT_COUNTRIES = frozenset(
@@ -48,14 +60,68 @@ def select_locale() -> str | None:
         return None
     user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
     if request.blueprint == "api" and request.accept_languages:
-        chosen = request.accept_languages.best_match(SUPPORTED_LOCALES)
+        chosen = _browser_locale()
         if chosen:
             return chosen
     if user is not None and user.preferred_locale in SUPPORTED_LOCALES:
         return user.preferred_locale
     if session.get("locale") in SUPPORTED_LOCALES:
         return session["locale"]
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    return _browser_locale() or DEFAULT_LOCALE
+
+
+def _is_traditional_chinese(tag: str) -> bool:
+    tag = tag.lower().replace("_", "-")
+    return any(tag == t or tag.startswith(t + "-") for t in _TRADITIONAL_CHINESE)
+
+
+def _browser_locale() -> str | None:
+    """The best of our languages for the browser's Accept-Language, where Traditional Chinese
+    (zh-TW, zh-HK, zh-Hant) never falls back silently to our Simplified Chinese: the reader gets
+    their next language, or English, and a notice offering 简体中文 (see offers_simplified_chinese).
+    """
+    accepted = request.accept_languages
+    traditional = False
+    for tag, _quality in accepted:
+        # "zh-TW, zh" is a Taiwanese browser's usual list: its plain "zh" means Chinese as the
+        # reader writes it, so it does not stand for our Simplified Chinese either.
+        if _is_traditional_chinese(tag) or (traditional and tag.lower() == "zh"):
+            traditional = True
+            continue
+        chosen = type(accepted)([(tag, 1)]).best_match(SUPPORTED_LOCALES)
+        if chosen:
+            return chosen
+    return None
+
+
+def html_lang(code: str) -> str:
+    """The page's lang attribute: Chinese says its script, so browsers pick Simplified glyphs."""
+    return "zh-Hans" if code == SIMPLIFIED_CHINESE else code
+
+
+def simplified_chinese_offer() -> str:
+    """The offer of 简体中文 to a Traditional Chinese reader, in Chinese whatever the page's
+    language, since that reader may read no other language on the page."""
+    with in_locale(SIMPLIFIED_CHINESE):
+        return str(_OFFER)
+
+
+def offers_simplified_chinese() -> bool:
+    """True when the browser asked for Traditional Chinese first and the page is not in Chinese:
+    the page then offers Simplified Chinese in one line, in Chinese. A reader who chose a
+    language (in the switcher or their account) is not asked again."""
+    if not has_request_context() or current_locale_code() == SIMPLIFIED_CHINESE:
+        return False
+    if session.get("locale") in SUPPORTED_LOCALES:
+        return False
+    if current_user.is_authenticated and current_user.preferred_locale in SUPPORTED_LOCALES:
+        return False
+    for tag, _quality in request.accept_languages:
+        if _is_traditional_chinese(tag):
+            return True
+        if type(request.accept_languages)([(tag, 1)]).best_match(SUPPORTED_LOCALES):
+            return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -127,6 +193,35 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def sort_key(text: str) -> str:
+    """The key that orders names as their readers expect: Latin letters without case or marks
+    (Indonesian, Vietnamese, French alike), and Chinese characters by their pinyin with its tone
+    (中 zhong1 before 重 zhong4), as Chinese dictionaries and lists are ordered. A Chinese name
+    therefore sits among Latin names where its pinyin would, in every language."""
+    if not any(_is_han(c) for c in text):
+        return fold(text)
+    return fold(" ".join(w.strip() for w in _pinyin(text) if w.strip()))
+
+
+def name_key(text: str) -> str:
+    """What an enterprise keeps of its name to be sorted and found: its sort key, then, for a
+    Chinese name, the folded name itself, so a search finds it by its characters or its pinyin."""
+    key = sort_key(text)
+    folded = fold(text)
+    return key if key == folded else f"{key} {folded}"
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char >= "\U00020000"
+
+
+def _pinyin(text: str) -> list[str]:
+    # Imported on first use: its dictionaries take some 30 MB and most requests sort no Chinese.
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
+
+
 def is_country_code(code: str) -> bool:
     """True for an ISO 3166-1 alpha-2 code, upper case."""
     return _is_alpha2(code) and code in Locale("en").territories
@@ -159,7 +254,7 @@ def _sorted_countries(locale: str) -> tuple[tuple[str, str], ...]:
     # Sorted once per language: some 250 names, folded for the order, on every page with a form.
     names = Locale.parse(locale).territories
     codes = [c for c in names if _is_alpha2(c)]
-    return tuple(sorted(((c, names[c]) for c in codes), key=lambda pair: fold(pair[1])))
+    return tuple(sorted(((c, names[c]) for c in codes), key=lambda pair: sort_key(pair[1])))
 
 
 def format_day(value: date | None, style: str = "medium") -> str:
@@ -273,6 +368,11 @@ def money_exact(minor_units: int | None, currency: str) -> str:
     return format_exact(Decimal(minor_units).scaleb(-currency_minor_digits(currency)))
 
 
+_OFFER = lazy_gettext(
+    "This site has no Traditional Chinese version. It is available in Simplified Chinese."
+)
+
+
 def init_app(app: Flask) -> None:
     """Register the formatting filters, the language list and `_` for templates."""
     app.jinja_env.filters.update(
@@ -293,6 +393,10 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         SUPPORTED_LOCALES=SUPPORTED_LOCALES,
+        SIMPLIFIED_CHINESE=SIMPLIFIED_CHINESE,
+        offers_simplified_chinese=offers_simplified_chinese,
+        simplified_chinese_offer=simplified_chinese_offer,
+        html_lang=html_lang,
         current_locale=current_locale_code,
         # Jinja's _ looks gettext up again at each of the hundred or so calls on a page.
         _=app.jinja_env.globals["gettext"],

@@ -38,7 +38,7 @@ from score_app.auth.models import Role
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db, limiter
-from score_app.i18n import fold
+from score_app.i18n import name_key
 from score_app.kpis.models import Measurement, Phase
 from score_app.users import services as user_services
 
@@ -357,7 +357,7 @@ def enterprise_factory(app):
             **fields,
         }
         with app.app_context():
-            enterprise = Enterprise(name_folded=fold(values["name"]), **values)
+            enterprise = Enterprise(name_folded=name_key(values["name"]), **values)
             db.session.add(enterprise)
             db.session.commit()
             return _detached(enterprise)

@@ -9,7 +9,9 @@ from score_app.auth.models import ApiToken, Role, User
 from score_app.demo import LOGINS, PASSWORD
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.i18n import SUPPORTED_LOCALES
 from score_app.training import services as training_services
+from tests.catalog.conftest import write_module
 
 
 def _count(app, model):
@@ -102,6 +104,16 @@ def test_modules_check_passes_on_the_real_folder(runner):
     result = runner.invoke(args=["score", "modules", "check"])
     assert result.exit_code == 0
     assert "5 modules are valid" in result.output
+
+
+def test_modules_check_lists_the_guides_not_written_yet_and_passes(make_app, tmp_path):
+    write_module(tmp_path, "alpha", 1, locales=("en", "fr"))
+    app = make_app(SCORE_MODULES_DIR=str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["score", "modules", "check"])
+    assert result.exit_code == 0
+    assert "1 modules are valid: alpha." in result.output
+    missing = ", ".join(f"{loc}.md" for loc in SUPPORTED_LOCALES if loc not in ("en", "fr"))
+    assert f"alpha: guide not written yet in {missing}" in result.output
 
 
 def test_modules_check_lists_every_problem_and_fails(make_app, tmp_path):

@@ -12,12 +12,20 @@ from hypothesis import strategies as st
 
 import score_app
 from score_app.cli import POT_FILE, TRANSLATIONS, extract_messages
-from score_app.i18n import SUPPORTED_LOCALES, format_number, gettext, in_locale
+from score_app.i18n import (
+    DEFAULT_LOCALE,
+    SUPPORTED_LOCALES,
+    country_choices,
+    format_number,
+    gettext,
+    html_lang,
+    in_locale,
+    name_key,
+    sort_key,
+)
 from tests.conftest import sign_in
 
-TRANSLATED = [loc for loc in SUPPORTED_LOCALES if loc != "en"]
-# One string per locale, as a user sees it on the sign-in page.
-SIGN_IN = {"en": "Sign in", "fr": "Se connecter", "es": "Iniciar sesión", "vi": "Đăng nhập"}
+TRANSLATED = [loc for loc in SUPPORTED_LOCALES if loc != DEFAULT_LOCALE]
 
 
 def _ids(path: Path) -> set:
@@ -28,6 +36,16 @@ def _ids(path: Path) -> set:
 def _catalogue(locale: str):
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle, locale=locale)
+
+
+def _sign_in_in(locale: str) -> str:
+    """'Sign in' as the locale's catalogue writes it: the sign-in page's heading."""
+    return "Sign in" if locale == DEFAULT_LOCALE else _catalogue(locale)["Sign in"].string
+
+
+def test_every_supported_language_has_a_catalogue_and_no_other_does():
+    folders = {p.name for p in TRANSLATIONS.iterdir() if p.is_dir()}
+    assert folders == set(TRANSLATED)
 
 
 def test_messages_pot_holds_every_string_of_the_code(tmp_path):
@@ -63,8 +81,8 @@ def test_catalogue_keeps_the_placeholders_of_each_string(locale):
 @pytest.mark.parametrize("locale", list(SUPPORTED_LOCALES))
 def test_sign_in_page_renders_in_each_language(client, locale):
     page = client.get("/login", headers={"Accept-Language": locale}).get_data(True)
-    assert f'<html lang="{locale}">' in page
-    assert f"<h1>{SIGN_IN[locale]}</h1>" in page
+    assert f'<html lang="{html_lang(locale)}">' in page
+    assert f"<h1>{_sign_in_in(locale)}</h1>" in page
 
 
 def test_unsupported_browser_language_falls_back_to_english(client):
@@ -157,9 +175,93 @@ def test_texts_are_translated_through_the_apps_own_functions():
 
 def test_a_block_in_another_language_gives_the_page_its_own_back(app):
     with app.test_request_context(headers={"Accept-Language": "es"}):
-        assert gettext("Sign in") == SIGN_IN["es"]
+        assert gettext("Sign in") == _sign_in_in("es")
         with in_locale("fr"):
-            assert gettext("Sign in") == SIGN_IN["fr"]
+            assert gettext("Sign in") == _sign_in_in("fr")
             assert format_number(1234.5, 1) == "1\u202f234,5"
-        assert gettext("Sign in") == SIGN_IN["es"]
+        assert gettext("Sign in") == _sign_in_in("es")
         assert format_number(1234.5, 1) == "1.234,5"
+
+
+# The offer to a Traditional Chinese reader, in the Chinese catalogue's words.
+OFFER = _catalogue("zh")[
+    "This site has no Traditional Chinese version. It is available in Simplified Chinese."
+].string
+
+
+def test_simplified_chinese_is_chosen_for_a_browser_asking_for_it(client):
+    page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(True)
+    assert '<html lang="zh-Hans">' in page
+    assert "<h1>登录</h1>" in page
+    assert OFFER not in page
+
+
+@pytest.mark.parametrize(
+    "asked", ["zh-TW", "zh-HK", "zh-Hant", "zh-Hant-TW", "zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7"]
+)
+def test_traditional_chinese_gets_english_and_an_offer_of_simplified_chinese(client, asked):
+    page = client.get("/login", headers={"Accept-Language": asked}).get_data(True)
+    assert '<html lang="en">' in page and "<h1>Sign in</h1>" in page
+    # The offer is written in Chinese, for a reader who may read no English.
+    assert OFFER in page
+    assert 'name="locale" value="zh"' in page
+
+
+def test_traditional_chinese_gets_the_browsers_next_language_with_the_offer(client):
+    page = client.get("/login", headers={"Accept-Language": "zh-TW,fr;q=0.8"}).get_data(True)
+    assert '<html lang="fr">' in page and OFFER in page
+
+
+def test_taking_the_offer_speaks_simplified_chinese_without_offering_it_again(client):
+    client.post("/locale", data={"locale": "zh", "next": "/login"})
+    page = client.get("/login", headers={"Accept-Language": "zh-TW"}).get_data(True)
+    assert '<html lang="zh-Hans">' in page and OFFER not in page
+
+
+def test_a_reader_who_chose_english_is_not_offered_chinese_again(client):
+    client.post("/locale", data={"locale": "en", "next": "/login"})
+    page = client.get("/login", headers={"Accept-Language": "zh-TW"}).get_data(True)
+    assert '<html lang="en">' in page and OFFER not in page
+
+
+def test_country_names_in_chinese_are_listed_by_pinyin(app):
+    with app.test_request_context(), in_locale("zh"):
+        names = [name for _code, name in country_choices()]
+    keys = [sort_key(name) for name in names]
+    assert keys == sorted(keys) and keys[0].startswith("a")
+    assert names.index("中国") > names.index("德国")  # zhong1 after de2
+
+
+def test_a_browser_that_prefers_another_language_is_not_offered_chinese(client):
+    page = client.get("/login", headers={"Accept-Language": "fr,zh-TW;q=0.5"}).get_data(True)
+    assert '<html lang="fr">' in page and OFFER not in page
+
+
+def test_chinese_names_sort_by_pinyin_and_its_tones_among_latin_names():
+    names = ["张伟", "Zebra Textiles", "王芳", "陈静", "acme", "李娜", "Đông Á"]
+    assert sorted(names, key=sort_key) == [
+        "acme", "陈静", "Đông Á", "李娜", "王芳", "Zebra Textiles", "张伟"
+    ]  # fmt: skip
+    assert sorted(["众华", "中华"], key=sort_key) == ["中华", "众华"]  # zhong1 before zhong4
+    assert sorted(["中山", "重庆"], key=sort_key) == ["重庆", "中山"]  # 重庆 reads chong2 qing4
+
+
+def test_indonesian_and_other_latin_names_sort_without_case_or_marks():
+    names = ["PT Sinar Jaya", "cv Abadi", "Ébène", "pt Anugerah"]
+    assert sorted(names, key=sort_key) == ["cv Abadi", "Ébène", "pt Anugerah", "PT Sinar Jaya"]
+
+
+def test_a_chinese_enterprise_name_is_kept_to_be_found_by_its_characters_or_its_pinyin():
+    assert name_key("Acme Works") == "acme works"
+    key = name_key("明华服装")
+    assert key.startswith("ming2 hua2 fu2 zhuang1") and "明华服装" in key
+
+
+def test_the_enterprise_list_sorts_chinese_names_by_pinyin(client_as, create_enterprise):
+    for name in ("张氏鞋业", "Bintang Garmen", "安达纺织", "Mekong Foods"):
+        create_enterprise(name=name)
+    page = client_as("admin", preferred_locale="zh").get("/enterprises").get_data(True)
+    order = sorted(("张氏鞋业", "Bintang Garmen", "安达纺织", "Mekong Foods"), key=page.index)
+    assert order == ["安达纺织", "Bintang Garmen", "Mekong Foods", "张氏鞋业"]
+    found = client_as("admin").get("/enterprises?q=鞋业").get_data(True)
+    assert "张氏鞋业" in found and "安达纺织" not in found

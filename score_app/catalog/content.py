@@ -91,6 +91,15 @@ class Catalogue:
     def slugs(self) -> tuple[str, ...]:
         return tuple(m.slug for m in self.modules)
 
+    def missing_guides(self) -> dict[str, tuple[str, ...]]:
+        """Per module, the languages whose guide (<locale>.md) is not written yet. Not a problem:
+        its readers get the English guide meanwhile; `flask score modules check` lists them."""
+        missing = {
+            m.slug: tuple(loc for loc in SUPPORTED_LOCALES if loc not in m.documents)
+            for m in self.modules
+        }
+        return {slug: locales for slug, locales in missing.items() if locales}
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -123,7 +132,7 @@ class _Checker:
     def texts(self, data: dict, key: str, where: str) -> dict[str, str]:
         value = data.get(key)
         if not isinstance(value, dict):
-            self.add(where, "must be a table of texts by locale (en, fr, es, vi)")
+            self.add(where, f"must be a table of texts by locale ({', '.join(SUPPORTED_LOCALES)})")
             return {}
         texts = {}
         for locale in SUPPORTED_LOCALES:

@@ -13,7 +13,7 @@ from score_app.enterprises.access import country_in_scope, enterprise_scope
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
-from score_app.i18n import country_name, fold, is_country_code
+from score_app.i18n import country_name, fold, is_country_code, name_key, sort_key
 from score_app.i18n import gettext as _
 from score_app.request_args import like_pattern
 
@@ -77,7 +77,7 @@ def _may_place(user: User, country: str) -> bool:
 def _apply(user: User, enterprise: Enterprise, data: dict) -> None:
     for name in PROFILE_FIELDS:
         setattr(enterprise, name, data[name])
-    enterprise.name_folded = fold(data["name"])[:200]
+    enterprise.name_folded = name_key(data["name"])[:200]
     if enterprise.data_sharing_consent != data[CONSENT]:
         enterprise.data_sharing_consent = data[CONSENT]
         enterprise.consent_changed_at = utcnow()
@@ -122,7 +122,7 @@ def countries_in_scope(user: User) -> list[tuple[str, str]]:
     codes = db.session.scalars(
         select(Enterprise.country).where(enterprise_scope(user)).distinct()
     ).all()
-    return sorted(((c, country_name(c)) for c in codes), key=lambda pair: fold(pair[1]))
+    return sorted(((c, country_name(c)) for c in codes), key=lambda pair: sort_key(pair[1]))
 
 
 def assignable_users(enterprise: Enterprise) -> list[User]:

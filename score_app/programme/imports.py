@@ -50,7 +50,14 @@ from score_app.enterprises.access import (
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, NotAllowed
 from score_app.extensions import db, utcnow
-from score_app.i18n import current_locale_code, fold, format_items, format_number, ngettext
+from score_app.i18n import (
+    current_locale_code,
+    fold,
+    format_items,
+    format_number,
+    name_key,
+    ngettext,
+)
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.checks import warnings_text
@@ -864,7 +871,7 @@ class MeasurementFile:
     def _named_enterprise(self, name: str) -> int | str:
         """The id of the one enterprise the user reaches with this exact name (letter case and
         accents aside), or why there is none."""
-        key = fold(name)
+        key = name_key(name)
         if key == fold(EXAMPLE_ENTERPRISE):
             return _("This is an example row of the template: delete it.")
         if key not in self._named:

@@ -12,10 +12,10 @@ from score_app.catalog.services import get_catalogue
 from score_app.db_errors import first_save_wins
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.access import enterprises_in_scope
-from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
+from score_app.enterprises.models import JobRole, Person, Sex
 from score_app.exceptions import InvalidInput, check_version
 from score_app.extensions import db, utcnow
-from score_app.i18n import SUPPORTED_LOCALES, format_number, ngettext
+from score_app.i18n import SUPPORTED_LOCALES, format_number, ngettext, sort_key
 from score_app.i18n import gettext as _
 from score_app.training import codes
 from score_app.training.access import certificate_scope
@@ -81,16 +81,11 @@ def _present_count(day: WorkshopDay) -> int:
 
 
 def workshop_people(workshop: Workshop) -> list[Person]:
-    """Everyone of the workshop's enterprises, by enterprise then name."""
-    ids = [e.id for e in workshop.enterprises]
-    return list(
-        db.session.scalars(
-            select(Person)
-            .join(Enterprise)
-            .where(Person.enterprise_id.in_(ids))
-            .order_by(Enterprise.name_folded, Person.full_name)
-        )
-    )
+    """Everyone of the workshop's enterprises, by enterprise then name (sort_key: Chinese
+    names by pinyin, others without case or accents), the same on every database."""
+    enterprises = {e.id: e.name_folded for e in workshop.enterprises}
+    people = db.session.scalars(select(Person).where(Person.enterprise_id.in_(enterprises)))
+    return sorted(people, key=lambda p: (enterprises[p.enterprise_id], sort_key(p.full_name)))
 
 
 def present_ids(day: WorkshopDay) -> set[int]:
@@ -215,13 +210,12 @@ def eligible_people(workshop: Workshop) -> list[Person]:
         .group_by(Attendance.person_id)
         .having(func.count() == len(day_ids))
     )
-    return list(
-        db.session.scalars(
-            select(Person)
-            .where(Person.id.in_(full_attendance), Person.enterprise_id.in_(enterprise_ids))
-            .order_by(Person.full_name)
+    people = db.session.scalars(
+        select(Person).where(
+            Person.id.in_(full_attendance), Person.enterprise_id.in_(enterprise_ids)
         )
     )
+    return sorted(people, key=lambda p: (sort_key(p.full_name), p.id))
 
 
 def issue_certificates(
@@ -271,7 +265,8 @@ def workshop_certificates(
     )
     if valid_only:
         query = query.where(Certificate.revoked_at.is_(None))
-    return list(db.session.scalars(query.order_by(Certificate.participant_name, Certificate.id)))
+    found = db.session.scalars(query)
+    return sorted(found, key=lambda c: (sort_key(c.participant_name), c.id))
 
 
 def print_all_refusal(valid_count: int, most: int) -> str | None:

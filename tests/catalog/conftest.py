@@ -2,7 +2,9 @@
 
 import pytest
 
-LOCALES = ("en", "fr", "es", "vi")
+from score_app.i18n import SUPPORTED_LOCALES
+
+LOCALES = tuple(SUPPORTED_LOCALES)
 DOCUMENT = """# {title}
 
 ## Overview

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from score_app.catalog.content import CatalogueError, load_catalogue, participant_markdown
 from score_app.config import PROJECT_ROOT
+from score_app.i18n import SUPPORTED_LOCALES
 
 GUIDE = """# {title}
 
@@ -63,7 +64,7 @@ def _write(root: Path, handout: str = HANDOUT, fr_dot: str = ".") -> Path:
     (folder / "module.toml").write_text(
         toml.replace("[[checklist]]", handout + "\n[[checklist]]", 1), encoding="utf-8"
     )
-    for lang in ("en", "fr", "es", "vi"):
+    for lang in SUPPORTED_LOCALES:
         dot = fr_dot if lang == "fr" else "."
         text = GUIDE.format(title=f"alpha {lang}", lang=lang, dot=dot)
         (folder / f"{lang}.md").write_text(text, encoding="utf-8")
