@@ -14,7 +14,7 @@ from score_app.kpis.models import Measurement, Phase
 from score_app.programme import results_cache, services
 from score_app.programme.filters import Filters
 from score_app.programme.models import ResultsVersion
-from tests.programme.conftest import add_measurement
+from tests.programme.conftest import add_measurement, check, csv_bytes, row, save
 
 JULY = (date(2025, 7, 1), date(2025, 7, 31))
 
@@ -153,3 +153,16 @@ def test_without_the_version_row_nothing_is_kept(app, world):
         again = services.figures(db.session.get(User, world["staff"].id), Filters())
         assert again is not first
         results_cache.forget_all()
+
+
+def test_an_import_saved_shows_in_the_results_at_once(app, programme_world):
+    """The import writes its rows in bulk statements, not through the session's objects."""
+    staff = programme_world["users"]["staff"].id
+    accra = programme_world["enterprises"]["accra"].id
+    with app.app_context():
+        assert _defects(staff).n_baseline_only == 1
+    client = programme_world["clients"]["staff"]
+    _page, token = check(client, csv_bytes([row(accra, inputs=("20", "1000"), comment="Again")]))
+    save(client, token)  # a changed figure goes back to draft, out of the results
+    with app.app_context():
+        assert _defects(staff) is None
