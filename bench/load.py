@@ -153,6 +153,7 @@ class Measured:
     memory: tuple
     busy: float  # the machine's 1-minute load average when the load began
     restarted: bool
+    cpu: tuple[float, float]  # CPU seconds of gunicorn's workers and of PostgreSQL, in the run
 
 
 def _prepare_database(url: str) -> str:
@@ -384,6 +385,37 @@ def _memory_kib(master: int) -> dict[int, int]:
     return rss
 
 
+def _cpu_seconds(pids) -> float:
+    """User and system CPU time the processes have used so far (those that have stopped: 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _workers(master: int) -> list[int]:
+    return [pid for pid in _memory_kib(master) if pid != master]
+
+
+def _backends(app) -> list[int]:
+    """PostgreSQL's processes serving the database's connections but this one: gunicorn's pools
+    hold theirs open once the warm-up has opened them."""
+    with app.app_context(), db.engine.connect() as connection:
+        return list(
+            connection.scalars(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                )
+            )
+        )
+
+
 class _PeakMemory(threading.Thread):
     """The highest RSS of each process, sampled every half second until stopped."""
 
@@ -474,6 +506,7 @@ def _report(settings: list[str], measured: Measured, versions: str) -> str:
         "|---|---|---|---|",
         "| " + " | ".join(_ms(run["latency"][k]) for k in ("p50", "p95", "p99", "max")) + " |",
         "",
+        f"Server CPU per request, over the run: {_cpu_per_request(measured)}.\n",
         "| errors | measured run | warm-up |",
         "|---|---|---|",
     ]
@@ -551,7 +584,13 @@ def _measure(app, env: dict, folder: Path, served: Served) -> Measured:
         try:
             warmup = _run_wrk(script, port, WARMUP_S)
             offset = log.stat().st_size
+            # CPU time, unlike latency, does not grow much when other work shares the cores.
+            workers, backends = _workers(server.pid), _backends(app)
+            cpu_before = _cpu_seconds(workers), _cpu_seconds(backends)
             run = _run_wrk(script, port, DURATION_S)
+            cpu = (
+                _cpu_seconds(workers) - cpu_before[0], _cpu_seconds(backends) - cpu_before[1]
+            )  # fmt: skip
         finally:
             sampler.stopped.set()
             sampler.join()
@@ -565,7 +604,7 @@ def _measure(app, env: dict, folder: Path, served: Served) -> Measured:
     restarted = len(set(before) | set(after) | set(sampler.peak)) > WORKERS + 1
     run["errors"] += restarted
     memory = (before, sampler.peak, after, server.pid)
-    return Measured(targets, warmup, run, times, memory, busy, restarted)
+    return Measured(targets, warmup, run, times, memory, busy, restarted, cpu)
 
 
 def _served_before(revision: str, folder: Path, env: dict) -> Served:
@@ -657,6 +696,18 @@ def main() -> int:
     return 1 if errors else 0
 
 
+def _cpu_per_request(measured: Measured) -> str:
+    """CPU time the run took of gunicorn's workers and of PostgreSQL, per request served: what
+    limits throughput once the cores are busy, and less swayed than latency by other work on
+    the machine."""
+    workers_s, database_s = measured.cpu
+    requests = measured.run["requests"] or 1
+    return (
+        f"{(workers_s + database_s) / requests * 1000:.1f} ms (gunicorn's workers "
+        f"{workers_s / requests * 1000:.1f} ms, PostgreSQL {database_s / requests * 1000:.1f} ms)"
+    )
+
+
 def _comparison(revision: str, earlier: Measured, now: Measured) -> str:
     """The revision compared with and this checkout, measured one after the other."""
     lines = [
@@ -664,15 +715,19 @@ def _comparison(revision: str, earlier: Measured, now: Measured) -> str:
         f"Both served the same database in the same way, `{revision}` first (its code from "
         "`git archive`, on the Python packages its own lock names), one right after the other. "
         "Latency as wrk saw it, over all paths.\n",
-        "| code | load average at start | requests/s | p50 | p95 | p99 | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| code | load average at start | requests/s | p50 | p95 | p99 | errors "
+        "| server CPU per request |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, measured in ((f"before: `{revision}`", earlier), ("after: this checkout", now)):
         run = measured.run
         rate = run["requests"] / (run["duration_us"] / 1e6)
         latency = " | ".join(_ms(run["latency"][k]) for k in ("p50", "p95", "p99"))
         errors = run["errors"] + measured.warmup["errors"]
-        lines.append(f"| {label} | {measured.busy:.1f} | {rate:.1f} | {latency} | {errors} |")
+        lines.append(
+            f"| {label} | {measured.busy:.1f} | {rate:.1f} | {latency} | {errors} "
+            f"| {_cpu_per_request(measured)} |"
+        )
     ratio = earlier.run["latency"]["p95"] / now.run["latency"]["p95"]
     lines += [
         "",

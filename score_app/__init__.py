@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from score_app.auth.loading import init_login
+    from score_app.programme import results_cache
 
     # First registered, so their after_request hooks run last, on the finished answer.
     compression.init_app(app)
@@ -49,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     mailer.init_app(app)
     init_login(app)
     i18n.init_app(app)
+    results_cache.init_app(app)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

@@ -31,3 +31,14 @@ class MeasurementImport(db.Model):
     @property
     def stored_name(self) -> str:
         return f"{self.token}.{self.file_format}"
+
+
+class ResultsVersion(db.Model):
+    """One row: a random token that every commit changing what programme results count (the
+    figures, the enterprises and whom they belong to, the training, the plans) replaces, in
+    that commit. Results kept by programme/results_cache.py are filed under it."""
+
+    __tablename__ = "results_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

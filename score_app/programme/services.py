@@ -42,6 +42,7 @@ from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.kpis.services import REPORTED, cycle_baseline_of
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
+from score_app.programme import results_cache
 from score_app.programme.filters import Filters, Selection, selection, shared_enterprises
 from score_app.training.models import Attendance, Certificate, Workshop, WorkshopDay
 from score_app.training.models import workshop_enterprises as taking
@@ -217,10 +218,23 @@ class Figures:
     excluded: int  # of those, the ones that have not agreed to share their figures
 
 
+def _key(kind: str, chosen: Selection, filters: Filters, *more) -> tuple:
+    """What a kept result depends on besides the database: the scope and the filters' values."""
+    return (kind, chosen.scope, tuple(sorted(filters.given().items())), *more)
+
+
 def figures(user: User | None, filters: Filters, codes: tuple[str, ...] | None = None) -> Figures:
     """The results of the indicators (of `codes`, or all) and whom they cover, in one
-    statement: each row carries the enterprise counts, and one row comes even with no data."""
-    rows = _run(_figures(selection(user, filters), codes), filters.given()).all()
+    statement: each row carries the enterprise counts, and one row comes even with no data.
+    Kept until something they count changes (results_cache)."""
+    chosen = selection(user, filters)
+    return results_cache.kept(
+        _key("figures", chosen, filters, codes), lambda: _count_figures(chosen, filters, codes)
+    )
+
+
+def _count_figures(chosen: Selection, filters: Filters, codes: tuple[str, ...] | None) -> Figures:
+    rows = _run(_figures(chosen, codes), filters.given()).all()
     by_code = {row.indicator: row for row in rows}
     results = [
         _result(definition, by_code[definition.code])
@@ -405,7 +419,16 @@ class TrainingOutputs:
 
 
 def training_outputs(user: User | None, filters: Filters, today: date) -> TrainingOutputs:
-    rows = _run(_outputs(selection(user, filters)), {**filters.given(), "today": today})
+    """People trained, enterprises trained, certificates, EIT members, actions and savings,
+    kept until something they count changes (results_cache)."""
+    chosen = selection(user, filters)
+    return results_cache.kept(
+        _key("outputs", chosen, filters, today), lambda: _count_outputs(chosen, filters, today)
+    )
+
+
+def _count_outputs(chosen: Selection, filters: Filters, today: date) -> TrainingOutputs:
+    rows = _run(_outputs(chosen), {**filters.given(), "today": today})
     participants: dict[str, Split] = defaultdict(Split)
     splits = {"certificates": Split(), "eit_members": Split()}
     counted: dict[str, dict[str, int]] = {"trained": {}, "actions": {}, "savings": {}}
@@ -504,10 +527,16 @@ GAP_KINDS = ("missing_baseline", "missing_follow_up", "unverified", "open_warnin
 
 def completeness(user: User | None, filters: Filters) -> dict[str, Gap]:
     """Shared enterprises missing a baseline or a follow-up, or with figures still to verify or
-    warnings still open, within the period range."""
+    warnings still open, within the period range. Kept until something they count changes
+    (results_cache)."""
+    chosen = selection(user, filters)
+    return results_cache.kept(_key("gaps", chosen, filters), lambda: _count_gaps(chosen, filters))
+
+
+def _count_gaps(chosen: Selection, filters: Filters) -> dict[str, Gap]:
     listed: dict[str, list] = {kind: [] for kind in GAP_KINDS}
     totals = dict.fromkeys(GAP_KINDS, 0)
-    for row in _run(_gaps(selection(user, filters)), filters.given()):
+    for row in _run(_gaps(chosen), filters.given()):
         listed[row.kind].append((row, row.concerned))
         totals[row.kind] = row.total
     return {kind: Gap(listed[kind], totals[kind]) for kind in GAP_KINDS}
