@@ -1,7 +1,7 @@
 """the results version: a token that every commit changing programme results replaces
 
-Revision ID: 0027_results_version
-Revises: 0015_password_links
+Revision ID: 0018_results_version
+Revises: 0017_stored_files
 Create Date: 2026-12-05 12:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0027_results_version"
-down_revision = "0015_password_links"
+revision = "0018_results_version"
+down_revision = "0017_stored_files"
 branch_labels = None
 depends_on = None
 
