@@ -346,7 +346,8 @@ const ROUTES = [
 function onSubmit(event) {
   if (!offline()) return;
   const form = event.target;
-  const path = new URL(form.action, location.href).pathname;
+  // Not form.action: a field named "action" (the figures' buttons, a plan action) hides it.
+  const path = new URL(form.getAttribute("action") || location.href, location.href).pathname;
   for (const [pattern, handle] of ROUTES) {
     const found = path.match(pattern);
     if (found) {
