@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from score_app.auth.models import SyncOperation, User
+from score_app.auth.models import ApiToken, SyncOperation, User
 from score_app.enterprises.models import Person
 from score_app.extensions import db, utcnow
 from score_app.kpis.models import Measurement, MeasurementAudit
@@ -223,3 +223,41 @@ def count(model) -> int:
 def db_now():
     """The time as the server stores it (naive UTC)."""
     return utcnow()
+
+
+KEPT_ON_DEVICE = """async () => ({
+  stores: (await indexedDB.databases()).map((d) => d.name),
+  caches: await caches.keys(),
+  workers: (await navigator.serviceWorker.getRegistrations()).length,
+})"""
+
+
+def test_signing_out_ends_the_device_and_clears_what_it_kept_after_asking_about_waiting_work(
+    app, open_page, floor
+):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    kept = page.evaluate(KEPT_ON_DEVICE)
+    assert "score-offline" in kept["stores"] and "score-pages" in kept["caches"]
+    assert kept["workers"] == 1
+    page.context.set_offline(True)
+    page.goto(floor["day_url"])
+    page.locator("label.tap", has_text=NAMES[0]).tap()
+    page.context.set_offline(False)
+    page.route("**/api/v1/sync", lambda route: route.abort())  # the change stays waiting
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".offline-status")).to_contain_text("1 change waiting to be sent")
+    assert asked == [
+        "1 change made on this device is not sent yet and will be lost. Sign out anyway?"
+    ]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    assert page.evaluate(KEPT_ON_DEVICE) == {"stores": [], "caches": [], "workers": 0}
+    with app.app_context():
+        [device] = db.session.scalars(select(ApiToken).where(ApiToken.is_device)).all()
+        assert device.revoked_at is not None
