@@ -19,6 +19,8 @@ from score_app.extensions import db
 from score_app.i18n import current_locale_code, ngettext
 from score_app.i18n import gettext as _
 from score_app.plans import services as plans
+from score_app.plans.forms import action_status_label
+from score_app.plans.models import ActionStatus
 from score_app.training.models import Workshop, WorkshopDay
 
 bp = Blueprint("offline", __name__)
@@ -217,6 +219,20 @@ def _words() -> dict:
         "deleted": _("It no longer exists on the server."),
         "empty": _("No change is waiting."),
         "made_at": _("Made %(time)s"),
+        "everything": _("Everything on the server now"),
+        # Field names and values of the records, as the pages name them.
+        "labels": {
+            "status": _("Status"),
+            "problem": _("Problem"),
+            "root_cause": _("Root cause"),
+            "action": _("Action"),
+            "due_date": _("Due date"),
+            "start_date": _("Start date"),
+            "findings": _("Findings"),
+            "visit_date": _("Date of the visit"),
+            "comment": _("Comment"),
+        },
+        "values": {status.value: action_status_label(status) for status in ActionStatus},
         "kinds": {
             "attendance": _("Attendance"),
             "walk_in": _("Walk-in"),

@@ -207,7 +207,7 @@ def test_a_change_made_on_a_stale_version_shows_both_versions_on_the_device(app,
     both = item.locator("table.both-versions")
     expect(both.get_by_role("columnheader", name="Yours")).to_be_visible()
     expect(both.get_by_role("columnheader", name="Now on the server")).to_be_visible()
-    expect(both.locator("tr.differs", has_text="status")).to_contain_text("in_progress")
+    expect(both.locator("tr.differs", has_text="status")).to_contain_text("in progress")
     expect(both.locator("tr.differs", has_text="status")).to_contain_text("done")
 
     item.get_by_role("button", name="Send mine again over this version").click()

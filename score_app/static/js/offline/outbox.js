@@ -30,36 +30,54 @@ function flat(value, prefix = "", rows = {}) {
 }
 
 function shown(value) {
-  return value === null || value === undefined ? "—" : String(value);
+  if (value === null || value === undefined || value === "") return "—";
+  return String(words.values[value] || value);
 }
 
+function label(name) {
+  return words.labels[name.split(".").pop()] || name;
+}
+
+function table(headings, rows) {
+  const grid = element("table", "both-versions");
+  const head = grid.createTHead().insertRow();
+  for (const heading of headings) {
+    const th = element("th", "", heading);
+    th.scope = "col";
+    head.append(th);
+  }
+  const body = grid.createTBody();
+  for (const [name, ...values] of rows) {
+    const row = body.insertRow();
+    const th = element("th", "", label(name));
+    th.scope = "row";
+    row.append(th);
+    for (const value of values) row.insertCell().textContent = shown(value);
+    if (values.length === 2 && String(values[0]) !== String(values[1])) row.className = "differs";
+  }
+  const wrap = element("div", "table-wrap");
+  wrap.append(grid);
+  return wrap;
+}
+
+// The fields the change sets, each beside the server's value of it now; then, folded, the whole
+// record as stored now.
 function bothVersions(change) {
   const current = change.answer.current;
   if (!current) return element("p", "", words.deleted);
   const mine = flat(change.payload);
   const theirs = flat(current);
-  const table = element("table", "both-versions");
-  const head = table.createTHead().insertRow();
-  for (const label of [words.field, words.yours, words.on_server]) {
-    const th = element("th", "", label);
-    th.scope = "col";
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const name of new Set([...Object.keys(mine), ...Object.keys(theirs)])) {
-    const row = body.insertRow();
-    const th = element("th", "", name);
-    th.scope = "row";
-    row.append(th);
-    row.insertCell().textContent = shown(mine[name]);
-    row.insertCell().textContent = shown(theirs[name]);
-    if (name in mine && name in theirs && String(mine[name]) !== String(theirs[name])) {
-      row.className = "differs";
-    }
-  }
-  const wrap = element("div", "table-wrap");
-  wrap.append(table);
-  return wrap;
+  const rows = Object.keys(mine)
+    .filter((name) => !name.endsWith("_id") && !name.startsWith("versions."))
+    .map((name) => [name, mine[name],
+      theirs[name] ?? theirs[name.replace(/^entries\./, "measurements.")]]);
+  const box = element("div");
+  box.append(table([words.field, words.yours, words.on_server], rows));
+  const all = element("details");
+  all.append(element("summary", "", words.everything));
+  all.append(table([words.field, words.on_server], Object.entries(theirs)));
+  box.append(all);
+  return box;
 }
 
 function problem(change) {
