@@ -12,12 +12,19 @@ from sqlalchemy import select
 
 from score_app.auth.access import public
 from score_app.auth.models import Role
+from score_app.catalog.indicators import INDICATORS
 from score_app.catalog.services import module_choices
-from score_app.enterprises.access import enterprise_choices, may_see_figures
+from score_app.enterprises.access import (
+    enterprise_choices,
+    get_enterprise_or_404,
+    may_see_figures,
+    require_figures,
+)
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
-from score_app.i18n import current_locale_code, ngettext
+from score_app.i18n import current_locale_code, format_number, ngettext
 from score_app.i18n import gettext as _
+from score_app.kpis import checks, formulas
 from score_app.plans import services as plans
 from score_app.plans.forms import action_status_label
 from score_app.plans.models import ActionStatus
@@ -84,6 +91,65 @@ def unavailable():
     return render_template("offline/unavailable.html")
 
 
+@bp.get("/offline/enterprises/<int:enterprise_id>/checks.json")
+def figure_checks(enterprise_id: int):
+    """What the device needs to check a period's figures as the server does before it keeps
+    them: each indicator's inputs and limits, the enterprise's workers, and the messages in the
+    user's language (kpis/checks.py). Comparisons with a baseline stored on the server are left
+    to the server, whose answer the outbox shows."""
+    enterprise = get_enterprise_or_404(current_user, enterprise_id)
+    require_figures(current_user, enterprise)
+    return jsonify(
+        workers=enterprise.workers_total,
+        max_input=checks.MAX_INPUT,
+        max_hours=checks.MAX_HOURS_PER_WORKER_MONTH,
+        days_per_month=checks.DAYS_PER_MONTH,
+        indicators={ind.code: _indicator_checks(ind) for ind in INDICATORS},
+        messages={
+            "enter_number": _("Enter a number."),
+            "negative": _("Cannot be negative."),
+            "too_large": _("This is too large for a factory figure: check it."),
+            "whole_number": _("Must be a whole number: this is a count."),
+            "start": _("Enter the first day of the period."),
+            "end": _("Enter the last day of the period."),
+            "end_before_start": _("The last day must be on or after the first day."),
+            "future": _("The period cannot end in the future."),
+            "comment": _("Add a comment that explains this: %(why)s", why="%(why)s"),
+            "hours": _(
+                "%(hours)s hours for %(workers)s workers is more than %(limit)s hours per "
+                "worker a month.",
+                hours="%(hours)s",
+                workers=format_number(enterprise.workers_total),
+                limit=format_number(checks.MAX_HOURS_PER_WORKER_MONTH),
+            ),
+        },
+    )
+
+
+def _indicator_checks(indicator) -> dict:
+    _part, whole = indicator.inputs
+    ones = {spec.name: 1 for spec in indicator.inputs}
+    return {
+        "inputs": [
+            {"name": s.name, "is_count": s.is_count, "is_hours": s.is_hours_worked}
+            for s in indicator.inputs
+        ],
+        # Every formula is the part times a factor, over the whole when it has one.
+        "factor": formulas.compute(indicator.code, ones),
+        "has_denominator": indicator.has_denominator,
+        "is_part_of_whole": indicator.is_part_of_whole,
+        "plausible_max": indicator.plausible_max,
+        "zero_whole": _(
+            "Must be more than zero: %(indicator)s is undefined when it is 0.",
+            indicator=indicator.name,
+        ),
+        "above_whole": _("Cannot be more than %(whole)s.", whole=whole.label.lower()),
+        "above_max": checks.warning_text({"code": checks.ABOVE_MAX, "indicator": indicator.code})
+        if indicator.plausible_max is not None
+        else None,
+    }
+
+
 @bp.get("/offline/manifest.json")
 def pages_manifest():
     """The pages this device keeps for offline work: the app's shell, the user's enterprises
@@ -115,6 +181,7 @@ def offline_pages(user, today: date) -> list[str]:
         if not may_see_figures(user, enterprise):
             continue
         pages += [
+            url_for("offline.figure_checks", enterprise_id=enterprise.id),
             url_for("kpis.results", enterprise_id=enterprise.id),
             url_for("kpis.enter_period", enterprise_id=enterprise.id),
             url_for("plans.view_plan", enterprise_id=enterprise.id),

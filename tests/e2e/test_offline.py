@@ -117,6 +117,15 @@ def test_a_day_of_work_offline_survives_a_restart_and_is_sent_once(
         for field, figure in zip(fields, figures, strict=True):
             field.fill(figure)
     page.locator(f"#{WARNED} input[type=text]").first.fill("16000")  # 160 %: a warning
+    page.locator("#defect_rate input[type=text]").first.fill("1600")  # more than inspected
+    page.get_by_role("button", name="Save", exact=True).click()
+    # The server's checks, run on the device: nothing is kept until they pass.
+    expect(page.locator("#defect_rate .error")).to_have_text("Cannot be more than units inspected.")
+    expect(page.locator(f"#{WARNED} .error")).to_contain_text(
+        "Add a comment that explains this: Operating efficiency above 150 is unusual"
+    )
+    expect(page.locator(".offline-status")).to_contain_text("21 changes waiting to be sent")
+    page.locator("#defect_rate input[type=text]").first.fill(JANUARY["defect_rate"][0])
     page.locator(f"#{WARNED}-comment").fill(COMMENT)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved on this device.")).to_be_visible()

@@ -108,3 +108,15 @@ def test_signing_out_tells_the_browser_to_clear_what_the_device_kept(client, sco
     sign_in(client, scope["trainer"])
     response = client.post("/logout")
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_device_checks_figures_with_the_servers_rules_and_words(client, scope):
+    sign_in(client, scope["trainer"])
+    rules = client.get(f"/offline/enterprises/{scope['accra']}/checks.json").get_json()
+    efficiency = rules["indicators"]["operating_efficiency"]
+    assert efficiency["factor"] == 100 and efficiency["plausible_max"] == 150
+    assert efficiency["above_max"] == "Operating efficiency above 150 is unusual: check the inputs."
+    assert rules["indicators"]["ltifr"]["factor"] == 1_000_000
+    assert rules["indicators"]["osh_incidents"]["has_denominator"] is False
+    assert rules["messages"]["comment"] == "Add a comment that explains this: %(why)s"
+    assert client.get(f"/offline/enterprises/{scope['tema']}/checks.json").status_code == 404

@@ -209,6 +209,7 @@ async function figures(form, found, submitter) {
     const version = whole(field(form, `${code}-version`));
     if (version !== null) payload.versions[code] = version;
   }
+  if (!wrong) wrong = await checkFigures(form, payload);
   if (wrong) {
     wrong.focus();
     return;
@@ -217,6 +218,87 @@ async function figures(form, found, submitter) {
   const summary = `${heading()} · ${payload.period_start || ""} – ${payload.period_end || ""} (${count})`;
   await addChange(newChange("figures", payload, summary));
   toOutbox();
+}
+
+// The server's checks of a period (kpis/checks.py) run on the device: hard errors on the
+// fields, and a comment asked for where a figure is warned about. A change from the baseline
+// is checked by the server when the figures are sent (the device keeps no baselines).
+async function figureChecks(enterpriseId) {
+  try {
+    const response = await fetch(`/offline/enterprises/${enterpriseId}/checks.json`,
+      { credentials: "same-origin" });
+    return response.ok && !response.redirected ? await response.json() : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+function inputErrors(rules, inputs, limits, messages) {
+  const errors = {};
+  for (const spec of rules.inputs) {
+    const value = inputs[spec.name];
+    if (value === undefined || value === null) errors[spec.name] = messages.enter_number;
+    else if (value > limits.max_input) errors[spec.name] = messages.too_large;
+    else if (value < 0) errors[spec.name] = messages.negative;
+    else if (spec.is_count && !Number.isInteger(value)) errors[spec.name] = messages.whole_number;
+  }
+  const [part, whole] = rules.inputs.map((spec) => spec.name);
+  if (rules.has_denominator && inputs[whole] === 0) errors[whole] = rules.zero_whole;
+  else if (rules.is_part_of_whole && !errors[part] && !errors[whole] && inputs[part] > inputs[whole]) {
+    errors[part] = rules.above_whole;
+  }
+  return errors;
+}
+
+function warnings(rules, inputs, limits, days) {
+  const found = [];
+  const [part, whole] = rules.inputs.map((spec) => spec.name);
+  const value = rules.has_denominator ? inputs[part] * rules.factor / inputs[whole]
+    : inputs[part] * rules.factor;
+  if (rules.plausible_max !== null && value > rules.plausible_max) found.push(rules.above_max);
+  const hours = rules.inputs.find((spec) => spec.is_hours);
+  if (hours && limits.workers && days) {
+    const perWorker = inputs[hours.name] / limits.workers / (days / limits.days_per_month);
+    if (perWorker > limits.max_hours) {
+      const shown = new Intl.NumberFormat(lang()).format(inputs[hours.name]);
+      found.push(limits.messages.hours.replace("%(hours)s", shown));
+    }
+  }
+  return found;
+}
+
+async function checkFigures(form, payload) {
+  const limits = await figureChecks(payload.enterprise_id);
+  if (!limits) return null; // not kept on this device: the server checks them when sent
+  const { messages } = limits;
+  let wrong = null;
+  const flag = (input, message) => {
+    if (!input) return;
+    showFieldError(input, message);
+    wrong = wrong || input;
+  };
+  const start = payload.period_start;
+  const end = payload.period_end;
+  const today = new Date().toLocaleDateString("en-CA"); // YYYY-MM-DD, the device's own day
+  if (!start) flag(form.elements.period_start, messages.start);
+  if (!end) flag(form.elements.period_end, messages.end);
+  else if (start && end < start) flag(form.elements.period_end, messages.end_before_start);
+  else if (end > today) flag(form.elements.period_end, messages.future);
+  const days = start && end ? (Date.parse(end) - Date.parse(start)) / 86400000 + 1 : null;
+  for (const [code, entry] of Object.entries(payload.entries)) {
+    const rules = limits.indicators[code];
+    if (!rules) continue;
+    const errors = inputErrors(rules, entry.inputs, limits, messages);
+    for (const [name, message] of Object.entries(errors)) {
+      flag(form.elements[`${code}-${name}`], message);
+    }
+    if (Object.keys(errors).length) continue;
+    const found = warnings(rules, entry.inputs, limits, days);
+    if (found.length && !entry.comment) {
+      flag(form.elements[`${code}-comment`], messages.comment.replace("%(why)s", found.join(" ")));
+    }
+  }
+  return wrong;
 }
 
 // --- Plan actions --------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(networkFirst(request, STATIC));
-  } else if (request.mode === "navigate" || url.pathname.startsWith("/photos/")) {
+  } else if (request.mode === "navigate" || url.pathname.startsWith("/photos/")
+             || /^\/offline\/.*\.json$/.test(url.pathname)) {
     event.respondWith(networkFirst(request, PAGES));
   }
 });
