@@ -252,12 +252,18 @@ def test_signing_out_ends_the_device_and_clears_what_it_kept_after_asking_about_
     page.context.set_offline(True)
     page.goto(floor["day_url"])
     page.locator("label.tap", has_text=NAMES[0]).tap()
-    page.context.set_offline(False)
     page.route("**/api/v1/sync", lambda route: route.abort())  # the change stays waiting
+    page.context.set_offline(False)
+    expect(page.locator(".offline-status")).to_contain_text("Online")
+    expect(page.locator(".offline-status")).to_contain_text("1 change waiting to be sent")
 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Sign out").click()
+    for _tick in range(50):  # the question comes once the device has counted its outbox
+        if asked:
+            break
+        page.wait_for_timeout(100)
     expect(page.locator(".offline-status")).to_contain_text("1 change waiting to be sent")
     assert asked == [
         "1 change made on this device is not sent yet and will be lost. Sign out anyway?"
