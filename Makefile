@@ -28,7 +28,7 @@ LOCK_TOOLS := pip==26.3 pip-tools==7.6.2
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
 	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: demo test install lint format i18n-update system-packages bench load lock lock-upgrade lock-check
+.PHONY: cluster demo test install lint format i18n-update system-packages bench load lock lock-upgrade lock-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -119,6 +119,18 @@ load: install
 	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) wrk"
 	$(WITH_KEY) $(BIN)/flask score i18n compile
 	$(BIN)/python -m bench.load
+
+# Several machines on one: two app servers (gunicorn, CLUSTER_PORTS) and one worker sharing
+# PostgreSQL (CLUSTER_DATABASE_URL, created if missing, with the demo when empty) and this
+# machine's Redis (CLUSTER_REDIS_URL); photos in the database, counters in Redis, no shared
+# disk. Each server's /health says what it sees; Ctrl-C stops them all. docs/deployment.md.
+CLUSTER_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/score_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+CLUSTER_PORTS ?= 5001 5002
+cluster: install
+	$(WITH_KEY) $(BIN)/flask score i18n compile
+	$(WITH_KEY) $(BIN)/python -m tests.cluster.servers --demo --database-url "$(CLUSTER_DATABASE_URL)" \
+		--redis-url "$(CLUSTER_REDIS_URL)" --ports $(CLUSTER_PORTS)
 
 lint: lock-check $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -41,7 +41,7 @@ def _init_extensions(app: Flask) -> None:
     static_files.init_app(app)
     db.init_app(app)
     with app.app_context():
-        sa.event.listen(db.engine, "connect", _check_foreign_keys)
+        sa.event.listen(db.engine, "connect", _configure_sqlite)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -51,11 +51,16 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
 
 
-def _check_foreign_keys(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, _record) -> None:
     """SQLite checks foreign keys, and applies their ON DELETE rules, only on connections that
-    ask; PostgreSQL always does, so both keep the same rows."""
+    ask; PostgreSQL always does, so both keep the same rows. A database file is kept in WAL mode
+    with synchronous=NORMAL: a commit appends to the log without waiting for the disk, so a
+    trainer's taps each cost a write, not a flush (a crash of the machine may lose the last
+    commits, never corrupt the file); readers no longer wait for a writer."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA synchronous = NORMAL")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -65,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.catalog.views import bp as catalog_bp
     from score_app.documents.views import bp as documents_bp
     from score_app.enterprises.views import bp as enterprises_bp
+    from score_app.health import bp as health_bp
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
     from score_app.offline.views import bp as offline_bp
@@ -74,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.users.views import bp as users_bp
     from score_app.visits.views import bp as visits_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)

@@ -2,7 +2,8 @@
 
 An archive is a gzipped tar holding `manifest.json` (what it is, which database, the schema
 revision), the database (an SQLite copy made with SQLite's online backup, or a `pg_dump`
-custom-format dump) and `uploads/`, the evidence photos.
+custom-format dump) and `uploads/`, the evidence photos kept in a folder; photos kept in the
+database (SCORE_STORAGE=database) are in its dump.
 """
 
 import json
@@ -24,6 +25,7 @@ from flask import current_app
 
 from score_app.config import MIGRATIONS_DIR
 from score_app.extensions import db, utcnow
+from score_app.storage import StoredFile
 
 APP = "score_app"
 FORMAT = 1
@@ -61,7 +63,8 @@ def create(path: Path) -> Manifest:
         raise BackupError("The database has no schema yet: there is nothing to back up.")
     uploads = upload_dir()
     photos = [p for p in uploads.rglob("*") if p.is_file()] if uploads.is_dir() else []
-    manifest = Manifest(APP, FORMAT, dialect, revision, utcnow().isoformat(), len(photos))
+    count = len(photos) + _photos_in_database()
+    manifest = Manifest(APP, FORMAT, dialect, revision, utcnow().isoformat(), count)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".score-backup-") as work:
         dump, about = Path(work) / DUMP_NAMES[dialect], Path(work) / MANIFEST
         _DUMPERS[dialect](dump)
@@ -178,6 +181,15 @@ def holds_data() -> bool:
 
 def upload_dir() -> Path:
     return Path(current_app.config["SCORE_UPLOAD_DIR"])
+
+
+def _photos_in_database() -> int:
+    """Photos kept in the database (SCORE_STORAGE=database): the dump holds them with the rows
+    that name them; photos kept before the switch are still in the folder, archived from it."""
+    with db.engine.connect() as connection:
+        if not sa.inspect(connection).has_table(StoredFile.__tablename__):
+            return 0
+        return connection.scalar(sa.select(sa.func.count()).select_from(StoredFile))
 
 
 def _dialect() -> str:

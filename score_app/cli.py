@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from score_app import backup, demo
+from score_app import backup, demo, storage
 from score_app.auth import services as auth_services
 from score_app.auth.models import Role
 from score_app.catalog.content import CatalogueError, load_catalogue
@@ -160,6 +160,33 @@ def restore_command(path, yes):
         )
 
 
+storage_cli = AppGroup("storage", help="Where the evidence photos are kept (SCORE_STORAGE).")
+score_cli.add_command(storage_cli)
+
+
+@storage_cli.command("move-to-database")
+def storage_move_to_database():
+    """Move the photos kept in SCORE_UPLOAD_DIR into the database, where every app server
+    finds them; each file is deleted once its copy is committed. Safe to run again."""
+    from score_app.plans.models import ActionPhoto
+    from score_app.training.models import VisitPhoto
+
+    if current_app.config["SCORE_STORAGE"] != "database":
+        _stop(
+            "SCORE_STORAGE is not database: set SCORE_STORAGE=database on every app server "
+            "first, or the photos moved would not be found. Nothing was moved."
+        )
+    content_types = {}
+    for model in (ActionPhoto, VisitPhoto):
+        named = db.session.execute(select(model.stored_name, model.content_type)).all()
+        content_types.update(named)
+    folder = Path(current_app.config["SCORE_UPLOAD_DIR"])
+    moved, missing = storage.move_to_database(folder, sorted(content_types), content_types)
+    click.echo(f"Moved {_photos(moved)} from {folder} into the database.")
+    if missing:
+        click.echo(f"{_photos(len(missing))} found nowhere: {', '.join(missing)}", err=True)
+
+
 pdf_cli = AppGroup("pdf", help="Print a document to a PDF file, as a given user sees it.")
 score_cli.add_command(pdf_cli)
 
@@ -284,9 +311,19 @@ def pdf_certificates(workshop_id, email, lang, output):
 @_LANG
 @_OUTPUT
 def pdf_handout(slug, lang, output):
-    """A module's guide as a handout."""
+    """A module's participant handout (the trainer's notes left out)."""
     with _as_reader(None):
         _write(documents.handout(slug, locale=lang), output)
+
+
+@pdf_cli.command("guide")
+@click.argument("slug")
+@_LANG
+@_OUTPUT
+def pdf_guide(slug, lang, output):
+    """A module's whole trainer guide."""
+    with _as_reader(None):
+        _write(documents.trainer_guide(slug, locale=lang), output)
 
 
 modules_cli = AppGroup("modules", help="The training catalogue in modules/.")

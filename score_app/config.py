@@ -22,6 +22,8 @@ DEFAULT_SECTORS = (
 
 DEFAULT_ORGANISATION_NAME = "SCORE Programme (demo)"
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+STORAGE_KINDS = ("local", "database")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +64,12 @@ def load_config(instance_path: str) -> dict:
             "SCORE_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
         "SCORE_MAX_PHOTO_MB": os.environ.get("SCORE_MAX_PHOTO_MB", "5"),
+        # Where their bytes are kept: "local" (the folder above, one server) or "database"
+        # (a table every app server reads; the database's backup holds them).
+        "SCORE_STORAGE": os.environ.get("SCORE_STORAGE", "local").strip().lower(),
+        # Redis, shared by every app server and worker: rate limits, sign-in pauses, background
+        # jobs. Empty: counts in each process's memory, jobs in the request (one server).
+        "SCORE_REDIS_URL": os.environ.get("SCORE_REDIS_URL", "").strip(),
         # Measurement files between their preview and their saving.
         "SCORE_IMPORT_DIR": os.environ.get(
             "SCORE_IMPORT_DIR", str(Path(instance_path) / "imports")
@@ -102,7 +110,8 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("SCORE_RATELIMIT_STORAGE_URI", "memory://"),
+        # Set explicitly, or else Redis when SCORE_REDIS_URL names it (see validate_config).
+        "RATELIMIT_STORAGE_URI": os.environ.get("SCORE_RATELIMIT_STORAGE_URI", ""),
         # The 429 answers write their own Retry-After, the same wait their message gives
         # (errors.py `try_again_in`); Flask-Limiter's headers would rewrite it.
         "RATELIMIT_HEADERS_ENABLED": False,
@@ -161,6 +170,7 @@ def validate_config(config) -> None:
     for name in POSITIVE_NUMBERS:
         if config[name] < 1:
             raise ConfigError(f"{name} must be a positive whole number.")
+    _check_shared_services(config)
     _check_limit(config, "SCORE_PASSWORD_RATE_LIMIT")
     _check_limit(config, "SCORE_VERIFY_RATE_LIMIT")
     _check_organisation(config)
@@ -170,6 +180,21 @@ def validate_config(config) -> None:
     if config.get("MAX_CONTENT_LENGTH") is None:
         largest = max(config["SCORE_MAX_PHOTO_MB"] * 3, config["SCORE_MAX_IMPORT_MB"])
         config["MAX_CONTENT_LENGTH"] = (largest + 1) * 1_000_000
+
+
+def _check_shared_services(config) -> None:
+    """A known photo storage, a Redis URL that is one, and the rate limits counted in Redis
+    when it is set, unless SCORE_RATELIMIT_STORAGE_URI says otherwise."""
+    if config["SCORE_STORAGE"] not in STORAGE_KINDS:
+        raise ConfigError(
+            f"SCORE_STORAGE must be one of {', '.join(STORAGE_KINDS)}, "
+            f"not {config['SCORE_STORAGE']!r}."
+        )
+    redis_url = config["SCORE_REDIS_URL"]
+    if redis_url and not redis_url.startswith(REDIS_SCHEMES):
+        raise ConfigError("SCORE_REDIS_URL must start with redis://, rediss:// or unix://.")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
 
 
 def _check_limit(config, name: str) -> None:

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
@@ -143,6 +144,12 @@ def _http_error(error: HTTPException, message: str | None = None):
     code = error.code or 500
     if message is None and isinstance(error, Explained):
         message = error.description
+    if message is None and code == 413 and request.content_length:
+        # A phone photo far over the limit: say how large it was, as the photo form does.
+        message = _(
+            "What was sent is %(size)s MB, more than can be received: send a smaller file.",
+            size=format_number(request.content_length / 1_000_000, 1),
+        )
     if message is None:
         message = _messages().get(code, error.description)
     # The error's own headers (Allow, Retry-After) go along; its HTML content type does not.
@@ -199,6 +206,13 @@ def _unavailable(error: sa.exc.SQLAlchemyError):
     _choose_locale_from_memory()
     db.session.rollback()
     _serve_as_visitor()
+    return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
+
+
+def _counters_unavailable(error: RedisError):
+    """Redis (SCORE_REDIS_URL), where sign-in attempts and rate limits are counted, is out of
+    reach: the attempt is refused with a 503 rather than let through uncounted."""
+    current_app.logger.warning("Redis is unavailable: %s", error)
     return _http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
 
@@ -293,6 +307,7 @@ def register_error_handlers(app: Flask) -> None:
         (InternalServerError, _server_error),
         (DBAPIError, _database_error),
         (sa.exc.TimeoutError, _unavailable),
+        (RedisError, _counters_unavailable),
         (EditConflict, _edit_conflict),
         (NotAllowed, _not_allowed),
         (NotInReach, _not_in_reach),

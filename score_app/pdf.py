@@ -30,18 +30,29 @@ class FetchRefused(ValueError):
 
 
 class StaticFilesOnly(URLFetcher):
-    """The static folder, and the organisation's logo at the address pages show it at."""
+    """The static folder, the organisation's logo at the address pages show it at, and the
+    pictures a document was given (`images`: path -> (bytes, content type)), such as the
+    thumbnails of the photos a printed plan shows."""
 
-    def __init__(self, static_folder: Path, logo_file: Path | None = None):
+    def __init__(
+        self,
+        static_folder: Path,
+        logo_file: Path | None = None,
+        images: dict[str, tuple[bytes, str]] | None = None,
+    ):
         super().__init__(allowed_protocols=())
         self.static_folder = static_folder.resolve()
         self.logo_file = logo_file
+        self.images = images or {}
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
         is_ours = f"{parts.scheme}://{parts.netloc}/" == BASE_URL
         if is_ours and parts.path == LOGO_URL_PATH and self.logo_file is not None:
             return self._file(url, self.logo_file)
+        if is_ours and parts.path in self.images:
+            data, content_type = self.images[parts.path]
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
         if not is_ours or not parts.path.startswith("/static/"):
             raise FetchRefused(f"only the app's static files can be used in a PDF, not {url}")
         path = (self.static_folder / unquote(parts.path.removeprefix("/static/"))).resolve()
@@ -55,9 +66,12 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def render_pdf(html: str) -> bytes:
-    """Turn a page rendered from templates/pdf/ into PDF bytes."""
-    fetcher = StaticFilesOnly(Path(current_app.static_folder), current_organisation().logo_file)
+def render_pdf(html: str, images: dict[str, tuple[bytes, str]] | None = None) -> bytes:
+    """Turn a page rendered from templates/pdf/ into PDF bytes; `images` are the pictures of
+    this document alone, by the path its HTML gives them (path -> (bytes, content type))."""
+    fetcher = StaticFilesOnly(
+        Path(current_app.static_folder), current_organisation().logo_file, images
+    )
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     sheets = _take_linked_style_sheets(document.etree_element, fetcher)
     return document.write_pdf(stylesheets=sheets, font_config=_font_configuration())

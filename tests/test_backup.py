@@ -20,6 +20,7 @@ from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.plans import services as plan_services
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
+from score_app.storage import StoredFile
 from tests.plans.conftest import jpeg_bytes, png_bytes
 
 # A backup and a restore read and write the database from connections (or processes) of
@@ -131,6 +132,54 @@ def test_a_restored_database_serves_pages_and_keeps_numbering(app, runner, fille
         db.session.flush()  # the id sequence came back with the rows
         assert enterprise.id == last_id + 1
         db.session.rollback()
+
+
+def test_photos_kept_in_the_database_come_back_with_it_and_are_shown(make_app, tmp_path):
+    """SCORE_STORAGE=database: the photos are rows of the database; the archive counts them, and
+    a restore on a machine with no photo folder at all shows them again. A photo kept in the
+    folder before the switch is archived from the folder, as before."""
+    app = make_app(SCORE_UPLOAD_DIR=str(tmp_path / "uploads"), SCORE_STORAGE="database")
+    runner = app.test_cli_runner()
+    with app.app_context():
+        demo.load()
+        action = db.session.scalar(
+            sa.select(PlanAction)
+            .join(ImprovementPlan)
+            .where(ImprovementPlan.archived_at.is_(None))
+            .order_by(PlanAction.id)
+            .limit(1)
+        )
+        user = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN).limit(1))
+        for data in (png_bytes(), jpeg_bytes()):
+            plan_services.add_photo(
+                user, action, data=data, caption="After", upload_dir=_uploads(app), max_bytes=10**6
+            )
+        stored = dict(db.session.execute(sa.select(StoredFile.name, StoredFile.data)).all())
+    assert len(stored) == 2 and not _uploads(app).exists()
+    _uploads(app).mkdir()
+    (_uploads(app) / "before-the-switch.png").write_bytes(png_bytes())
+    before = _rows(app)
+    archive = tmp_path / "score.tar.gz"
+    result = _backup(runner, archive)
+    assert result.exit_code == 0, result.output
+    assert "and 3 photos" in result.output
+
+    with app.app_context():
+        demo.erase_all()
+    shutil.rmtree(_uploads(app))
+    result = _restore(runner, archive, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Restored the database and 3 photos" in result.output
+    assert _rows(app) == before
+    assert (_uploads(app) / "before-the-switch.png").read_bytes() == png_bytes()
+    client = app.test_client()
+    client.post("/login", data={"email": demo.LOGINS[0][0], "password": demo.PASSWORD})
+    with app.app_context():
+        photos = db.session.execute(sa.select(ActionPhoto.id, ActionPhoto.stored_name)).all()
+    assert {name for _, name in photos} == set(stored)
+    for photo_id, name in photos:
+        served = client.get(f"/photos/{photo_id}")
+        assert served.status_code == 200 and served.data == stored[name]
 
 
 def test_restore_refuses_to_replace_data_without_yes(app, runner, archive, create_enterprise):

@@ -112,3 +112,37 @@ def test_the_organisation_and_the_print_all_limit_come_from_the_environment(monk
     assert app.config["SCORE_ORGANISATION_NAME"] == "Vietnam Chamber of Commerce"
     assert app.config["SCORE_ORGANISATION_LOGO"] == str(tmp_path / "logo.svg")
     assert app.config["SCORE_MAX_CERTIFICATES_PER_PDF"] == 40
+
+
+def test_rate_limits_and_sign_in_pauses_count_in_redis_when_it_is_set(monkeypatch):
+    monkeypatch.delenv("SCORE_RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("SCORE_REDIS_URL", "redis://10.0.0.5:6379/2")
+    app = create_app({"TESTING": True})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://10.0.0.5:6379/2"
+
+
+def test_an_explicit_rate_limit_storage_wins_over_redis(monkeypatch):
+    monkeypatch.setenv("SCORE_REDIS_URL", "redis://10.0.0.5:6379/2")
+    monkeypatch.setenv("SCORE_RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app({"TESTING": True}).config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_without_redis_everything_counts_in_memory_and_photos_stay_in_the_folder(monkeypatch):
+    for name in ("SCORE_REDIS_URL", "SCORE_RATELIMIT_STORAGE_URI", "SCORE_STORAGE"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"TESTING": True})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["SCORE_STORAGE"] == "local"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SCORE_STORAGE", "s3", "SCORE_STORAGE must be one of local, database, not 's3'"),
+        ("SCORE_REDIS_URL", "127.0.0.1:6379", "SCORE_REDIS_URL must start with redis://"),
+    ],
+)
+def test_start_up_refuses_an_unknown_storage_or_redis_url(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True})

@@ -135,7 +135,7 @@ class Session:
 def sessions(make_app, world, tmp_path, monkeypatch):
     """A browser per role, its pages read, on an app that checks CSRF tokens as production
     does."""
-    monkeypatch.setattr("score_app.pdf.render_pdf", lambda html: PDF + html.encode())
+    monkeypatch.setattr("score_app.pdf.render_pdf", lambda html, images=None: PDF + html.encode())
     folders = {"SCORE_UPLOAD_DIR": str(tmp_path), "SCORE_IMPORT_DIR": str(tmp_path)}
     app = make_app(WTF_CSRF_ENABLED=True, **folders)
     users, ids = world

@@ -181,3 +181,16 @@ def test_upgrading_takes_the_last_saver_of_a_done_action_as_who_marked_it_done(t
             columns = {c["name"] for c in sa.inspect(connection).get_columns("plan_actions")}
         assert "done_by_id" not in columns and "updated_by_id" in columns
         db.engine.dispose()
+
+
+def test_a_database_file_commits_through_the_write_ahead_log(tmp_path):
+    """Each attendance tap is a commit: in WAL mode with synchronous=NORMAL it is appended to the
+    log instead of waiting for the disk (bench/sync.py: 4.4 s -> 0.6 s for a day's sync here)."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/app.db"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert (tmp_path / "app.db-wal").exists()
+        db.engine.dispose()

@@ -56,6 +56,11 @@ class Field:
         return f"{self.key}{self.payload}"
 
 
+def _action_forms(name: str) -> tuple[tuple[str, str], ...]:
+    """An action's field, on the edit form and on the new-action form (which takes a photo)."""
+    return (("ActionForm", name), ("NewActionForm", name))
+
+
 FIELDS = [
     Field("enterprise", (("EnterpriseForm", "name"),),
           ("/enterprises", ENTERPRISE, f"{ENTERPRISE}/edit", PLAN, WORKSHOP, "/programme", VERIFY),
@@ -83,11 +88,11 @@ FIELDS = [
     Field("sendback", (("SendBackForm", "reason"),),
           ("/enterprises/{enterprise}/history", "/measurements/{measurement}")),
     Field("title", (("PlanForm", "title"),), (PLAN,), (PLAN_PDF,)),
-    Field("problem", (("ActionForm", "problem"),), (PLAN, ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
-    Field("rootcause", (("ActionForm", "root_cause"),), (ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
-    Field("action", (("ActionForm", "action"),), (PLAN, ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
-    Field("responsible", (("ActionForm", "responsible"),), (PLAN, ACTION), (PLAN_PDF,)),
-    Field("caption", (("PhotoForm", "caption"),), (ACTION,)),
+    Field("problem", _action_forms("problem"), (PLAN, ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
+    Field("rootcause", _action_forms("root_cause"), (ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
+    Field("action", _action_forms("action"), (PLAN, ACTION, f"{ACTION}/edit"), (PLAN_PDF,)),
+    Field("responsible", _action_forms("responsible"), (PLAN, ACTION), (PLAN_PDF,)),
+    Field("caption", (("PhotoForm", "caption"), ("NewActionForm", "caption")), (ACTION,)),
     Field("search", (), ("/enterprises?q={search}", "/admin/users?q={search}")),
     Field("narrative", (("NarrativeForm", "narrative"),), ("/programme",),
           ("/programme/report.pdf",)),
@@ -108,6 +113,9 @@ NOT_SHOWN = {
     ("ActionForm", "target_value"): "a number; anything else is refused",
     ("ActionForm", "estimated_cost"): "a number; anything else is refused",
     ("ActionForm", "realised_savings"): "a number; anything else is refused",
+    ("NewActionForm", "target_value"): "a number; anything else is refused",
+    ("NewActionForm", "estimated_cost"): "a number; anything else is refused",
+    ("NewActionForm", "realised_savings"): "a number; anything else is refused",
 }
 # Every package's forms.py, so a form added in a new package is checked too.
 FORM_MODULES = tuple(
@@ -203,9 +211,12 @@ def _build_world(app, client, upload_dir) -> dict:
         ("problem", "problem"), ("root_cause", "rootcause"), ("action", "action"),
         ("responsible", "responsible"),
     )}  # fmt: skip
-    action = _id_after(
-        client.post(f"/enterprises/{enterprise}/plan/actions/new", data=action_fields(**texts))
-    )
+    # A new action with its first photo (NewActionForm), then a second one (PhotoForm).
+    action = _id_after(client.post(
+        f"/enterprises/{enterprise}/plan/actions/new", content_type="multipart/form-data",
+        data={**action_fields(**texts), "photo": (io.BytesIO(png_bytes()), "first.png"),
+              "caption": _value("caption")},
+    ))  # fmt: skip
     _posted(client.post("/programme/narrative", data={"narrative": _value("narrative")}))
     _posted(client.post(f"/actions/{action}/photos", content_type="multipart/form-data", data={
         "photo": (io.BytesIO(png_bytes()), "evidence.png"), "caption": _value("caption"),
@@ -292,7 +303,10 @@ def test_free_text_prints_as_text_and_pdfs_fetch_only_static_files(world, monkey
     for field in FIELDS:
         for template in field.pdfs:
             assert re.sub(r"\s+", "", field.value) in texts[template], (field.key, template)
-    assert fetched and all(url.startswith(BASE_URL + "static/") for url in fetched), fetched
+    # Besides static files, the printed plan holds its actions' photos, made small in memory for
+    # this document (pdf.render_pdf's images): nothing is fetched from anywhere else.
+    ours = (BASE_URL + "static/", BASE_URL + "plan-photos/")
+    assert fetched and all(url.startswith(ours) for url in fetched), fetched
 
 
 def test_the_forgotten_email_is_escaped(client):

@@ -178,6 +178,11 @@ def _indicator() -> dict:
             "label": {"type": "string", "description": "In the request's language."},
             "unit": {"type": "string", "description": "In the request's language."},
             "whole_number": {"type": "boolean", "description": "True for counts."},
+            "step": {
+                "type": ["number", "null"],
+                "description": "The smallest step between two values: 1 for counts, 0.5 for "
+                "person-days (half days), null for amounts that take any number.",
+            },
         },
     )
     return _object(

@@ -178,6 +178,7 @@ def list_indicators():
                         "label": str(s.label),
                         "unit": str(s.unit),
                         "whole_number": s.is_count,
+                        "step": s.step,
                     }
                     for s in ind.inputs
                 ],

@@ -21,7 +21,15 @@ class Input:
     name: str
     label: str
     unit: str
-    is_count: bool  # counts are whole numbers
+    # The smallest step between two values: 1 for counts, 0.5 for person-days (a factory's
+    # attendance register marks a worker absent for half a shift as half a day), None for
+    # amounts such as hours or kilograms, which take any number.
+    step: float | None
+
+    @property
+    def is_count(self) -> bool:
+        """Counts are whole numbers."""
+        return self.step == 1
 
     @property
     def is_hours_worked(self) -> bool:
@@ -60,11 +68,15 @@ _COUNT = _l("count")
 
 
 def _count(name, label, unit=_COUNT):
-    return Input(name, label, unit, is_count=True)
+    return Input(name, label, unit, step=1)
+
+
+def _person_days(name, label, unit):
+    return Input(name, label, unit, step=0.5)
 
 
 def _amount(name, label, unit):
-    return Input(name, label, unit, is_count=False)
+    return Input(name, label, unit, step=None)
 
 
 _HOURS_WORKED = _amount("hours_worked", _l("Hours worked"), _l("hours"))
@@ -91,8 +103,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "%",
         Direction.LOWER,
         (
-            _count("absent_person_days", _l("Unplanned absent person-days"), _l("days")),
-            _count("scheduled_person_days", _l("Scheduled person-days"), _l("days")),
+            _person_days("absent_person_days", _l("Unplanned absent person-days"), _l("days")),
+            _person_days("scheduled_person_days", _l("Scheduled person-days"), _l("days")),
         ),
         is_core=True,
         is_part_of_whole=True,

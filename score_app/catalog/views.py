@@ -2,7 +2,12 @@
 
 from flask import Blueprint, render_template
 
-from score_app.catalog.services import get_catalogue, get_module_or_404, module_page
+from score_app.catalog.services import (
+    get_catalogue,
+    get_module_or_404,
+    module_page,
+    reference_page,
+)
 from score_app.i18n import current_locale_code
 
 bp = Blueprint("catalog", __name__, url_prefix="/modules")
@@ -10,9 +15,18 @@ bp = Blueprint("catalog", __name__, url_prefix="/modules")
 
 @bp.get("")
 def list_modules():
+    catalogue = get_catalogue()
     return render_template(
-        "catalog/index.html", modules=get_catalogue().modules, locale=current_locale_code()
+        "catalog/index.html",
+        modules=catalogue.modules,
+        has_reference=bool(catalogue.reference),
+        locale=current_locale_code(),
     )
+
+
+@bp.get("/indicators")
+def indicator_reference():
+    return render_template("catalog/reference.html", **reference_page(current_locale_code()))
 
 
 @bp.get("/<slug>")

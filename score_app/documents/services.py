@@ -3,7 +3,7 @@ language. The same access checks as the pages apply, through the user passed in,
 made outside a request (the CLI, a background job) shows exactly what that user may see."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import segno
@@ -19,6 +19,8 @@ from score_app.exceptions import InvalidInput
 from score_app.i18n import current_locale_code, fold, in_locale
 from score_app.i18n import gettext as _
 from score_app.plans import services as plans
+from score_app.plans.photos import photo_thumbnails
+from score_app.plans.photos import upload_dir as photo_dir
 from score_app.plans.report import plan_report
 from score_app.programme.filters import Filters
 from score_app.programme.report import breakdowns, results_report
@@ -35,9 +37,10 @@ from score_app.training.models import Certificate, Workshop
 class Document:
     html: str
     filename: str
+    images: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def pdf(self) -> bytes:
-        return pdf.render_pdf(self.html)
+        return pdf.render_pdf(self.html, self.images)
 
 
 def plan(
@@ -53,13 +56,16 @@ def plan(
     active plan, or the one asked for, compared with the chosen follow-up."""
     enterprise = get_figures_or_404(user, enterprise_id)
     chosen = plans.plan_of(enterprise, plan_id)
+    thumbnails = photo_thumbnails(chosen.actions if chosen else [], photo_dir())
     with in_locale(locale):
         html = render_template(
             "pdf/plan.html",
             **plan_report(enterprise, chosen, follow_up, today, locale),
             generated_on=today,
+            thumbnails=thumbnails,
         )
-    return Document(html, f"improvement-plan-{enterprise.id}-{locale}.pdf")
+    images = {thumb.path: (thumb.data, "image/jpeg") for thumb in thumbnails.values()}
+    return Document(html, f"improvement-plan-{enterprise.id}-{locale}.pdf", images)
 
 
 def synthesis(user: User, filters: Filters, *, locale: str, today: date) -> Document:
@@ -80,16 +86,40 @@ def sign_in_sheet(user: User, workshop_id: int, day_id: int, *, locale: str) -> 
     """The sheet participants sign on a day of a workshop the user runs."""
     day = get_day_i_run(user, workshop_id, day_id)
     workshop = day.workshop
+    days = sorted(d.day_date for d in workshop.days)
     with in_locale(locale):
         html = render_template(
             "pdf/sign_in_sheet.html",
             day=day,
+            day_number=days.index(day.day_date) + 1,
+            day_count=len(days),
             workshop=workshop,
             title=module_title(workshop.module_slug, locale),
             people=training.workshop_people(workshop),
             blank_rows=range(8),
+            page_of=Markup(_page_of_css()),
         )
     return Document(html, f"sign-in-{day.day_date.isoformat()}.pdf")
+
+
+_CSS_ESCAPES = {"\\": "\\\\", '"': '\\"', "<": "\\3c ", ">": "\\3e ", "\n": " "}
+
+
+def _page_of_css() -> str:
+    """ "Page N of M" in the reader's language as a CSS content value, the numbers counted by
+    the PDF renderer page by page."""
+    marker = "\x00"
+    page, pages = f"{marker}page{marker}", f"{marker}pages{marker}"
+    text = _("Page %(page)s of %(pages)s", page=page, pages=pages)
+    pieces = []
+    for index, piece in enumerate(text.split(marker)):
+        if index % 2 and piece in ("page", "pages"):
+            pieces.append(f"counter({piece})")
+        elif piece:
+            # A CSS string inside <style>: no quote, backslash or tag may end it early.
+            quoted = "".join(_CSS_ESCAPES.get(char, char) for char in piece)
+            pieces.append(f'"{quoted}"')
+    return " ".join(pieces)
 
 
 def certificate(user: User, code: str, *, public_url: str) -> Document:
@@ -146,8 +176,18 @@ def _file_words(workshop: Workshop) -> str:
 
 
 def handout(slug: str, *, locale: str) -> Document:
-    """A module's guide as a handout, in `locale` (or the language its guide falls back to)."""
+    """A module's participant handout (key ideas, exercises, checklist, no trainer's notes), in
+    `locale` (or the language its guide falls back to)."""
+    module = get_module_or_404(slug)
+    page = module_page(module, locale, for_participants=True)
+    with in_locale(locale):
+        html = render_template("pdf/module.html", **page, for_pdf=True)
+    return Document(html, f"{module.slug}-handout-{locale}.pdf")
+
+
+def trainer_guide(slug: str, *, locale: str) -> Document:
+    """A module's whole trainer guide, session notes and timing included, in `locale`."""
     module = get_module_or_404(slug)
     with in_locale(locale):
         html = render_template("pdf/module.html", **module_page(module, locale), for_pdf=True)
-    return Document(html, f"{module.slug}-{locale}.pdf")
+    return Document(html, f"{module.slug}-trainer-guide-{locale}.pdf")

@@ -97,3 +97,8 @@ def workshop_certificates_pdf(workshop_id: int):
 @bp.get("/modules/<slug>/handout.pdf")
 def handout_pdf(slug: str):
     return _as_pdf(services.handout(slug, locale=_asked_locale()))
+
+
+@bp.get("/modules/<slug>/guide.pdf")
+def trainer_guide_pdf(slug: str):
+    return _as_pdf(services.trainer_guide(slug, locale=_asked_locale()))

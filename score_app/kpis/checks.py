@@ -47,6 +47,12 @@ def check_inputs(indicator: Indicator, raw: dict, locale: str = "en") -> dict[st
             errors[spec.name] = _("Cannot be negative.")
         elif spec.is_count and not number.is_integer():
             errors[spec.name] = _("Must be a whole number: this is a count.")
+        elif spec.step and not (number / spec.step).is_integer():
+            errors[spec.name] = _(
+                "Enter whole or half days, like %(whole)s or %(half)s.",
+                whole=format_decimal(12, locale=locale),
+                half=format_decimal(12.5, locale=locale),
+            )
         else:
             values[spec.name] = number
     for name in set(raw) - {spec.name for spec in indicator.inputs}:

@@ -5,6 +5,8 @@ Inputs are assumed checked (checks.py): non-negative, and a denominator above ze
 Percentages are on a 0-100 scale.
 """
 
+from dataclasses import dataclass
+
 PER_100 = 100
 PER_MILLION_HOURS = 1_000_000
 # 100 full-time workers x 40 hours x 50 weeks.
@@ -45,7 +47,8 @@ def recordable_incident_rate(recordable_incidents: float, hours_worked: float) -
 
 
 def lost_day_rate(lost_days: float, hours_worked: float) -> float:
-    """Days lost x 200,000 / hours worked.
+    """Days lost x 200,000 / hours worked. Days lost are calendar days, from the day after the
+    injury to the day before the return to work (ILO, 16th ICLS 1998; OSHA), like the factor.
     Unit: days per 100 full-time workers a year; lower is better."""
     return lost_days * PER_100_FULL_TIME_YEARS / hours_worked
 
@@ -104,3 +107,40 @@ FORMULAS = {
 def compute(code: str, inputs: dict[str, float]) -> float:
     """The indicator's value from its named raw inputs."""
     return FORMULAS[code](**inputs)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An indicator's formula as data: numerator / denominator x factor (no denominator: the
+    numerator alone). Pages send it to the browser, which shows each value as it is typed."""
+
+    numerator: str
+    denominator: str | None
+    factor: float = 1
+
+
+SHAPES = {
+    "operating_efficiency": Shape("minutes_produced", "minutes_attended", PER_100),
+    "absenteeism_rate": Shape("absent_person_days", "scheduled_person_days", PER_100),
+    "defect_rate": Shape("defective_units", "inspected_units", PER_100),
+    "dhu": Shape("defects_found", "inspected_units", PER_100),
+    "ltifr": Shape("lost_time_injuries", "hours_worked", PER_MILLION_HOURS),
+    "recordable_incident_rate": Shape(
+        "recordable_incidents", "hours_worked", PER_100_FULL_TIME_YEARS
+    ),
+    "lost_day_rate": Shape("lost_days", "hours_worked", PER_100_FULL_TIME_YEARS),
+    "osh_incidents": Shape("accidents", None),
+    "staff_turnover": Shape("separations", "average_headcount", PER_100),
+    "labour_productivity": Shape("output_units", "worker_hours"),
+    "energy_intensity": Shape("energy_kwh", "output_units"),
+    "waste_per_unit": Shape("waste_kg", "output_units"),
+    "on_time_delivery": Shape("orders_on_time", "orders_delivered", PER_100),
+}
+
+
+def compute_by_shape(code: str, inputs: dict[str, float]) -> float:
+    """The value by the indicator's shape: what the browser computes, for tests to hold
+    against `compute`."""
+    shape = SHAPES[code]
+    value = inputs[shape.numerator] * shape.factor
+    return value / inputs[shape.denominator] if shape.denominator else value

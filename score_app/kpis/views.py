@@ -1,6 +1,7 @@
 """Indicator pages: an enterprise's results, entering a period, one measurement and its history,
 the workflow, and the good-practice checklist."""
 
+from dataclasses import asdict
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from score_app.forms import Conflict, ConflictRow, seen_version, show_on_form
 from score_app.i18n import current_locale_code, format_exact, format_items, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services
+from score_app.kpis.checks import ABOVE_MAX, warning_text
 from score_app.kpis.forms import (
     PHASE_LABELS,
     ChecklistForm,
@@ -30,6 +32,7 @@ from score_app.kpis.forms import (
     SendBackForm,
     status_label,
 )
+from score_app.kpis.formulas import SHAPES
 from score_app.kpis.models import AuditAction, Measurement, Phase, Status
 from score_app.request_args import db_id, kept_args, paginate
 from score_app.training.models import Workshop, workshop_enterprises
@@ -83,7 +86,9 @@ def enter_period(enterprise_id: int):
     enterprise = get_enterprise_or_404(current_user, enterprise_id)
     policy.require(current_user, policy.MEASUREMENT_ENTER)
     indicators = _chosen_indicators()
-    form = PeriodForm(data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)})
+    form = PeriodForm(
+        data={"phase": request.args.get("phase", Phase.FOLLOW_UP.value)}, today=date.today()
+    )
     previews, errors, stored, conflict, new_cycle = {}, {}, {}, False, {}
     if form.validate_on_submit():
         fields = {
@@ -134,6 +139,11 @@ def enter_period(enterprise_id: int):
                 if existing is not None
             }
         on_form = {k: v for k, v in errors.items() if "." not in k and k != "new_cycle"}
+        if form.is_month:  # the days were not typed: their messages go on the month
+            on_form = {
+                ("period_month" if k in ("period_start", "period_end") else k): v
+                for k, v in on_form.items()
+            }
         show_on_form(form, InvalidInput(on_form))
     return render_template(
         "kpis/enter.html",
@@ -146,7 +156,23 @@ def enter_period(enterprise_id: int):
         stored=stored,
         conflict=conflict,
         new_cycle=new_cycle,
+        shapes=_shapes(indicators),
     ), (409 if conflict else 422 if errors else 200)
+
+
+def _shapes(indicators) -> dict[str, dict]:
+    """Each indicator's formula as the page's script reads it (kpis/formulas.py's SHAPES),
+    with its decimals and the value above which a comment is needed."""
+    return {
+        ind.code: {
+            **asdict(SHAPES[ind.code]),
+            "decimals": ind.decimals,
+            "plausible_max": ind.plausible_max,
+            "above_max_warning": ind.plausible_max is not None
+            and warning_text({"code": ABOVE_MAX, "indicator": ind.code}),
+        }
+        for ind in indicators
+    }
 
 
 def _new_cycle(enterprise: Enterprise, fields: dict) -> dict[str, services.NewCycle]:

@@ -78,7 +78,19 @@ class ActionForm(Form):
         return self
 
 
+# A phone offers its camera and gallery; photo-resize.js makes the picture small before it is sent.
+PHOTO_INPUT = {"accept": "image/*", "data-resize": "1600"}
+
+
 class PhotoForm(Form):
     # The view puts the size limit in the description.
-    photo = FileField(_l("Photo"))
+    photo = FileField(_l("Photo"), render_kw=PHOTO_INPUT)
     caption = StringField(_l("Caption"), validators=[Optional(), Length(max=200)])
+
+
+class NewActionForm(ActionForm):
+    """A new action, with a first evidence photo if there is one already."""
+
+    # The view puts the size limit in the description.
+    photo = FileField(_l("Photo (optional)"), render_kw=PHOTO_INPUT)
+    caption = StringField(_l("Caption of the photo"), validators=[Optional(), Length(max=200)])

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Response, abort, current_app, send_file
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from score_app import storage
 from score_app.exceptions import InvalidInput
 from score_app.extensions import db
 from score_app.i18n import format_number
@@ -23,6 +24,11 @@ MAX_MEGAPIXELS = 50
 MAX_CAPTION = 200
 LONG_SIDE = 2000  # pixels: plenty for evidence on a page or in a printed plan
 JPEG_QUALITY = 85
+# The printed plan shows a few small photos under each action: enough to recognise the result,
+# light enough that a plan with many actions stays a small file.
+THUMBNAILS_PER_ACTION = 3
+THUMBNAIL_LONG_SIDE = 360  # pixels: about 3 cm at 300 dpi
+THUMBNAIL_QUALITY = 75
 # What Pillow reads a photo as -> what it is stored and served as. Many phones save "MPO" JPEGs
 # (a JPEG with a second picture inside): kept as a JPEG of the first picture.
 TYPES = {
@@ -100,9 +106,43 @@ def clean_photo(data: bytes) -> CleanPhoto:
     return CleanPhoto(buffer.getvalue(), content_type, extension)
 
 
+@dataclass(frozen=True)
+class Thumbnail:
+    path: str  # where the printed document's HTML finds it
+    data: bytes  # a small JPEG
+
+
+def thumbnail(path: Path) -> bytes | None:
+    """A kept photo made small for print (THUMBNAIL_LONG_SIDE pixels at most, JPEG); None when
+    its file is gone or unreadable."""
+    try:
+        with Image.open(path, formats=("JPEG", "PNG")) as image:
+            if image.format != "PNG":
+                image.draft("RGB", (THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE))
+            image.thumbnail((THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE), Image.Resampling.LANCZOS)
+            small = image.convert("RGB")
+    except (FileNotFoundError, *_UNREADABLE):
+        return None
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
+    return buffer.getvalue()
+
+
+def photo_thumbnails(actions, upload_dir: Path) -> dict[int, Thumbnail]:
+    """The first THUMBNAILS_PER_ACTION photos of each action, small, by photo id; a photo whose
+    file is gone is left out."""
+    thumbnails = {}
+    for action in actions:
+        for photo in action.photos[:THUMBNAILS_PER_ACTION]:
+            data = thumbnail(upload_dir / photo.stored_name)
+            if data is not None:
+                thumbnails[photo.id] = Thumbnail(f"/plan-photos/{photo.id}.jpg", data)
+    return thumbnails
+
+
 def upload_dir() -> Path:
     """Where photo files are kept (SCORE_UPLOAD_DIR), outside static/: each is served by a view
-    that checks who asks."""
+    that checks who asks. With SCORE_STORAGE=database, where photos kept before are read from."""
     return Path(current_app.config["SCORE_UPLOAD_DIR"])
 
 
@@ -125,12 +165,12 @@ def add_from_form(form, add) -> None:
 
 
 def served(photo) -> Response:
-    """A kept photo's file as its answer, for a view that has checked the user may see it;
-    404 when the file is gone."""
-    path = upload_dir() / photo.stored_name
-    if not path.is_file():
+    """A kept photo's picture as its answer, for a view that has checked the user may see it;
+    404 when its bytes are gone."""
+    data = storage.current().read(photo.stored_name)
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=photo.content_type, max_age=0)
     response.headers["Cache-Control"] = "private, max-age=0"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -160,30 +200,38 @@ def check_upload(data: bytes | None, caption: str, max_bytes: int, errors: dict)
 
 
 def keep(photo, clean: CleanPhoto, upload_dir: Path) -> None:
-    """Save a photo's row (an action's or a visit's) with its picture written under a new
-    random name; when the row cannot be saved the file is removed again, so no file outlives
-    its row."""
+    """Save a photo's row (an action's or a visit's) with its picture under a new random name,
+    in the storage the settings choose (storage.py), in one commit: when the row cannot be saved
+    the picture goes too, so no picture outlives its row."""
     photo.stored_name = f"{uuid.uuid4().hex}.{clean.extension}"
     photo.content_type = clean.content_type
     photo.size_bytes = len(clean.data)
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    path = upload_dir / photo.stored_name
-    path.write_bytes(clean.data)
+    store = storage.current(upload_dir)
+    store.put(photo.stored_name, clean.data, clean.content_type)
     try:
         db.session.add(photo)
         db.session.commit()
     except Exception:
         db.session.rollback()
-        path.unlink(missing_ok=True)
+        store.take_back(photo.stored_name)
         raise
 
 
 def remove(photo, upload_dir: Path) -> None:
-    """Delete a photo's row, then its file."""
-    name = photo.stored_name
-    db.session.delete(photo)
+    """Delete a photo's row and its picture."""
+    forget([photo.stored_name], upload_dir, lambda: db.session.delete(photo))
+
+
+def forget(names: list[str], upload_dir: Path, delete_rows) -> None:
+    """Run `delete_rows` (which deletes the rows naming these pictures) and delete the pictures,
+    in one commit; a picture in a folder goes once the commit is done."""
+    store = storage.current(upload_dir)
+    delete_rows()
+    for name in names:
+        store.delete(name)
     db.session.commit()
-    (upload_dir / name).unlink(missing_ok=True)
+    for name in names:
+        store.after_delete(name)
 
 
 def _upright_and_small(image: Image.Image) -> Image.Image:

@@ -269,13 +269,48 @@ def _set_status(user: User, action: PlanAction, status: ActionStatus) -> None:
     action.status = status
 
 
-def add_action(user: User, plan: ImprovementPlan, fields: dict, locale: str = "en") -> PlanAction:
+@dataclass(frozen=True)
+class PhotoUpload:
+    """A photo sent with a form, and where and how large it may be kept."""
+
+    data: bytes | None
+    caption: str
+    upload_dir: Path
+    max_bytes: int
+
+
+def add_action(
+    user: User,
+    plan: ImprovementPlan,
+    fields: dict,
+    locale: str = "en",
+    photo: PhotoUpload | None = None,
+) -> PlanAction:
+    """A new action, with its first evidence photo when one is sent: both are saved, or, when
+    the action or the photo is refused, neither (every refusal named at once)."""
     _editable_plan(plan)
-    checked = check_action(plan, fields, locale)
+    errors: dict[str, str] = {}
+    try:
+        checked = check_action(plan, fields, locale)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    clean = None
+    if photo is not None and (photo.data or photo.caption.strip()):
+        clean = photos.check_upload(photo.data, photo.caption, photo.max_bytes, errors)
+    if errors:
+        if clean is not None:
+            # i18n: the photo was fine, but the action was not saved; a browser cannot keep it.
+            errors["photo"] = _("The photo was not saved with the action: choose it again.")
+        raise InvalidInput(errors)
     action = PlanAction(plan_id=plan.id, created_by_id=user.id, updated_by_id=user.id, done_on=None)
     _apply(user, action, checked)
     db.session.add(action)
-    db.session.commit()
+    if clean is None:
+        db.session.commit()
+        return action
+    db.session.flush()
+    kept = ActionPhoto(action_id=action.id, caption=photo.caption.strip(), uploaded_by_id=user.id)
+    photos.keep(kept, clean, photo.upload_dir)  # one commit: the action and its photo
     return action
 
 
@@ -339,10 +374,7 @@ def delete_action(
     check_version(action, seen_version)
     _editable_plan(action.plan)
     names = [photo.stored_name for photo in action.photos]
-    db.session.delete(action)
-    db.session.commit()
-    for name in names:
-        (upload_dir / name).unlink(missing_ok=True)
+    photos.forget(names, upload_dir, lambda: db.session.delete(action))
 
 
 @first_save_wins

@@ -40,7 +40,13 @@ from score_app.i18n import (
 )
 from score_app.i18n import gettext as _
 from score_app.plans import photos, services
-from score_app.plans.forms import ACTION_STATUS_LABELS, ActionForm, PhotoForm, PlanForm
+from score_app.plans.forms import (
+    ACTION_STATUS_LABELS,
+    ActionForm,
+    NewActionForm,
+    PhotoForm,
+    PlanForm,
+)
 from score_app.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from score_app.plans.report import plan_report
 from score_app.request_args import db_id
@@ -140,28 +146,49 @@ def _stored_fields(plan: ImprovementPlan, action: PlanAction) -> dict:
     }
 
 
-def _action_form(data: dict | None = None) -> ActionForm:
+def _action_form(data: dict | None = None, *, is_new: bool = False) -> ActionForm:
     """The action form with its choices: showing `data` (a stored action) when given, else what
-    the request posted."""
-    form = ActionForm(formdata=None, data=data) if data is not None else ActionForm()
+    the request posted; a new action's form takes a first photo too."""
+    if is_new:
+        form = NewActionForm()
+        form.photo.description = _photo_hint()
+    else:
+        form = ActionForm(formdata=None, data=data) if data is not None else ActionForm()
     return form.fill_choices(services.EDITABLE_STATUSES, current_locale_code())
 
 
 def _action_fields(form: ActionForm) -> dict:
-    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if name not in ("csrf_token", "photo", "caption")
+    }
+
+
+def _photo_upload(form: NewActionForm) -> services.PhotoUpload:
+    """The photo sent with a new action, read whole so that a refusal says its real size (the
+    request itself is capped: MAX_CONTENT_LENGTH)."""
+    upload = form.photo.data
+    return services.PhotoUpload(
+        data=upload.stream.read() if upload else None,
+        caption=form.caption.data or "",
+        upload_dir=photos.upload_dir(),
+        max_bytes=photos.max_megabytes() * 1_000_000,
+    )
 
 
 def _save_action(enterprise: Enterprise, plan: ImprovementPlan, action: PlanAction | None):
     action_id = action.id if action else None
     shows_stored = action is not None and request.method == "GET"
-    form = _action_form(_stored_fields(plan, action) if shows_stored else None)
+    form = _action_form(_stored_fields(plan, action) if shows_stored else None, is_new=not action)
     conflict = None
     if form.validate_on_submit():
         try:
             if action is None:
                 action = services.add_action(
-                    current_user, plan, _action_fields(form), current_locale_code()
-                )
+                    current_user, plan, _action_fields(form), current_locale_code(),
+                    photo=_photo_upload(form),
+                )  # fmt: skip
             else:
                 was_verified = action.status == ActionStatus.VERIFIED
                 services.update_action(

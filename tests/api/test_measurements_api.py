@@ -61,6 +61,17 @@ def test_a_measurement_is_stored_with_its_value_and_status(app, api):
     assert api("GET", "/api/v1/enterprises/{id}/measurements").get_json() == [body]
 
 
+def test_half_days_of_absence_go_in_and_come_back_as_sent(api):
+    inputs = {"absent_person_days": 12.5, "scheduled_person_days": 1000}
+    response = api(
+        "POST", "/api/v1/enterprises/{id}/measurements", json={**BASELINE, "inputs": inputs}
+    )
+    assert response.status_code == 201
+    assert response.get_json()["inputs"] == inputs and response.get_json()["value"] == 1.25
+    listed = api("GET", "/api/v1/indicators").get_json()
+    assert [(i["whole_number"], i["step"]) for i in listed[1]["inputs"]] == [(False, 0.5)] * 2
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
@@ -82,9 +93,9 @@ def test_a_measurement_is_stored_with_its_value_and_status(app, api):
             "Cannot be negative.",
         ),
         (
-            {"inputs": {"absent_person_days": 4.5, "scheduled_person_days": 1000}},
+            {"inputs": {"absent_person_days": 4.25, "scheduled_person_days": 1000}},
             "inputs.absent_person_days",
-            "whole number",
+            "Enter whole or half days, like 12 or 12.5.",
         ),
         (
             {"inputs": {"absent_person_days": 0, "scheduled_person_days": 0}},

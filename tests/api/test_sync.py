@@ -504,6 +504,20 @@ def test_figures_are_saved_as_drafts_with_their_computed_values(app, world, devi
     assert values == {"defect_rate": (3.0, "draft"), "absenteeism_rate": (4.0, "draft")}
 
 
+def test_synced_absence_takes_half_days_and_refuses_quarters(app, world, device):
+    def absence(days):
+        inputs = {"absent_person_days": days, "scheduled_person_days": 500}
+        return {"absenteeism_rate": {"inputs": inputs}}
+
+    [refused] = device.results(figures(world["accra"].id, absence(12.25)))
+    assert refused["errors"] == {
+        "absenteeism_rate.inputs.absent_person_days": "Enter whole or half days, like 12 or 12.5."
+    }
+    [saved] = device.results(figures(world["accra"].id, absence(12.5)))
+    assert saved["status"] == "applied"
+    assert saved["record"]["measurements"][0]["inputs"]["absent_person_days"] == 12.5
+
+
 def test_figures_with_a_hard_error_save_nothing(app, world, device):
     entries = defects(1200) | {
         "absenteeism_rate": {"inputs": {"absent_person_days": 40, "scheduled_person_days": 1000}}

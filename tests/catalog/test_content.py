@@ -147,3 +147,58 @@ def test_a_missing_translation_is_allowed(tmp_path):
 
 def test_an_empty_folder_is_not_a_catalogue(tmp_path):
     assert _problems(tmp_path) == [f"{tmp_path.name}: -: holds no module folder"]
+
+
+SHARED_INDICATORS = (
+    "operating_efficiency",
+    "absenteeism_rate",
+    "staff_turnover",
+    "labour_productivity",
+)
+
+
+def test_each_shared_indicator_is_defined_once_and_every_guide_links_to_it():
+    catalogue = load_catalogue(PROJECT_ROOT / "modules")
+    assert set(catalogue.reference) == {"en", "fr", "es", "vi"}
+    for locale, reference in catalogue.reference.items():
+        for code in SHARED_INDICATORS:
+            assert len(re.findall(rf"^## .*\({code}\)$", reference, re.M)) == 1, (locale, code)
+    for module in catalogue.modules:
+        for locale, text in module.documents.items():
+            for code in SHARED_INDICATORS:
+                section = re.search(rf"^### .*\({code}\)$(.*?)(?=^#)", text, re.M | re.S)
+                if section:
+                    # The guide keeps what is its own and links to the one definition.
+                    assert "(/modules/indicators#" in section.group(1), (module.slug, locale)
+                    assert len(section.group(1).split()) < 250, (module.slug, locale, code)
+
+
+def _write_reference(root: Path, heading: str = "## Absenteeism rate (absenteeism_rate)"):
+    (root / "_indicators").mkdir()
+    for locale in ("en", "fr"):
+        (root / "_indicators" / f"{locale}.md").write_text(
+            f"# Reference\n\n{heading}\n\nDefined here.\n", encoding="utf-8"
+        )
+
+
+def test_a_guide_linking_to_a_section_the_reference_lacks_is_refused(modules_dir):
+    _write_reference(modules_dir)
+    link = "[reference](/modules/indicators#absenteeism-rate-absenteeism-rate)"
+    _edit(modules_dir / "alpha" / "en.md", "Why the module matters.", link)
+    assert load_catalogue(modules_dir).reference_locale("vi") == "en"
+    _edit(modules_dir / "alpha" / "en.md", "absenteeism-rate-absenteeism-rate", "nowhere")
+    _edit(modules_dir / "alpha" / "fr.md", "Why the module matters.", link)
+    _edit(modules_dir / "alpha" / "vi.md", "Why the module matters.", link)
+    assert _problems(modules_dir) == [
+        "alpha/en.md: links: '#nowhere' is no section of _indicators/en.md",
+        "alpha/vi.md: links: links to the indicator reference, which has no vi.md",
+    ]
+
+
+def test_the_reference_must_keep_the_english_sections_in_every_language(modules_dir):
+    _write_reference(modules_dir)
+    _edit(modules_dir / "_indicators" / "fr.md", "## Absenteeism", "### Absenteeism")
+    assert _problems(modules_dir) == [
+        "_indicators/fr.md: headings: the headings differ from en.md: a translation must keep "
+        "every section"
+    ]

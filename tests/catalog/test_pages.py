@@ -60,3 +60,16 @@ def test_pdf_handout_opens_with_the_module_text_in_the_chosen_language(client_as
     first_page = reader.pages[0].extract_text()
     assert title in first_page
     assert "osh-12" in "".join(page.extract_text() for page in reader.pages)
+
+
+def test_guides_link_to_the_indicator_reference_in_the_readers_language(client_as):
+    client = client_as("enterprise_owner", preferred_locale="fr")
+    assert "Comment chaque indicateur est compté" in client.get("/modules").get_data(True)
+    guide = client.get("/modules/workforce-management").get_data(True)
+    assert 'href="/modules/indicators#taux-d-absenteisme-absenteeism-rate"' in guide
+    page = client.get("/modules/indicators")
+    text = page.get_data(True)
+    assert page.status_code == 200
+    assert "<h1>Référence des indicateurs</h1>" in text
+    assert 'id="taux-d-absenteisme-absenteeism-rate"' in text
+    assert "0,5 jour-personne" in text

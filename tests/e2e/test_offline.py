@@ -5,7 +5,7 @@ sends them once when the connection returns; a change made on a stale version co
 both versions on the device."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.committing
 
 NAMES = [f"Worker {n:02d}" for n in range(1, 23)]  # 22 listed: 20 come
 WARNED = "operating_efficiency"
+MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)  # the last full month
 COMMENT = "Overtime on a rush order, checked with the supervisor."
 
 
@@ -110,8 +111,7 @@ def test_a_day_of_work_offline_survives_a_restart_and_is_sent_once(
 
     page.goto(f"/enterprises/{floor['enterprise']}/measurements/new")
     page.get_by_label("Follow-up").check()
-    page.get_by_label("First day of the period").fill("2025-02-01")
-    page.get_by_label("Last day of the period").fill("2025-02-28")
+    page.get_by_label("Period", exact=True).select_option(MONTH.strftime("%Y-%m"))
     for code, figures in JANUARY.items():
         fields = page.locator(f"#{code} input[type=text]").all()
         for field, figure in zip(fields, figures, strict=True):
@@ -126,7 +126,7 @@ def test_a_day_of_work_offline_survives_a_restart_and_is_sent_once(
     )
     expect(page.locator(".offline-status")).to_contain_text("21 changes waiting to be sent")
     page.locator("#defect_rate input[type=text]").first.fill(JANUARY["defect_rate"][0])
-    page.locator(f"#{WARNED}-comment").fill(COMMENT)
+    page.locator(f"#{WARNED}-comment").fill(COMMENT)  # its box opened by the warning
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved on this device.")).to_be_visible()
     expect(page.locator(".outbox-item")).to_have_count(22)
@@ -172,7 +172,7 @@ def test_a_day_of_work_offline_survives_a_restart_and_is_sent_once(
         assert sorted(present) == sorted([*NAMES[:20], "Kwame Asante"])
         figures = db.session.scalars(select(Measurement)).all()
         assert len(figures) == 13
-        assert {m.period_start for m in figures} == {date(2025, 2, 1)}
+        assert {m.period_start for m in figures} == {MONTH}
         warned = next(m for m in figures if m.indicator == WARNED)
         assert warned.comment == COMMENT
         [action] = db.session.scalars(

@@ -44,8 +44,7 @@ def type_the_period(page: Page, enterprise_id: int) -> None:
     """Open the period form and type every figure (no clicks: the form is opened by its URL)."""
     page.goto(f"/enterprises/{enterprise_id}/measurements/new")
     page.get_by_label("Baseline").check()
-    page.get_by_label("First day of the period").fill("2025-01-01")
-    page.get_by_label("Last day of the period").fill("2025-01-31")
+    page.get_by_label("Period", exact=True).select_option("2025-01")
     for code, figures in JANUARY.items():
         fields = page.locator(f"#{code} input[type=text]").all()
         for field, figure in zip(fields, figures, strict=True):

@@ -105,6 +105,7 @@ def test_a_visit_is_saved_with_the_actions_it_followed_up_then_a_photo_added(app
     add_action(app, plan_id, owner_id, action="Mark the walkways", status="in_progress")
     page = phone
     log_in(page, plan_data["users"]["trainer"])
+    page.get_by_text("Menu", exact=True).tap()  # on a phone the links are under the menu
     page.get_by_role("link", name="Training", exact=True).tap()
     page.get_by_role("link", name="Record a visit").tap()
     expect(page.get_by_label("Date of the visit")).to_have_value(date.today().isoformat())

@@ -100,6 +100,42 @@ def test_each_hard_rule_names_its_field(code, inputs, field, message):
     assert message in _errors(code, inputs)[field]
 
 
+def test_absenteeism_accepts_half_days_from_a_factorys_register():
+    values = check_inputs(
+        BY_CODE["absenteeism_rate"],
+        {"absent_person_days": "12.5", "scheduled_person_days": "1100.5"},
+    )
+    assert values == {"absent_person_days": 12.5, "scheduled_person_days": 1100.5}
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "message"),
+    [
+        ("en", "12.25", "Enter whole or half days, like 12 or 12.5."),
+        (
+            "fr",
+            "12,25",
+            "Saisissez des jours entiers ou des demi-journées, par exemple 12 ou 12,5.",
+        ),
+        ("es", "12,25", "Introduzca días enteros o medios días, por ejemplo 12 o 12,5."),
+        ("vi", "12,25", "Nhập số ngày tròn hoặc nửa ngày, ví dụ 12 hoặc 12,5."),
+    ],
+)
+def test_absenteeism_refuses_quarter_days_in_the_users_language(app, locale, typed, message):
+    with app.test_request_context(), in_locale(locale):
+        errors = _errors(
+            "absenteeism_rate",
+            {"absent_person_days": typed, "scheduled_person_days": "1000"},
+            locale,
+        )
+    assert errors == {"absent_person_days": message}
+
+
+def test_lost_days_stay_whole_calendar_days():
+    errors = _errors("lost_day_rate", {"lost_days": "2.5", "hours_worked": "52000"})
+    assert "whole number" in errors["lost_days"]
+
+
 def test_dhu_may_exceed_the_units_inspected():
     assert check_inputs(BY_CODE["dhu"], {"defects_found": 75, "inspected_units": 50})
 

@@ -674,3 +674,20 @@ def test_the_page_lists_a_limited_number_of_problems_and_counts_every_row(
     assert counts(page)["errors"] == 5
     assert "2 more errors are not listed here." in page
     assert "Rows 2, 3, and 3 others have an error" in page
+
+
+def test_half_days_of_absence_are_imported_and_quarter_days_refused(app, programme_world):
+    client = programme_world["clients"]["staff"]
+    kumasi = programme_world["enterprises"]["kumasi"].id
+    rows = [
+        month(kumasi, 2, "12.5", "500.5", phase="baseline", **ABSENTEEISM),
+        month(kumasi, 3, "12.25", "500", **ABSENTEEISM),
+    ]
+    page, _token = check(client, csv_bytes(rows))
+    assert problems(page) == [(3, "input_1", "Enter whole or half days, like 12 or 12.5.")]
+    page, token = check(client, csv_bytes(rows[:1]))
+    assert problems(page) == []
+    assert "Saved:" in save(client, token)
+    with app.app_context():
+        stored = db.session.scalars(select(Measurement).filter_by(enterprise_id=kumasi)).one()
+        assert (stored.input_1, stored.input_2) == (12.5, 500.5)

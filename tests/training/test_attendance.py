@@ -3,12 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale, format_date
 from sqlalchemy import func, select
 
 from score_app.enterprises.models import Person
 from score_app.extensions import db
 from score_app.training.models import Attendance
 from tests.conftest import sign_in
+from tests.training.conftest import workshop_of
 
 
 def _present(app, day_id):
@@ -76,7 +78,7 @@ def test_page_shows_everyone_grouped_with_their_boxes_and_counts(app, session_wo
     page = client.get(_url(session_world)).get_data(True)
     assert "<legend>Accra Works</legend>" in page and "<legend>Kumasi Works</legend>" in page
     assert f'value="{session_world["people"]["yaw"]}" checked' in page
-    assert '<td data-count="male-supervisor">1</td>' in page
+    assert '<td data-label="Man" data-count="male-supervisor">1</td>' in page
     assert 'data-count="total">1<' in page
 
 
@@ -133,6 +135,33 @@ def test_sign_in_sheet_lists_the_people_with_a_signature_column(app, session_wor
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     for expected in ("Signature", "Abena", "Kojo", "Yaw", "Kumasi Works", "Accra", "12, 2025"):
         assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "day_of", "page_of"),
+    [("en", "Day 2 of 2", "Page {n} of {total}"), ("fr", "Jour 2 sur 2", "Page {n} sur {total}")],
+)
+def test_every_page_of_a_long_sign_in_sheet_names_the_workshop_day_date_and_page(
+    app, session_world, create_person, lang, day_of, page_of
+):
+    import io
+
+    from pypdf import PdfReader
+
+    for n in range(30):
+        create_person(session_world["accra"], f"Walk-in {n:02d}")
+    client = sign_in(app.test_client(), session_world["trainer"])
+    client.post("/locale", data={"locale": lang})
+    response = client.get(_url(session_world, day=1, action="/sign-in.pdf"))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
+    assert len(pages) >= 3  # 41 rows of 9 mm
+    with app.app_context():
+        day = workshop_of(app, session_world["workshop"]).days[1].day_date
+        with force_locale(lang):
+            date_text = format_date(day, "full")
+    for n, text in enumerate(pages, start=1):
+        assert day_of in text and date_text in text, text
+        assert page_of.format(n=n, total=len(pages)) in text, text
 
 
 @pytest.fixture

@@ -73,6 +73,8 @@ function markWaiting(element) {
 }
 
 function showFieldError(input, message) {
+  const box = input.closest("details");
+  if (box) box.open = true; // a comment box closed until a warning asks for it
   input.setAttribute("aria-invalid", "true");
   const error = document.createElement("p");
   error.className = "error offline-error";
@@ -182,11 +184,19 @@ async function figures(form, found, submitter) {
     say(words.check_offline, "notice");
     return;
   }
+  let start = field(form, "period_start");
+  let end = field(form, "period_end");
+  const month = field(form, "period_month");
+  if (/^\d{4}-\d{2}$/.test(month)) { // a month chosen from the list: its first and last day
+    const [year, number] = month.split("-").map(Number);
+    start = `${month}-01`;
+    end = `${month}-${String(new Date(Date.UTC(year, number, 0)).getUTCDate()).padStart(2, "0")}`;
+  }
   const payload = {
     enterprise_id: Number(found[1]),
     phase: field(form, "phase"),
-    period_start: field(form, "period_start") || null,
-    period_end: field(form, "period_end") || null,
+    period_start: start || null,
+    period_end: end || null,
     entries: {},
     versions: {},
   };
@@ -334,10 +344,11 @@ async function newAction(form, found) {
   }
   const summary = `${heading()} · ${payload.action || payload.problem}`;
   const action = newChange("action", payload, summary);
-  const file = form.querySelector("#offline-photo");
+  const file = form.querySelector("input[type=file][name=photo]")
+    || form.querySelector("#offline-photo");
   let photo = null;
   if (!wrong && file && file.files.length) {
-    photo = await photoChange(file.files[0], { ref: action.id }, "", summary);
+    photo = await photoChange(file.files[0], { ref: action.id }, field(form, "caption"), summary);
     if (!photo) {
       showFieldError(file, words.photo_unreadable);
       wrong = file;
@@ -357,7 +368,8 @@ function addPhotoField() {
   if (!/^\/enterprises\/\d+\/plan\/actions\/new$/.test(location.pathname)) return;
   const form = document.querySelector("main form[method=post]");
   const button = form && form.querySelector("button[type=submit]");
-  if (!button) return;
+  // The form's own photo field, where it has one, serves offline too.
+  if (!button || form.querySelector("input[type=file][name=photo]")) return;
   const wrap = document.createElement("div");
   wrap.className = "field offline-only";
   wrap.innerHTML = '<label for="offline-photo"></label><p class="hint" id="offline-photo-hint"></p>'
