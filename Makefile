@@ -111,6 +111,7 @@ bench: system-packages $(VENV)/.installed-test
 	$(BIN)/python -m bench.charts
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.offline_bundle
 
 # The site under load: gunicorn on PostgreSQL (LOAD_PG_URL), driven by Debian's wrk for
 # LOAD_DURATION seconds over LOAD_CONNECTIONS connections (60 and 32; fewer for a quick try);

@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.health import bp as health_bp
     from score_app.home.views import bp as home_bp
     from score_app.kpis.views import bp as kpis_bp
+    from score_app.offline.views import bp as offline_bp
     from score_app.plans.views import bp as plans_bp
     from score_app.programme.views import bp as programme_bp
     from score_app.training.views import bp as training_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_docs_bp)

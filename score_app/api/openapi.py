@@ -408,6 +408,9 @@ _SYNC_KINDS = {
     "numbers in the plan's currency; status planned unless given (planned, in_progress, done).",
     "action_status": "An action moved to planned, in_progress or done; base_version is the "
     "action's version the device read.",
+    "action_photo": "An evidence photo for an action (action_id may refer to a new action "
+    "sent earlier): photo is a JPEG or PNG in base64, within the page upload's size limit and "
+    "the batch's; cleaned and kept as an upload is.",
 }
 _REF = {
     "type": "object",

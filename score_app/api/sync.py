@@ -2,6 +2,8 @@
 its own through the forms and use cases of the pages, and answered applied, duplicate,
 conflict, invalid, refused or skipped (docs/sync.md)."""
 
+import base64
+import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from score_app.i18n import current_locale_code, format_number, ngettext
 from score_app.i18n import gettext as _
 from score_app.kpis import services as kpis
 from score_app.kpis.forms import PeriodForm
+from score_app.plans import photos
 from score_app.plans import services as plans
 from score_app.plans.forms import ActionForm
 from score_app.training import services as training
@@ -493,6 +496,29 @@ def _action_now(user: User, action_id: int) -> dict | None:
     return action_json(action) if action is not None else None
 
 
+ACTION_PHOTO = {"action_id": int, "photo": str, "caption": str}
+
+
+def add_action_photo(user: User, payload: dict, _base_version) -> dict:
+    """An evidence photo for an action (one made earlier offline, by `ref`), as the action
+    page's upload keeps it: base64 of a JPEG or PNG within the same size limit, cleaned again."""
+    action = plans.action_or_none(user, payload["action_id"])
+    if action is None:
+        raise NotFound
+    require_figures(user, action.plan.enterprise)
+    policy.require(user, policy.PLAN_EDIT)
+    try:
+        data = base64.b64decode(payload["photo"], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput({"photo": _("Must be a JPEG or PNG photo in base64.")}) from None
+    photo = plans.add_photo(
+        user, action, data=data, caption=payload.get("caption") or "",
+        upload_dir=photos.upload_dir(), max_bytes=photos.max_megabytes() * 1_000_000,
+    )  # fmt: skip
+    record = {"id": photo.id, "action_id": action.id, "caption": photo.caption, "version": None}
+    return _stored(record)
+
+
 @dataclass(frozen=True)
 class Kind:
     """What an operation of a kind does, and the JSON fields its payload takes (checked before
@@ -514,4 +540,5 @@ KINDS = {
     ),
     "action": Kind(add_action, NEW_ACTION, required=("enterprise_id",)),
     "action_status": Kind(move_action, ACTION_STATUS, required=tuple(ACTION_STATUS)),
+    "action_photo": Kind(add_action_photo, ACTION_PHOTO, required=("action_id", "photo")),
 }

@@ -148,7 +148,11 @@ def logout():
     services.end_session(current_user.session_key)
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # What a device kept for offline work (pages, the outbox, its token) goes with the session;
+    # the device's script has ended its token on the server first (docs/offline.md).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.post("/locale")

@@ -3,6 +3,7 @@ through the pages' forms and use cases, answered applied, duplicate, conflict, i
 or skipped; device tokens registered from a signed-in page and ended by signing out, by an
 admin or by a deactivation."""
 
+import base64
 import re
 import uuid
 from datetime import date, datetime
@@ -15,10 +16,11 @@ from score_app.auth.models import ApiToken, SyncOperation, User, digest
 from score_app.enterprises.models import Person
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, MeasurementAudit, Status
-from score_app.plans.models import ImprovementPlan, PlanAction
+from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.training.models import Attendance, Visit
 from tests.api.conftest import assert_documented
 from tests.conftest import PASSWORD, sign_in
+from tests.plans.conftest import jpeg_bytes, png_bytes
 from tests.training.conftest import create_workshop  # noqa: F401 (a fixture)
 
 DEVICE_TIME = "2026-03-02T09:30:00+02:00"
@@ -665,3 +667,47 @@ def test_messages_follow_accept_language(world, device):
     assert result["errors"] == {"full_name": "Ce champ est obligatoire."}
     response = device.sync(*[tap(world)] * (sync.MAX_OPERATIONS + 1), language="fr")
     assert "au plus 200 opérations" in response.get_json()["errors"]["operations"]
+
+
+# Photos
+
+
+def photo_op(action_id, data: bytes, caption="Swept floor") -> dict:
+    encoded = base64.b64encode(data).decode()
+    return op("action_photo", {"action_id": action_id, "photo": encoded, "caption": caption})
+
+
+def test_a_new_action_and_its_photo_by_reference_are_kept_once(app, world, device, tmp_path):
+    app.config["SCORE_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    new = op("action", {"enterprise_id": world["accra"].id, "problem": "Dust", "action": "Mop",
+                        "responsible": "Kojo", "due_date": "2025-08-01"})  # fmt: skip
+    photo = photo_op({"ref": new["id"]}, jpeg_bytes())
+    results = device.results(new, photo)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert results[1]["record"]["action_id"] == results[0]["record"]["id"]
+    assert [r["status"] for r in device.results(new, photo)] == ["duplicate", "duplicate"]
+    with app.app_context():
+        kept = db.session.scalars(select(ActionPhoto)).all()
+        assert [(p.action_id, p.caption) for p in kept] == [
+            (results[0]["record"]["id"], "Swept floor")
+        ]
+        assert len(list((tmp_path / "uploads").iterdir())) == 1
+
+
+def test_a_photo_that_is_not_a_picture_or_not_base64_is_invalid(app, world, device, tmp_path):
+    app.config["SCORE_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    not_base64 = op("action_photo", {"action_id": world["action"], "photo": "not base64!"})
+    results = device.results(photo_op(world["action"], b"plain text"), not_base64)
+    assert [r["status"] for r in results] == ["invalid", "invalid"]
+    assert results[0]["errors"] == {"photo": "Only JPEG and PNG photos can be uploaded."}
+    assert results[1]["errors"] == {"photo": "Must be a JPEG or PNG photo in base64."}
+    with app.app_context():
+        assert count(ActionPhoto) == 0
+
+
+def test_a_photo_for_an_action_out_of_scope_is_refused(app, world, device, tmp_path):
+    app.config["SCORE_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    (result,) = device.results(photo_op(world["tema_action"], png_bytes()))
+    assert result["status"] == "refused"
+    with app.app_context():
+        assert count(ActionPhoto) == 0

@@ -1,0 +1,90 @@
+// The device's own store (IndexedDB "score-offline"): the outbox of changes made on this device
+// and not yet accepted by the server, in the order they were made, and a few facts kept with
+// them ("meta"): the device token, whose device it is, when it last sent its changes.
+const NAME = "score-offline";
+const VERSION = 1;
+let opening = null;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function open() {
+  if (!opening) {
+    const req = indexedDB.open(NAME, VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+      db.createObjectStore("meta", { keyPath: "key" });
+    };
+    opening = request(req).then((db) => {
+      db.onversionchange = () => { db.close(); opening = null; };  // another page clears it
+      return db;
+    });
+  }
+  return opening;
+}
+
+async function withStore(name, mode, work) {
+  const db = await open();
+  const tx = db.transaction(name, mode);
+  const done = new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+  const result = await work(tx.objectStore(name));
+  await done;
+  return result;
+}
+
+function changed() {
+  window.dispatchEvent(new CustomEvent("score-outbox-changed"));
+}
+
+// A change as it waits: {id, kind, payload, base_version, recorded_at, summary, state, answer}.
+export async function addChange(change) {
+  const seq = await withStore("outbox", "readwrite", (s) =>
+    request(s.add({ state: "waiting", ...change })));
+  changed();
+  return seq;
+}
+
+export function listChanges() {
+  return withStore("outbox", "readonly", (s) => request(s.getAll()));
+}
+
+export async function putChange(change) {
+  await withStore("outbox", "readwrite", (s) => request(s.put(change)));
+  changed();
+}
+
+export async function removeChange(seq) {
+  await withStore("outbox", "readwrite", (s) => request(s.delete(seq)));
+  changed();
+}
+
+export async function getMeta(key) {
+  const row = await withStore("meta", "readonly", (s) => request(s.get(key)));
+  return row ? row.value : null;
+}
+
+export function setMeta(key, value) {
+  return withStore("meta", "readwrite", (s) => request(s.put({ key, value })));
+}
+
+// Everything this device keeps: its store and every cache of the service worker.
+export async function clearAll() {
+  if (opening) {
+    (await opening).close();
+    opening = null;
+  }
+  await request(indexedDB.deleteDatabase(NAME)).catch(() => null);
+  if (window.caches) {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith("score-")).map((n) => caches.delete(n)));
+  }
+}
