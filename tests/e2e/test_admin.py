@@ -42,7 +42,7 @@ def test_admin_invites_a_trainer_who_chooses_a_password_and_signs_in(
 
     page.get_by_label("Email", exact=True).fill("kofi@example.org")
     page.get_by_label("Name", exact=True).fill("Kofi Boateng")
-    page.get_by_label("Language").select_option(label="Français")
+    page.get_by_label("Language", exact=True).select_option(label="Français")
     enterprises = page.get_by_role("group", name="Enterprises (trainers and owners)")
     enterprises.get_by_label("Find an enterprise").fill("kum")
     expect(enterprises.get_by_label("Accra Works (Ghana)")).to_be_hidden()
