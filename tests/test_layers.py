@@ -29,6 +29,7 @@ FLOORS = [
     "compression",
     "static_files",
     "auth",
+    "jobs",
     "enterprises",
     "users",
     "catalog",
