@@ -24,7 +24,7 @@ def start_synthesis(user: User, args: MultiDict, *, locale: str) -> Job:
         user,
         SYNTHESIS,
         {"filters": args.to_dict(flat=False), "locale": locale},
-        _("Synthesis report (PDF)"),
+        _synthesis_title(None),
         locale,
     )
 
@@ -36,7 +36,7 @@ def start_certificates(
         user,
         CERTIFICATES,
         {"workshop_id": workshop_id, "public_url": public_url, "most": most},
-        _("Certificates of workshop %(id)s (PDF)", id=workshop_id),
+        _certificates_title_of(workshop_id),
         locale,
     )
 
@@ -94,12 +94,31 @@ def _back_to_dashboard(job: Job) -> tuple[str, dict]:
     return "programme.dashboard", job.params["filters"]
 
 
+def _synthesis_title(_job: Job | None = None) -> str:
+    return _("Synthesis report (PDF)")
+
+
+def _certificates_title_of(workshop_id: int) -> str:
+    return _("Certificates of workshop %(id)s (PDF)", id=workshop_id)
+
+
+def _certificates_title(job: Job) -> str:
+    return _certificates_title_of(job.params["workshop_id"])
+
+
 def register() -> None:
+    template = "documents/_job_result.html"
     jobs.register_kind(
-        jobs.Kind(SYNTHESIS, _run_synthesis, "documents/_job_result.html", back=_back_to_dashboard)
+        jobs.Kind(
+            SYNTHESIS, _run_synthesis, template, title=_synthesis_title, back=_back_to_dashboard
+        )
     )
     jobs.register_kind(
         jobs.Kind(
-            CERTIFICATES, _run_certificates, "documents/_job_result.html", back=_back_to_workshop
+            CERTIFICATES,
+            _run_certificates,
+            template,
+            title=_certificates_title,
+            back=_back_to_workshop,
         )
     )

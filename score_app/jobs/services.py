@@ -41,6 +41,8 @@ class Kind:
     template: str
     # What the template needs besides the job, from the job's result.
     context: Callable[[Job], dict] | None = None
+    # The job's name in the reader's language (the stored label is in the asker's).
+    title: Callable[[Job], str] | None = None
     # Where "start again" and "back" go: (endpoint, values) from the job's params.
     back: Callable[[Job], tuple[str, dict]] | None = None
 
@@ -168,6 +170,11 @@ def keep_file(job: Job, filename: str, media_type: str, data: bytes) -> None:
         created_at=now,
         expires_at=now + timedelta(hours=config["SCORE_JOB_KEEP_HOURS"]),
     )
+
+
+def title_of(job: Job) -> str:
+    kind = KINDS.get(job.kind)
+    return kind.title(job) if kind is not None and kind.title is not None else job.label
 
 
 def may_see(user: User, job: Job) -> bool:

@@ -14,6 +14,11 @@ bp = Blueprint("jobs", __name__)
 REFRESH_SECONDS = 2
 
 
+@bp.app_template_filter("job_title")
+def job_title(job: Job) -> str:
+    return services.title_of(job)
+
+
 def _job(job_id: int) -> Job:
     job = services.job_of(current_user, job_id)
     if job is None:

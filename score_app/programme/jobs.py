@@ -19,13 +19,16 @@ from score_app.programme.models import MeasurementImport
 CHECK, SAVE = "import_check", "import_save"
 
 
+def _title(filename: str, *, save: bool) -> str:
+    if save:
+        return _("Saving %(file)s", file=filename)
+    return _("Checking %(file)s", file=filename)
+
+
 def start(user: User, upload: MeasurementImport, *, save: bool, locale: str) -> Job:
-    label = (
-        _("Saving %(file)s", file=upload.filename)
-        if save
-        else _("Checking %(file)s", file=upload.filename)
-    )
-    return jobs.start_job(user, SAVE if save else CHECK, {"upload_id": upload.id}, label, locale)
+    params = {"upload_id": upload.id, "filename": upload.filename}
+    label = _title(upload.filename, save=save)
+    return jobs.start_job(user, SAVE if save else CHECK, params, label, locale)
 
 
 def _run(job: Job, progress, *, save: bool) -> None:
@@ -92,5 +95,6 @@ def register() -> None:
                 run=lambda job, progress, save=save: _run(job, progress, save=save),
                 template="programme/_import_report.html",
                 context=context,
+                title=lambda job, save=save: _title(job.params.get("filename", ""), save=save),
             )
         )
