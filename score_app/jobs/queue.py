@@ -163,7 +163,9 @@ def work(app: Flask, *, burst: bool = False) -> bool:
     name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     _worker.update(app=app, name=name)
     with app.app_context():
-        redis = connection()
         recover()
+        # A connection of its own, without the web's read timeout: the worker's listener for
+        # commands waits on it, and would hold the worker's stop back by that timeout.
+        redis = Redis.from_url(app.config["SCORE_REDIS_URL"])
         worker = SimpleWorker([QUEUE_NAME], connection=redis, name=name)
-    return worker.work(burst=burst, with_scheduler=True)
+    return worker.work(burst=burst)
