@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_job_kinds()
     _register_commands(app)
     _register_request_hooks(app)
     _register_template_filters(app)
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from score_app.enterprises.views import bp as enterprises_bp
     from score_app.health import bp as health_bp
     from score_app.home.views import bp as home_bp
+    from score_app.jobs.views import bp as jobs_bp
     from score_app.kpis.views import bp as kpis_bp
     from score_app.offline.views import bp as offline_bp
     from score_app.plans.views import bp as plans_bp
@@ -95,9 +97,19 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programme_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_docs_bp)
+
+
+def _register_job_kinds() -> None:
+    """The work that runs as background jobs, each kind named by the domain that does it."""
+    from score_app.documents import jobs as document_jobs
+    from score_app.programme import jobs as import_jobs
+
+    import_jobs.register()
+    document_jobs.register()
 
 
 def _register_commands(app: Flask) -> None:

@@ -74,6 +74,18 @@ def token_command(email, label):
     click.echo(plain)
 
 
+@score_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def worker_command(burst):
+    """Run background jobs from the Redis queue "score" (SCORE_REDIS_URL) until stopped."""
+    from score_app.jobs import queue
+
+    if not current_app.config["SCORE_REDIS_URL"]:
+        click.echo("SCORE_REDIS_URL is not set: jobs run inside the web requests.", err=True)
+        raise SystemExit(1)
+    queue.work(current_app._get_current_object(), burst=burst)
+
+
 def _database_is_empty() -> bool:
     from score_app.auth.models import User
 

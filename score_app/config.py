@@ -90,6 +90,9 @@ def load_config(instance_path: str) -> dict:
         # Codes not found on the public certificate check, per address: found ones never count.
         "SCORE_VERIFY_RATE_LIMIT": os.environ.get("SCORE_VERIFY_RATE_LIMIT", "20 per 10 minutes"),
         "SCORE_PROXIES": os.environ.get("SCORE_PROXIES", "0"),
+        # A document a job made is kept for download this long, up to this size.
+        "SCORE_JOB_KEEP_HOURS": os.environ.get("SCORE_JOB_KEEP_HOURS", "24"),
+        "SCORE_JOB_MAX_FILE_MB": os.environ.get("SCORE_JOB_MAX_FILE_MB", "50"),
         # Outgoing mail (invitations, password resets) through this SMTP server; with none set,
         # each mail is written to the log instead (the demo, a developer's machine).
         "MAIL_SERVER": os.environ.get("SCORE_MAIL_SERVER", ""),
@@ -148,6 +151,8 @@ POSITIVE_NUMBERS = (
     "SCORE_LOGIN_ACCOUNT_FAILURES",
     "SCORE_LOGIN_SLOWDOWN_SECONDS",
     "SCORE_MAX_CERTIFICATES_PER_PDF",
+    "SCORE_JOB_KEEP_HOURS",
+    "SCORE_JOB_MAX_FILE_MB",
 )
 WHOLE_NUMBERS = ("SCORE_PROXIES", *POSITIVE_NUMBERS)
 

@@ -557,3 +557,17 @@ def client_as(app, create_user):
         return sign_in(app.test_client(), user)
 
     return make
+
+
+def job_document(client, url: str):
+    """A document that a background job makes: ask for it and, when its address answers with
+    the job's page (303; with no queue configured the job has run by then), download the job's
+    file from that page. Any other answer is returned as it is."""
+    response = client.get(url)
+    if response.status_code != 303:
+        return response
+    page = client.get(response.location)
+    assert page.status_code == 200
+    found = re.search(r'href="(/jobs/\d+/file)"', page.get_data(True))
+    assert found, page.get_data(True)
+    return client.get(found.group(1))

@@ -7,14 +7,15 @@ A route added without a row here fails `test_every_route_is_in_the_matrix`.
 
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from score_app.auth import services as auth_services
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise, JobRole, Person, Sex
-from score_app.extensions import db
+from score_app.extensions import db, utcnow
+from score_app.jobs.models import Job, JobFile, JobState
 from score_app.kpis.models import Measurement, Phase, Status
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.programme.models import MeasurementImport
@@ -182,11 +183,12 @@ PAGES = [
     Row("GET", "/certificates/{code}.pdf", signed_in(200)),
     Row("GET", "/certificates/{code}/revoke", only_admin(200)),
     Row("POST", "/certificates/{code}/revoke", only_admin(200), EMPTY),
-    Row("GET", "/training/workshops/{workshop}/certificates.pdf", signed_in(200)),
+    # Printing every certificate starts a job and shows its page.
+    Row("GET", "/training/workshops/{workshop}/certificates.pdf", signed_in(303)),
     Row(
         "GET",
         "/training/workshops/{other_workshop}/certificates.pdf",
-        {**signed_in(404), "admin": 200},
+        {**signed_in(404), "admin": 303},
     ),
     Row("GET", "/verify/{code}", everyone(200)),
     Row("GET", "/verify", everyone(200)),
@@ -314,7 +316,7 @@ PAGES = [
     Row("POST", "/photos/{photo}/delete", enters_figures(302)),
     Row("POST", "/photos/{other_photo}/delete", {**signed_in(404), "admin": 302}),
     Row("GET", "/programme", programme_work(200)),
-    Row("GET", "/programme/report.pdf", programme_work(200)),
+    Row("GET", "/programme/report.pdf", programme_work(303)),  # a job, then its page
     Row("POST", "/programme/narrative", programme_work(302), EMPTY),
     Row("GET", "/programme/results.{fmt}", programme_work(200)),
     Row("GET", "/programme/exports", programme_work(200)),
@@ -324,8 +326,14 @@ PAGES = [
     Row("GET", "/programme/imports/template.{fmt}", programme_work(200)),
     Row("GET", "/programme/imports/enterprises.{fmt}", programme_work(200)),
     # An upload is its uploader's own (here the staff member's): nobody else finds it.
-    Row("GET", "/programme/imports/{upload}", {**programme_work(200), "admin": 404}),
-    Row("POST", "/programme/imports/{upload}/save", {**programme_work(200), "admin": 404}),
+    # Its check and its save run as jobs, whose page the answer goes on to.
+    Row("GET", "/programme/imports/{upload}", {**programme_work(303), "admin": 404}),
+    Row("POST", "/programme/imports/{upload}/save", {**programme_work(303), "admin": 404}),
+    # A job is its owner's (here the trainer's), and admins see every job.
+    Row("GET", "/jobs", signed_in(200)),
+    Row("GET", "/jobs/{job}", {**signed_in(404), "trainer": 200, "admin": 200}),
+    Row("GET", "/jobs/{job}/status.json", {**signed_in(404), "trainer": 200, "admin": 200}),
+    Row("GET", "/jobs/{job}/file", {**signed_in(404), "trainer": 200, "admin": 200}),
 ]
 API = [
     Row("GET", "/api/openapi.json", everyone(200)),
@@ -457,6 +465,7 @@ def built_world(shared_app, tmp_path_factory):
                 "period": "baseline/2025-01-01/2025-01-31",
                 "fmt": "xlsx",
                 "upload": _upload_world(users["programme_staff"].id, folder),
+                "job": _job_world(users["trainer"].id),
                 "link": "not-a-mailed-link",
             }
         yield users, ids, folder
@@ -552,6 +561,22 @@ def _upload_world(user_id, folder) -> str:
     return upload.token
 
 
+def _job_world(user_id) -> int:
+    """A finished job of `user_id` that made a document; its id."""
+    job = Job(
+        user_id=user_id, kind="certificates_pdf", params={"workshop_id": 1},
+        label="Certificates", locale="en", state=JobState.FINISHED, result={"file": True},
+    )  # fmt: skip
+    keep_until = utcnow() + timedelta(days=365)
+    job.file = JobFile(
+        filename="c.pdf", media_type="application/pdf", size_bytes=4, data=b"%PDF",
+        expires_at=keep_until,
+    )  # fmt: skip
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def _plans_world(mine_id, other_id, upload_dir):
     """A plan with one action and one photo in each enterprise."""
     ids = {}
@@ -638,6 +663,7 @@ def _rule_of(path: str) -> str:
         "{kind}": "<any(measurements, attendance, actions):kind>",
         "{fmt}": "<any(csv, xlsx):fmt>",
         "{upload}": "<token>",
+        "{job}": "<int:job_id>",
         "{link}": "<token>",
         "{period}": "<phase>/<period_start>/<period_end>",
     }

@@ -140,7 +140,7 @@ def test_a_trend_has_a_title_and_a_text_alternative_with_every_figure(app):
     )
     title = re.search(r"<title[^>]*>([^<]*)</title>", drawn.svg).group(1)
     desc = re.search(r"<desc[^>]*>([^<]*)</desc>", drawn.svg).group(1)
-    assert title == "Évolution : Efficacité opérationnelle (%)"
+    assert title == "Évolution : Efficience opérationnelle (%)"
     for figure in ("janv. 2025 : 61,0", "févr. 2025 : 62,2", "avr. 2025 : 63,5"):
         assert figure in desc.replace("\u202f", " ").replace("\xa0", " ")
     assert "61,0" in drawn.texts and "63,5" in drawn.texts  # the locale's decimal comma

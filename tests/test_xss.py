@@ -25,7 +25,7 @@ from score_app.forms import Form
 from score_app.kpis.models import Measurement
 from score_app.pdf import BASE_URL, StaticFilesOnly
 from score_app.training.models import Certificate, Visit, Workshop
-from tests.conftest import post_seen, seen_version, sign_in
+from tests.conftest import job_document, post_seen, seen_version, sign_in
 from tests.plans.conftest import action_fields, png_bytes
 
 PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)><b>bold</b>'
@@ -281,7 +281,7 @@ def test_free_text_shows_escaped_on_every_page_that_shows_it(world):
 
 
 def _pdf_text(client, url) -> str:
-    response = client.get(url)
+    response = job_document(client, url)
     assert response.status_code == 200, url
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))

@@ -1,7 +1,7 @@
 """evidence photos' bytes in the database, for app servers that share no disk
 
 Revision ID: 0017_stored_files
-Revises: 0015_password_links
+Revises: 0016_jobs
 Create Date: 2026-12-05 12:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0017_stored_files"
-down_revision = "0015_password_links"
+down_revision = "0016_jobs"
 branch_labels = None
 depends_on = None
 

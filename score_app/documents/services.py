@@ -131,6 +131,16 @@ def certificate(user: User, code: str, *, public_url: str) -> Document:
     return Document(html, f"certificate-{found.code}.pdf")
 
 
+def check_workshop_certificates(user: User, workshop_id: int, *, most: int) -> None:
+    """Refuse (InvalidInput) printing a workshop's certificates when there is none or more than
+    `most`; NotFound for a workshop out of the user's scope."""
+    workshop = get_workshop_or_404(user, workshop_id)
+    found = training.workshop_certificates(user, workshop, valid_only=True)
+    refusal = training.print_all_refusal(len(found), most)
+    if refusal:
+        raise InvalidInput({"certificates": refusal})
+
+
 def workshop_certificates(
     user: User, workshop_id: int, *, public_url: str, locale: str, most: int
 ) -> Document:

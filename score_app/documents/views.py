@@ -1,5 +1,7 @@
 """The PDF of each document, at the address its page links to; the language is the reader's
-unless `lang` asks for another (certificates speak the language they were issued in)."""
+unless `lang` asks for another (certificates speak the language they were issued in). The
+synthesis report and a workshop's certificates are made by background jobs: their address
+starts the job and shows its page, from which the PDF is downloaded."""
 
 from datetime import date
 
@@ -7,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from score_app.auth import policy
+from score_app.documents import jobs as document_jobs
 from score_app.documents import services
 from score_app.documents.services import Document
 from score_app.exceptions import InvalidInput
@@ -52,11 +55,11 @@ def plan_pdf(enterprise_id: int):
 def synthesis_pdf():
     policy.require(current_user, policy.PROGRAMME_VIEW)
     try:
-        filters = parse_filters(request.args)
+        parse_filters(request.args)
     except InvalidInput:  # the dashboard explains it, with the filters as typed
         return redirect(url_for("programme.dashboard", **kept_args(FILTER_ARGS)))
-    document = services.synthesis(current_user, filters, locale=_asked_locale(), today=date.today())
-    return _as_pdf(document)
+    job = document_jobs.start_synthesis(current_user, request.args, locale=_asked_locale())
+    return redirect(url_for("jobs.view_job", job_id=job.id), code=303)
 
 
 @bp.get("/training/workshops/<int:workshop_id>/days/<int:day_id>/sign-in.pdf")
@@ -79,19 +82,23 @@ def certificate_pdf(code: str):
 
 @bp.get("/training/workshops/<int:workshop_id>/certificates.pdf")
 def workshop_certificates_pdf(workshop_id: int):
-    """All the valid certificates of a workshop in one PDF; the workshop's page says why not."""
+    """All the valid certificates of a workshop in one PDF, made as a job; the workshop's page
+    says why not when there is nothing to print or too much."""
+    most = current_app.config["SCORE_MAX_CERTIFICATES_PER_PDF"]
     try:
-        document = services.workshop_certificates(
-            current_user,
-            workshop_id,
-            public_url=_public_url(),
-            locale=current_locale_code(),
-            most=current_app.config["SCORE_MAX_CERTIFICATES_PER_PDF"],
-        )
+        # Refused at once, in the page's words, rather than by a job that fails.
+        services.check_workshop_certificates(current_user, workshop_id, most=most)
     except InvalidInput as error:
         flash(next(iter(error.errors.values())), "error")
         return redirect(url_for("training.view_workshop", workshop_id=workshop_id))
-    return _as_pdf(document)
+    job = document_jobs.start_certificates(
+        current_user,
+        workshop_id,
+        public_url=_public_url(),
+        locale=current_locale_code(),
+        most=most,
+    )
+    return redirect(url_for("jobs.view_job", job_id=job.id), code=303)
 
 
 @bp.get("/modules/<slug>/handout.pdf")

@@ -261,6 +261,25 @@ def _report_data(report: Report) -> dict:
     }  # fmt: skip
 
 
+def report_data(report: Report) -> dict:
+    """The whole report as JSON data, for a job's record: what _report_data keeps, and how the
+    pass ended and how values were read."""
+    return _report_data(report) | {
+        "ended": [report.saved, report.saved_before, report.changed_meanwhile,
+                  report.unavailable, report.stopped],
+        "readings": {kind: [r.kind, r.written, r.read_as] for kind, r in report.readings.items()},
+    }  # fmt: skip
+
+
+def report_from(data: dict) -> Report:
+    """The report kept by report_data."""
+    report = _report_from(data)
+    (report.saved, report.saved_before, report.changed_meanwhile, report.unavailable,
+     report.stopped) = data["ended"]  # fmt: skip
+    report.readings = {kind: Reading(*found) for kind, found in data["readings"].items()}
+    return report
+
+
 def _report_from(data: dict) -> Report:
     """The report kept by _report_data."""
     report = Report(*data["counts"])
@@ -609,13 +628,23 @@ class MeasurementFile:
     the rows again, and any other save checks them all."""
 
     def __init__(
-        self, user: User, upload: MeasurementImport, folder: Path, *, save: bool, max_rows: int
+        self,
+        user: User,
+        upload: MeasurementImport,
+        folder: Path,
+        *,
+        save: bool,
+        max_rows: int,
+        before_commit=None,
     ):
         # A streamed page runs this after its view has returned, in a session of its own.
         self._ids = (user.id, upload.id)
         self.folder = folder
         self.save = save
         self.max_rows = max_rows
+        # Called with the report just before a save commits, to record in the same transaction
+        # that this save is done (its job), so that a retry never writes the rows again.
+        self.before_commit = before_commit
         self._checked = 0  # rows with something in them, by the pass that checks them
         self.report = Report()
         self.locale = current_locale_code()  # numbers and dates written the user's way
@@ -639,6 +668,7 @@ class MeasurementFile:
                 self._keeping.discard()
             # Whatever stopped the pass (even the reader leaving the page), nothing is saved.
             db.session.rollback()
+            self.report.saved = False
             if isinstance(error, _ChangedMeanwhile) or met_another_save(error):
                 self.report.changed_meanwhile = True  # someone saved a figure of the file
             elif is_database_lost(error):
@@ -1228,8 +1258,10 @@ class MeasurementFile:
         self.upload.created_count = self.report.new
         self.upload.changed_count = self.report.changed
         self.upload.unchanged_count = self.report.unchanged
-        db.session.commit()
         self.report.saved = True
+        if self.before_commit is not None:
+            self.before_commit(self.report)
+        db.session.commit()
         _forget(self.path)
 
 

@@ -1,6 +1,6 @@
 """Programme pages: results across enterprises with their filters, the synthesis report, exports
-of measurements, attendance, plans and the results table, and the measurement import (upload, a
-checked preview, saving), with the import's progress streamed onto the page."""
+of measurements, attendance, plans and the results table, and the measurement import (upload, then
+its check and its save as background jobs, whose page shows their progress and report)."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_template,
     stream_with_context,
     url_for,
 )
@@ -26,7 +25,6 @@ from score_app.catalog.indicators import INDICATORS
 from score_app.catalog.services import module_choices
 from score_app.enterprises.access import cohorts_in_scope
 from score_app.enterprises.forms import sector_choices
-from score_app.errors import unavailable_message
 from score_app.exceptions import InvalidInput
 from score_app.forms import show_on_form
 from score_app.i18n import (
@@ -37,6 +35,7 @@ from score_app.i18n import (
 )
 from score_app.i18n import gettext as _
 from score_app.programme import imports, report, services
+from score_app.programme import jobs as import_jobs
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
 from score_app.programme.forms import FiltersForm, ImportForm, NarrativeForm
@@ -193,20 +192,11 @@ def _upload(token: str) -> imports.MeasurementImport:
     return upload
 
 
-def _streamed(upload: imports.MeasurementImport, *, save: bool) -> Response:
-    """The page is sent as the file is read: progress first, then the report."""
-    importer = imports.MeasurementFile(
-        current_user, upload, _import_folder(), save=save, max_rows=_limit_rows()
-    )
-    page = stream_template(
-        "programme/import_run.html",
-        upload=upload,
-        importer=importer,
-        saving=save,
-        unavailable=unavailable_message(),
-    )
-    # Proxies such as nginx would otherwise hold the progress back until the end.
-    return Response(page, headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
+def _start(upload: imports.MeasurementImport, *, save: bool) -> Response:
+    """Check or save the file as a job, and show the job's page (with no queue configured the
+    job has run by then)."""
+    job = import_jobs.start(current_user, upload, save=save, locale=current_locale_code())
+    return redirect(url_for("jobs.view_job", job_id=job.id), code=303)
 
 
 @bp.get("/programme/imports/<token>")
@@ -214,7 +204,7 @@ def check_import(token: str):
     upload = _upload(token)
     if upload.saved_at is not None:
         return render_template("programme/import_saved.html", upload=upload)
-    return _streamed(upload, save=False)
+    return _start(upload, save=False)
 
 
 @bp.post("/programme/imports/<token>/save")
@@ -222,7 +212,7 @@ def save_import(token: str):
     upload = _upload(token)
     if upload.saved_at is not None:
         return redirect(url_for("programme.check_import", token=upload.token), code=303)
-    return _streamed(upload, save=True)
+    return _start(upload, save=True)
 
 
 def _filters() -> tuple[Filters, InvalidInput | None]:

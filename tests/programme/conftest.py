@@ -104,13 +104,15 @@ def check(client, data: bytes, filename="figures.csv"):
     response = upload(client, data, filename)
     assert response.status_code == 303, response.get_data(True)
     token = response.headers["Location"].rsplit("/", 1)[-1]
-    page = client.get(f"/programme/imports/{token}")
+    page = client.get(f"/programme/imports/{token}", follow_redirects=True)
     assert page.status_code == 200
     return page.get_data(True), token
 
 
 def save(client, token: str) -> str:
-    response = client.post(f"/programme/imports/{token}/save")
+    """Save a checked file: the text of the save job's page (with no queue configured, the
+    job has run before the page is shown)."""
+    response = client.post(f"/programme/imports/{token}/save", follow_redirects=True)
     assert response.status_code == 200
     return response.get_data(True)
 

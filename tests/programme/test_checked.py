@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, text, update
 from score_app.auth.models import User
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
+from score_app.jobs import queue
 from score_app.kpis import services as kpis
 from score_app.kpis.models import AuditAction, Measurement, MeasurementAudit, Phase, Status
 from score_app.programme import checked as checked_file
@@ -433,7 +434,7 @@ def test_a_save_in_another_language_than_its_check_speaks_its_own(app, programme
     [(number, column, message, kind)] = warnings(page)
     assert (number, column, kind) == (2, "comment", "explained")
     assert message == (
-        "Efficacité opérationnelle au-dessus de 150 est inhabituel : vérifiez les données."
+        "Efficience opérationnelle au-dessus de 150 est inhabituel : vérifiez les données."
     )
     with app.app_context():
         saved = db.session.scalar(
@@ -540,18 +541,24 @@ def test_a_check_that_finds_the_file_not_savable_keeps_nothing(app, programme_wo
     assert [path.name for path in _folder(app).iterdir()] == [f"{token}.csv"]
 
 
-def test_a_check_begun_again_and_left_makes_the_save_check_the_rows(
+class _WorkerLost(Exception):
+    """The worker running the check stops in the middle of it."""
+
+
+def _stop(_job_id, _done, _about):
+    raise _WorkerLost
+
+
+def test_a_check_begun_again_and_stopped_makes_the_save_check_the_rows(
     app, programme_world, counted, monkeypatch
 ):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
     client = programme_world["clients"]["staff"]
     accra = programme_world["enterprises"]["accra"].id
     token = _checked(client, [row(accra, **FEBRUARY)], counted)
-    response = client.get(f"/programme/imports/{token}", buffered=False)
-    for chunk in response.response:  # until the rows are being read, then leave
-        if "<progress" in (chunk if isinstance(chunk, str) else chunk.decode()):
-            break
-    response.close()
+    with monkeypatch.context() as stopping:  # the check job stops once the rows are being read
+        stopping.setattr(queue, "set_progress", _stop)
+        client.get(f"/programme/imports/{token}")
     assert counted["read"] == [2] and not counted["checked"]
     assert not list(_folder(app).glob(f"{token}.checked*")), "the old one no longer holds"
     assert "Saved: 1 new" in save(client, token)

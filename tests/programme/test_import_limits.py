@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from score_app.extensions import db
+from score_app.jobs import queue
 from score_app.kpis.models import Measurement
 from score_app.programme import imports
 from score_app.programme.models import MeasurementImport
@@ -24,6 +25,7 @@ from tests.programme.conftest import (
     csv_bytes,
     problems,
     row,
+    save,
     upload,
     xlsx_bytes,
 )
@@ -306,23 +308,29 @@ def test_thousands_of_bad_rows_after_a_good_one_list_200_problems_in_a_small_pag
     assert len(problems(page)) == 200 and len(page) < 200_000
 
 
-def test_progress_counts_empty_rows_so_the_page_keeps_moving(app, programme_world, monkeypatch):
-    # A server notices that the reader left only when it sends the page's next part: a long
-    # stretch of empty rows must not keep it silent.
+def test_progress_counts_empty_rows_so_the_job_page_keeps_moving(app, programme_world, monkeypatch):
+    # The job's page shows how far the reading got: a long stretch of empty rows moves it too.
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 10)
+    reported = []
+    monkeypatch.setattr(queue, "set_progress", lambda _job, *step: reported.append(step))
     accra = programme_world["enterprises"]["accra"].id
     data = csv_bytes([row(accra, start="2024-02-01", end="2024-02-28")]) + b"\r\n" * 30
-    page, _token = check(programme_world["clients"]["staff"], data)
-    assert '<progress max="31" value="10"></progress>' in page
-    assert '<progress max="31" value="30"></progress>' in page
+    check(programme_world["clients"]["staff"], data)
+    assert (10, 31) in reported and (30, 31) in reported
 
 
-def _leave_during_the_check(response, checked: list) -> None:
-    """Read the streamed page as a browser would until rows are being checked, then leave."""
-    for chunk in response.response:
-        if b"<progress" in (chunk if isinstance(chunk, bytes) else chunk.encode()) and checked:
-            break
-    response.close()
+class _WorkerLost(Exception):
+    """The worker running a job stops in the middle of it."""
+
+
+def _stop_during_the_check(monkeypatch, checked: list) -> None:
+    """The job stops at the first progress it reports once rows are being worked on."""
+
+    def report(_job_id, _done, _about):
+        if checked:
+            raise _WorkerLost
+
+    monkeypatch.setattr(queue, "set_progress", report)
 
 
 def _count_work(monkeypatch, checked: list, replayed: bool) -> None:
@@ -349,11 +357,11 @@ def _count_work(monkeypatch, checked: list, replayed: bool) -> None:
     [(False, False), (True, True), (True, False)],
     ids=["check", "save", "save-checking-again"],
 )
-def test_leaving_the_page_stops_the_work_and_saves_nothing(
+def test_a_job_stopped_midway_saves_nothing_and_holds_nothing(
     app, programme_world, monkeypatch, saving, replayed
 ):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 10)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 5)  # rows reach the database before one leaves
+    monkeypatch.setattr(imports, "WRITE_BATCH", 5)  # rows reach the database before it stops
     client = programme_world["clients"]["staff"]
     accra = programme_world["enterprises"]["accra"].id
     rows = [row(accra, start=day.isoformat(), end=day.isoformat()) for day in _days(300)]
@@ -364,12 +372,13 @@ def test_leaving_the_page_stops_the_work_and_saves_nothing(
     _count_work(monkeypatch, checked, replayed)
     before = _measurements(app)
     url = f"/programme/imports/{token}"
-    response = (
-        client.post(url + "/save", buffered=False) if saving else client.get(url, buffered=False)
-    )
-    _leave_during_the_check(response, checked)
+    with monkeypatch.context() as stopping:
+        _stop_during_the_check(stopping, checked)
+        response = client.post(url + "/save") if saving else client.get(url)
+        page = client.get(response.location).get_data(True)
+    assert "Something went wrong while doing this. Nothing was saved" in page
     left_at = len(checked)
-    assert 0 < left_at < 50, "the rows were worked on as the page was sent"
+    assert 0 < left_at < 50, "the rows were worked on when the job stopped"
     assert _measurements(app) == before
     with app.app_context():
         stored = db.session.scalar(
@@ -377,5 +386,5 @@ def test_leaving_the_page_stops_the_work_and_saves_nothing(
         )
         assert stored.saved_at is None
     # Nothing holds the upload or the database: the next save goes through whole.
-    assert f"Saved: {len(rows)} new" in client.post(url + "/save").get_data(True)
-    assert len(checked) == left_at + len(rows), "the abandoned pass did not go on"
+    assert f"Saved: {len(rows)} new" in save(client, token)
+    assert len(checked) == left_at + len(rows), "the stopped job did not go on"

@@ -12,7 +12,7 @@ from score_app.auth.models import User
 from score_app.extensions import db
 from score_app.programme.filters import Filters
 from score_app.programme.report import breakdowns
-from tests.conftest import sign_in
+from tests.conftest import job_document, sign_in
 
 
 def _client(app, world, role="staff"):
@@ -65,12 +65,14 @@ def test_only_programme_staff_and_admins_see_the_dashboard(app, results_world, c
 
 
 def test_the_synthesis_report_prints_the_figures_in_the_chosen_language(app, results_world):
-    response = _client(app, results_world).get("/programme/report.pdf?sector=garments&lang=fr")
+    response = job_document(
+        _client(app, results_world), "/programme/report.pdf?sector=garments&lang=fr"
+    )
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert len(reader.pages) in range(1, 7)
-    assert "Résultats du programme" in text and "Taux de défauts" in text
+    assert "Résultats du programme" in text and "Taux de produits défectueux" in text
     assert "Confection" in text or "Habillement" in text  # the sector filter, in French
 
 
@@ -154,7 +156,7 @@ def test_the_programme_pages_link_on_with_their_filters_only(app, results_world,
 
 
 def test_the_synthesis_report_states_its_period_and_breaks_results_down(app, results_world):
-    response = _client(app, results_world, "admin").get("/programme/report.pdf?lang=en")
+    response = job_document(_client(app, results_world, "admin"), "/programme/report.pdf?lang=en")
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Period covered January 1, 2025 \u2013 July 31, 2025" in text
@@ -190,12 +192,12 @@ def test_a_narrative_is_kept_and_printed_first_in_the_synthesis_report(app, resu
     assert response.headers["Location"] == "/programme?sector=garments"
     page = client.get("/programme").get_data(True)
     assert "Second cohort: absenteeism fell after the canteen reopened." in page
-    reader = PdfReader(io.BytesIO(client.get("/programme/report.pdf?lang=en").data))
+    reader = PdfReader(io.BytesIO(job_document(client, "/programme/report.pdf?lang=en").data))
     first = " ".join(reader.pages[0].extract_text().split())
     assert "Summary Second cohort: absenteeism fell after the canteen reopened. Next: OSH" in first
     # Blank takes it out of the report.
     client.post("/programme/narrative", data={"narrative": "  "})
-    reader = PdfReader(io.BytesIO(client.get("/programme/report.pdf?lang=en").data))
+    reader = PdfReader(io.BytesIO(job_document(client, "/programme/report.pdf?lang=en").data))
     assert "Summary" not in reader.pages[0].extract_text()
 
 

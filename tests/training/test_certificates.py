@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from score_app.extensions import db
 from score_app.training.models import Certificate
-from tests.conftest import sign_in
+from tests.conftest import job_document, sign_in
 
 
 def _attend(client, world, person, days=(0, 1)):
@@ -173,7 +173,7 @@ def _pdf_text(response) -> list[str]:
 
 
 def _print_all(client, world):
-    return client.get(f"/training/workshops/{world['workshop']}/certificates.pdf")
+    return job_document(client, f"/training/workshops/{world['workshop']}/certificates.pdf")
 
 
 def _issue_to_all_three(app, world, locale="en"):

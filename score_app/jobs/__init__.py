@@ -1,0 +1,1 @@
+"""Background jobs: long work (imports, large PDFs) run by a worker, followed on a page."""

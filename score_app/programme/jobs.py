@@ -1,0 +1,100 @@
+"""The measurement import's check and save as background jobs: each reads the uploaded file for
+the job's user, reports its progress, and keeps the report on the job. A save marks its job
+done in the transaction that writes the rows, so a save retried after a lost worker finds
+either nothing written (and writes it all) or its job done (and writes nothing)."""
+
+from pathlib import Path
+
+from flask import current_app
+
+from score_app.auth.models import User
+from score_app.errors import unavailable_message
+from score_app.extensions import db
+from score_app.i18n import gettext as _
+from score_app.jobs import services as jobs
+from score_app.jobs.models import Job, JobState
+from score_app.programme import imports
+from score_app.programme.models import MeasurementImport
+
+CHECK, SAVE = "import_check", "import_save"
+
+
+def _title(filename: str, *, save: bool) -> str:
+    if save:
+        return _("Saving %(file)s", file=filename)
+    return _("Checking %(file)s", file=filename)
+
+
+def start(user: User, upload: MeasurementImport, *, save: bool, locale: str) -> Job:
+    params = {"upload_id": upload.id, "filename": upload.filename}
+    label = _title(upload.filename, save=save)
+    return jobs.start_job(user, SAVE if save else CHECK, params, label, locale)
+
+
+def _run(job: Job, progress, *, save: bool) -> None:
+    user = db.session.get(User, job.user_id)
+    upload = db.session.get(MeasurementImport, job.params["upload_id"])
+    if upload is None or user is None:
+        raise jobs.JobFailed(_("This file is no longer kept: upload it again."))
+    config = current_app.config
+    job_id = job.id
+
+    def done_with_the_save(report: imports.Report) -> None:
+        jobs.finish(db.session.get(Job, job_id), _result(report, upload, save=True))
+
+    importer = imports.MeasurementFile(
+        user,
+        upload,
+        Path(config["SCORE_IMPORT_DIR"]),
+        save=save,
+        max_rows=config["SCORE_MAX_IMPORT_ROWS"],
+        before_commit=done_with_the_save if save else None,
+    )
+    for step in importer.run():
+        progress(step.done, step.about)
+    report = importer.report
+    if report.unavailable:
+        raise jobs.JobFailed(unavailable_message())
+    job = db.session.get(Job, job_id)
+    if report.saved_before:
+        db.session.refresh(job)
+        if job.state == JobState.FINISHED:
+            return  # this very job saved it, on a run its worker did not live to report
+    if job.state != JobState.FINISHED:
+        jobs.finish(job, _result(report, upload, save=save))
+        db.session.commit()
+
+
+def _result(report: imports.Report, upload: MeasurementImport, *, save: bool) -> dict:
+    return {
+        "report": imports.report_data(report),
+        "saving": save,
+        "token": upload.token,
+        "filename": upload.filename,
+    }
+
+
+def context(job: Job) -> dict:
+    """What programme/_import_report.html needs to show the job's report."""
+    result = job.result or {}
+    if "report" not in result:
+        return {}
+    return {
+        "report": imports.report_from(result["report"]),
+        "saving": result["saving"],
+        "token": result["token"],
+        "filename": result["filename"],
+    }
+
+
+def register() -> None:
+    for name, save in ((CHECK, False), (SAVE, True)):
+        jobs.register_kind(
+            jobs.Kind(
+                name=name,
+                run=lambda job, progress, save=save: _run(job, progress, save=save),
+                template="programme/_import_report.html",
+                context=context,
+                title=lambda job, save=save: _title(job.params.get("filename", ""), save=save),
+            )
+        )
