@@ -166,7 +166,8 @@ def current_revision() -> str | None:
 
 
 def holds_data() -> bool:
-    """True when any table of the app has a row, or the photo folder has a file."""
+    """True when any table of the app has a row, or the photo folder has a file; the results
+    version's single row, which every migrated database holds, is not data."""
     uploads = upload_dir()
     if uploads.is_dir() and any(p.is_file() for p in uploads.rglob("*")):
         return True
@@ -175,7 +176,7 @@ def holds_data() -> bool:
         return any(
             connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
             for table in db.metadata.sorted_tables
-            if table.name in present
+            if table.name in present and table.name != "results_version"
         )
 
 

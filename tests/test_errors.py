@@ -361,7 +361,7 @@ def test_a_connection_lost_while_an_import_is_saved_says_so_on_its_page_and_save
     engine = _engine(app)
     sa.event.listen(engine, "before_cursor_execute", cut_at_the_first_insert)
     try:
-        response = staff.post(f"/programme/imports/{token}/save")
+        response = staff.post(f"/programme/imports/{token}/save", follow_redirects=True)
         page = html.unescape(response.get_data(True))
     finally:
         sa.event.remove(engine, "before_cursor_execute", cut_at_the_first_insert)
@@ -369,7 +369,8 @@ def test_a_connection_lost_while_an_import_is_saved_says_so_on_its_page_and_save
     assert inserts and response.status_code == 200
     assert _in_locale(app, "fr", UNAVAILABLE) in page
     assert (_count(app, Measurement), _count(app, MeasurementAudit)) == before
-    again = html.unescape(staff.post(f"/programme/imports/{token}/save").get_data(True))
+    again = staff.post(f"/programme/imports/{token}/save", follow_redirects=True)
+    again = html.unescape(again.get_data(True))
     assert _in_locale(app, "fr", UNAVAILABLE) not in again
     saved = (_count(app, Measurement), _count(app, MeasurementAudit))
     assert saved == (before[0] + 2, before[1] + 2)

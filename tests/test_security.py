@@ -11,7 +11,11 @@ from tests.conftest import sign_in
 from tests.plans.conftest import add_figures
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "score_app" / "templates"
-INLINE = re.compile(r"<script(?![^>]*\ssrc=)|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:", re.I)
+# A JSON data block (type="application/json") is read by a script, never run: it is allowed.
+INLINE = re.compile(
+    r"<script(?![^>]*\s(?:src=|type=\"application/json\"))|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:",
+    re.I,
+)
 
 
 def _directives(response) -> dict[str, str]:

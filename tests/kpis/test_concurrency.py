@@ -224,7 +224,7 @@ def _their_writes(app, world) -> dict:
     def file_import(_measurement_id, _version, month):
         figures = row(enterprise_id, start=str(month[0]), end=str(month[1]), inputs=("50", "1500"))
         _page, saving = check(staff, csv_bytes([figures]))  # checked before the race
-        return lambda: staff.post(f"/programme/imports/{saving}/save")
+        return lambda: staff.post(f"/programme/imports/{saving}/save", follow_redirects=True)
 
     return {
         "period": period,
@@ -267,6 +267,7 @@ def test_a_save_the_database_breaks_off_for_another_is_an_edit_conflict_not_an_o
     )
     assert answer.status_code == 409 and CHANGED_API in answer.json["error"]
     assert answer.json["current"]["version"] == 1
-    assert CHANGED_IMPORT in staff.post(f"/programme/imports/{token}/save").get_data(True)
+    saved = staff.post(f"/programme/imports/{token}/save", follow_redirects=True)
+    assert CHANGED_IMPORT in saved.get_data(True)
     assert _stored(app, draft) == (45, "draft", 1)
     assert _audit_actions(app, draft) == [AuditAction.CREATE]

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.conftest import job_document, sign_in
 
 NAME = "王秀英"
 # The CJK font whole is some 16 MB a weight; a subset of the characters used stays small (a
@@ -39,7 +39,9 @@ def test_a_chinese_name_prints_on_its_certificate(app, session_world, chinese_pa
     client.post(
         f"/training/workshops/{session_world['workshop']}/certificates", data={"locale": locale}
     )
-    response = client.get(f"/training/workshops/{session_world['workshop']}/certificates.pdf")
+    response = job_document(
+        client, f"/training/workshops/{session_world['workshop']}/certificates.pdf"
+    )
     assert response.status_code == 200
     text = _pdftotext(response.data)
     assert NAME in text
