@@ -36,7 +36,9 @@ def _stored(app) -> dict[str, bytes]:
 
 def _photos(app) -> list[tuple[int, str]]:
     with app.app_context():
-        return db.session.execute(select(ActionPhoto.id, ActionPhoto.stored_name)).all()
+        return db.session.execute(
+            select(ActionPhoto.id, ActionPhoto.stored_name).order_by(ActionPhoto.id)
+        ).all()
 
 
 def _folder(app) -> Path:
