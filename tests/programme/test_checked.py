@@ -95,7 +95,7 @@ def test_a_save_after_its_check_writes_its_rows_without_checking_them_again(
     assert _checked_file(app, token).exists()
 
     page = save(client, token)
-    assert "Saved: 2 new, 1 changed, 0 unchanged." in page
+    assert "Saved: 2 new measurements, 1 changed, 0 unchanged." in page
     assert counted == {"read": [], "checked": []}, "the save wrote what the check found"
     assert warnings(page) == [
         (4, "comment", "Operating efficiency above 150 is unusual: check the inputs.", "explained")
@@ -196,7 +196,7 @@ def test_a_save_writes_the_same_with_and_without_its_checked_file(
     if removed:
         _checked_file(app, token).unlink()
     page = save(client, token)
-    assert "Saved: 3 new, 0 changed, 0 unchanged." in page
+    assert "Saved: 3 new measurements, 0 changed, 0 unchanged." in page
     assert warnings(page) == [(2, "comment", DIFFERS, "explained")]
     assert bool(counted["checked"]) is removed
     with app.app_context():
@@ -261,7 +261,7 @@ def test_another_figure_of_an_enterprise_saved_after_the_check_makes_the_save_ch
     token = _checked(client, [row(accra, **FEBRUARY)], counted)
     with app.app_context():  # an indicator the file does not touch
         add_measurement(accra, "dhu", inputs=(40, 1000))
-    assert "Saved: 1 new, 0 changed, 0 unchanged." in save(client, token)
+    assert "Saved: 1 new measurement, 0 changed, 0 unchanged." in save(client, token)
     assert counted["checked"] == [2]
 
 
@@ -346,7 +346,7 @@ def test_a_figure_deleted_after_the_check_is_saved_new(app, programme_world, cou
         )
 
     page = save(client, token)  # no KeyError: the save checks again and finds it new
-    assert "Saved: 1 new, 0 changed, 0 unchanged." in page
+    assert "Saved: 1 new measurement, 0 changed, 0 unchanged." in page
     assert counted["checked"] == [2]
     with app.app_context():
         january = db.session.scalar(
@@ -430,7 +430,7 @@ def test_a_save_in_another_language_than_its_check_speaks_its_own(app, programme
     page = save(client, token)
     assert counted["checked"] == [2]
     assert '<html lang="fr">' in page
-    assert "Enregistré. Nouvelles\u00a0: 1, modifiées\u00a0: 0, inchangées\u00a0: 0." in page
+    assert "Enregistré\u00a0: 1 nouvelle mesure, 0 modifiée, 0 inchangée." in page
     [(number, column, message, kind)] = warnings(page)
     assert (number, column, kind) == (2, "comment", "explained")
     assert message == (

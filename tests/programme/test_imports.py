@@ -57,7 +57,7 @@ def test_new_rows_are_previewed_then_saved_as_drafts_with_audit_rows(app, progra
     assert "Save 1 row" in page
     assert measurement_count(app) == before, "the preview saves nothing"
     saved = save(client, token)
-    assert "Saved: 1 new, 0 changed, 1 unchanged." in saved
+    assert "Saved: 1 new measurement, 0 changed, 1 unchanged." in saved
     with app.app_context():
         new = db.session.scalar(
             select(Measurement).where(Measurement.period_start == date(2025, 2, 1))
@@ -568,7 +568,7 @@ def test_a_warning_without_a_comment_holds_the_file_back_until_the_comment_colum
     assert warnings(page) == [(3, "comment", DIFFERS, "explained")]  # still shown, for information
     assert counts(page)["errors"] == counts(page)["uncommented"] == 0
     assert counts(page)["ready"] == 3 and "Save 3 rows" in page
-    assert "Saved: 3 new, 0 changed, 0 unchanged." in save(client, token)
+    assert "Saved: 3 new measurements, 0 changed, 0 unchanged." in save(client, token)
     assert measurement_count(app) == before + 3
 
 

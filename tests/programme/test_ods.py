@@ -97,7 +97,7 @@ def test_an_ods_file_is_checked_and_saved_like_an_xlsx_file(app, programme_world
     page, token = check(client, data, "figures.ods")
     assert problems(page) == []
     assert counts(page)["ready"] == 2
-    assert "Saved: 2 new, 0 changed, 0 unchanged." in save(client, token)
+    assert "Saved: 2 new measurements, 0 changed, 0 unchanged." in save(client, token)
 
 
 def test_an_ods_error_names_its_row_as_the_spreadsheet_does(app, programme_world):

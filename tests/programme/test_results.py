@@ -182,7 +182,7 @@ def test_training_outputs_count_the_people_of_sharing_enterprises_by_sex_and_rol
 
 
 def test_gap_lists_show_the_first_enterprises_by_name_and_count_them_all(
-    app, results_world, create_enterprise
+    app, results_world, create_enterprise, client_as
 ):
     for n in range(27, 0, -1):  # created in reverse, so the order comes from the names
         create_enterprise(name=f"Élan {n:02d}", country="GH")
@@ -194,6 +194,8 @@ def test_gap_lists_show_the_first_enterprises_by_name_and_count_them_all(
     assert names["missing_baseline"] == [f"Élan {n:02d}" for n in range(1, 26)]
     assert gaps["missing_follow_up"].total == 28  # E4 has a baseline only
     assert names["missing_follow_up"] == ["E4", *(f"Élan {n:02d}" for n in range(1, 25))]
+    page = client_as(results_world["users"]["staff"]).get("/programme").get_data(as_text=True)
+    assert "and 2 more enterprises" in page and "and 3 more enterprises" in page
 
 
 def test_drafts_stay_out_until_they_are_submitted(app, results_world):

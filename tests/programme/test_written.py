@@ -113,7 +113,7 @@ def test_a_file_saved_with_values_as_shown_is_read_and_the_preview_says_how(app,
     assert counts(page)["ready"] == 2
     assert "Numbers with separators are read as your language writes them: 2,596 as 2596." in page
     assert "Dates are read as day/month/year: 01/10/2025 as October 1, 2025." in page
-    assert "Saved: 2 new, 0 changed, 0 unchanged." in save(client, token)
+    assert "Saved: 2 new measurements, 0 changed, 0 unchanged." in save(client, token)
 
 
 def test_in_french_a_decimal_comma_is_read_and_said_in_french(app, programme_world):
