@@ -24,6 +24,18 @@ def test_reader_shows_the_module_with_contents_and_checklist(client_as):
     assert "not yet translated" not in text
 
 
+@pytest.mark.parametrize(
+    "lang, listed",
+    [
+        ("en", "Defect rate, Defects per hundred units, On-time delivery, and Operating efficiency"),
+        ("zh", "次品率、百件缺陷数、准时交货和作业效率"),
+    ],
+)
+def test_the_indicators_a_module_moves_are_listed_as_the_language_lists(client_as, lang, listed):
+    page = client_as("trainer", preferred_locale=lang).get("/modules/quality-management")
+    assert listed in page.get_data(True)
+
+
 def test_reader_falls_back_to_english_with_a_notice(make_app, create_user, tmp_path):
     from tests.conftest import sign_in
 
