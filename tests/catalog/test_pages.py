@@ -27,7 +27,10 @@ def test_reader_shows_the_module_with_contents_and_checklist(client_as):
 @pytest.mark.parametrize(
     "lang, listed",
     [
-        ("en", "Defect rate, Defects per hundred units, On-time delivery, and Operating efficiency"),
+        (
+            "en",
+            "Defect rate, Defects per hundred units, On-time delivery, and Operating efficiency",
+        ),
         ("zh", "次品率、百件缺陷数、准时交货和作业效率"),
     ],
 )
