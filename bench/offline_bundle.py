@@ -20,21 +20,18 @@ from pathlib import Path
 
 import flask_migrate
 
+from bench.device import add_trainer, app_on_sqlite, trainer_device
 from bench.machine import describe
-from score_app import create_app
-from score_app.auth.models import Role
 from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
 from score_app.extensions import db
 from score_app.plans import services as plan_services
 from score_app.training import services as training_services
-from score_app.users import services as user_services
 
 ENTERPRISES = 4
 PEOPLE = 25
 ACTIONS = 8
-PASSWORD = "bench-password-1"
 TARGET_BYTES = 1_500_000
 RESULTS = Path(__file__).resolve().parent / "results" / "offline.md"
 PERIODS = (
@@ -63,10 +60,7 @@ def _prepare(app) -> dict:
                 enterprise_services.add_person(enterprise, name, sex, "worker")
             enterprises.append(enterprise)
         ids = [e.id for e in enterprises]
-        trainer = user_services.create_user(
-            email="trainer@example.org", full_name="Trainer", role=Role.TRAINER,
-            password=PASSWORD, enterprise_ids=ids,
-        )  # fmt: skip
+        trainer = add_trainer(ids)
         for enterprise in enterprises:
             plan_services.start_plan(
                 trainer, enterprise, title="Improvement plan", started_on=date(2025, 2, 1),
@@ -147,17 +141,9 @@ def _kb(size: int) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-                "WTF_CSRF_ENABLED": False,  # the test client posts without a form page
-            }
-        )
+        app = app_on_sqlite(folder)
         world = _prepare(app)
-        client = app.test_client()
-        client.post("/login", data={"email": "trainer@example.org", "password": PASSWORD})
-        token = client.post("/api/v1/devices", json={"label": "Bench tablet"}).get_json()["token"]
+        client, token = trainer_device(app)
         _fill(client, token, world)
         measured = _measure(client)
     sizes, counts = measured["sizes"], measured["counts"]

@@ -21,9 +21,9 @@ from pathlib import Path
 import flask_migrate
 from sqlalchemy import delete
 
+from bench.device import add_trainer, app_on_sqlite, trainer_device
 from bench.machine import describe
-from score_app import create_app
-from score_app.auth.models import Role, SyncOperation
+from score_app.auth.models import SyncOperation
 from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services as enterprise_services
 from score_app.enterprises.models import Enterprise
@@ -31,11 +31,9 @@ from score_app.extensions import db
 from score_app.kpis.models import Measurement, MeasurementAudit
 from score_app.training import services as training_services
 from score_app.training.models import Attendance
-from score_app.users import services as user_services
 
 PEOPLE = 40
 RUNS = 7
-PASSWORD = "bench-password-1"
 RESULTS = Path(__file__).resolve().parent / "results" / "sync.md"
 TARGET_SECONDS = 2.0
 PERIOD = {"phase": "baseline", "period_start": "2025-01-01", "period_end": "2025-01-31"}
@@ -57,10 +55,7 @@ def _prepare(app) -> dict:
             enterprise_services.add_person(enterprise, f"Worker {n + 1:02d}", "female", "worker").id
             for n in range(PEOPLE)
         ]
-        trainer = user_services.create_user(
-            email="trainer@example.org", full_name="Trainer", role=Role.TRAINER,
-            password=PASSWORD, enterprise_ids=[enterprise.id],
-        )  # fmt: skip
+        trainer = add_trainer([enterprise.id])
         workshop = training_services.save_workshop(
             trainer, None, module_slug="workplace-cooperation", trainer=trainer,
             place="Bench room", enterprise_ids=[enterprise.id], days=[date(2025, 3, 11)],
@@ -137,17 +132,9 @@ def _pages(client, world: dict) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-                "WTF_CSRF_ENABLED": False,  # the test client posts without a form page
-            }
-        )
+        app = app_on_sqlite(folder)
         world = _prepare(app)
-        client = app.test_client()
-        client.post("/login", data={"email": "trainer@example.org", "password": PASSWORD})
-        token = client.post("/api/v1/devices", json={"label": "Bench tablet"}).get_json()["token"]
+        client, token = trainer_device(app)
         synced, paged = [], []
         for _run in range(RUNS):
             _clear(app)
