@@ -12,7 +12,10 @@ _ALLOWED_TAGS = {
     "h1", "h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
     "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "a",
 }  # fmt: skip
-_ALLOWED_ATTRIBUTES = {"h2": {"id"}, "h3": {"id"}, "a": {"href"}, "ol": {"start"}}
+_ALLOWED_ATTRIBUTES = {
+    "h2": {"id"}, "h3": {"id"}, "a": {"href"}, "ol": {"start"}, "table": {"class"},
+    "td": {"data-label"},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,29 @@ def _anchor(text: str, taken: set[str]) -> str:
     return anchor
 
 
+def _label_table_cells(tokens) -> None:
+    """Each table stacks its rows on a phone (the `stacked` style), every cell named by its
+    column's heading."""
+    headings: list[str] = []
+    column = 0
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            token.attrSet("class", "stacked")
+            headings = []
+        elif token.type == "th_open":
+            headings.append(_plain_text(tokens[index + 1]))
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "td_open":
+            if column < len(headings) and headings[column]:
+                token.attrSet("data-label", headings[column])
+            column += 1
+
+
+def _plain_text(inline) -> str:
+    return "".join(child.content for child in inline.children or () if child.type == "text")
+
+
 def render_markdown(markdown: str) -> RenderedDocument:
     """Render a module document; its '# ' title is returned apart from the body."""
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -53,6 +79,7 @@ def render_markdown(markdown: str) -> RenderedDocument:
             anchor = _anchor(text, taken)
             token.attrSet("id", anchor)
             toc.append(Heading(int(token.tag[1]), anchor, text))
+    _label_table_cells(tokens)
     body = parser.renderer.render(_without_title(tokens), parser.options, {})
     html = nh3.clean(body, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, link_rel=None)
     return RenderedDocument(title=title, html=html, toc=tuple(toc))

@@ -26,6 +26,11 @@ def test_raw_html_and_script_links_never_reach_the_page():
     assert "&lt;script&gt;" in document.html
 
 
-def test_tables_are_rendered():
-    document = render_markdown("# T\n\n| time | session |\n|---|---|\n| 08:30 | Opening |\n")
-    assert "<td>08:30</td>" in document.html
+def test_tables_stack_on_a_phone_with_each_cell_named_by_its_column():
+    document = render_markdown(
+        "# T\n\n| time | **session** |\n|---|---|\n| 08:30 | Opening |\n| 09:00 | |\n"
+    )
+    assert '<table class="stacked">' in document.html
+    assert '<td data-label="time">08:30</td>' in document.html
+    assert '<td data-label="session">Opening</td>' in document.html
+    assert '<td data-label="time">09:00</td>' in document.html
