@@ -103,3 +103,24 @@ def test_trainer_marks_a_workshop_day_and_downloads_the_sign_in_sheet(tablet, tr
     assert MODULE_1 in sheet
     for name in [*PRESENT, WALK_IN]:
         assert name in sheet
+
+
+def test_a_module_guide_and_its_print_view_fit_a_phone_with_the_agenda_as_cards(phone, create_user):
+    page = phone
+    log_in(page, create_user("trainer"))
+    page.get_by_text("Menu", exact=True).tap()
+    page.get_by_label("Language of the pages").select_option(label="Français")
+    page.get_by_role("button", name="Change the language").tap()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.goto("/modules/quality-management")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    first_cell = page.locator(".module-text table").first.locator("td").first
+    expect(first_cell).to_have_text("08:30-09:00")
+    # The agenda stacks: each cell is a line of its own, named by its column's heading.
+    assert first_cell.evaluate("cell => getComputedStyle(cell).display") == "block"
+    assert "Horaire" in first_cell.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.goto("/modules/quality-management/print")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
