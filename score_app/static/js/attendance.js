@@ -72,4 +72,11 @@
       unreachable();
     }).then(function () { box.disabled = false; });
   });
+
+  // A box tapped while the page was still loading, before this script listened, is sent now.
+  form.querySelectorAll("input[name=present]").forEach(function (box) {
+    if (box.checked !== box.defaultChecked) {
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
 }());
