@@ -75,6 +75,25 @@ def test_home_leads_to_todays_attendance_and_a_refused_tap_says_why(app, phone, 
     expect(page.get_by_role("button", name="Save attendance")).to_have_count(0)
 
 
+def test_the_page_does_not_move_under_a_finger_when_the_offline_bar_appears(
+    open_page, trainer_world
+):
+    # The bar is filled in by a script that reads the device's store; it is held back here.
+    page = open_page(PHONE)
+    log_in(page, trainer_world["trainer"])
+    held, script = [], re.compile(r"/offline/main\.js")
+    page.context.route(script, lambda route: held.append(route))
+    page.reload(wait_until="commit")  # the page never finishes loading while its script waits
+    link = page.get_by_role("link", name="Take today's attendance")
+    expect(link).to_be_visible()
+    before = link.bounding_box()
+    assert held, "the page asked for the bar's script"
+    held[0].continue_()
+    page.context.unroute(script)
+    expect(page.get_by_text("Online", exact=True)).to_be_visible()
+    assert link.bounding_box() == before
+
+
 def test_a_tap_that_gets_no_answer_asks_to_check_the_connection(open_page, trainer_world):
     # The browser believes it is online but the tap's request gets no answer (a weak signal).
     # Playwright cannot cut a request that passes through a service worker, so this device runs
