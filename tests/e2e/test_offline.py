@@ -383,3 +383,22 @@ def test_a_new_password_keeps_the_waiting_change_and_asks_to_sign_in_again(app, 
     expect(page.get_by_text("No change is waiting.")).to_be_visible()
     expect(page.locator(".offline-status").get_by_text("sign-in has ended")).to_be_hidden()
     assert attended(app, floor) == 1
+
+
+def test_a_device_left_on_the_sign_in_page_is_cleared_when_its_connection_returns(
+    app, open_page, floor
+):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    with app.app_context():  # the session lapses; the device's token still works
+        auth_services.end_sessions(db.session.get(User, floor["trainer"].id))
+        db.session.commit()
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.context.set_offline(True)
+    with app.app_context():
+        auth_services.revoke_devices(db.session.get(User, floor["trainer"].id))
+
+    page.context.set_offline(False)
+    expect(page).to_have_url(re.compile(r"/offline/signed-out\?discarded=0$"))
+    assert page.evaluate(KEPT_ON_DEVICE) == NOTHING_KEPT

@@ -18,3 +18,4 @@ async function check() {
 }
 
 check();
+window.addEventListener("online", check); // a tablet left on this page while offline
