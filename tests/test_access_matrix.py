@@ -145,6 +145,8 @@ PAGES = [
     Row("GET", "/offline", signed_in(200)),
     Row("GET", "/offline/outbox", signed_in(200)),
     Row("GET", "/offline/unavailable", signed_in(200)),
+    # What a device shows once it has deleted what it kept: its access may be gone by then.
+    Row("GET", "/offline/signed-out", everyone(200)),
     Row("GET", "/offline/manifest.json", signed_in(200)),
     Row("GET", "/offline/enterprises/{mine}/checks.json", signed_in(200)),
     Row("GET", "/offline/enterprises/{other}/checks.json", {**signed_in(404), "admin": 200}),

@@ -14,6 +14,7 @@ from score_app.api.inputs import (
 )
 from score_app.api.sync import KINDS, MAX_BYTES, MAX_OPERATIONS
 from score_app.api.views import MAX_PER_PAGE, bp
+from score_app.auth.models import TokenEnd
 from score_app.auth.services import TOKEN_PREFIX
 from score_app.catalog.indicators import INDICATORS, Direction
 from score_app.config import DEFAULT_SECTORS
@@ -637,6 +638,20 @@ def _schemas() -> dict:
         "Error": _object(
             "What went wrong, in the request's language.", {"error": {"type": "string"}}
         ),
+        "Unauthenticated": _object(
+            "Why the request is refused, in the request's language, and why the token sent "
+            "ended: signed_out (on its device), revoked (by its user or an admin), deactivated "
+            "(its account), password (its account's password changed); null when no token, an "
+            "unknown one, or one ended before reasons were kept. A device deletes what it keeps "
+            "for offline work unless the reason is password (docs/sync.md).",
+            {
+                "error": {"type": "string"},
+                "reason": {
+                    "type": ["string", "null"],
+                    "enum": [*(end.value for end in TokenEnd), None],
+                },
+            },
+        ),
         "MeasurementConflict": _object(
             "Why nothing was done, in the request's language, and the measurement as stored now.",
             {"error": {"type": "string"}, "current": _ref("Measurement")},
@@ -667,7 +682,7 @@ def _json(schema: dict, description: str, **extra) -> dict:
 def _responses() -> dict:
     return {
         "Unauthorized": _json(
-            _ref("Error"),
+            _ref("Unauthenticated"),
             "No valid API token was sent.",
             headers={
                 "WWW-Authenticate": {

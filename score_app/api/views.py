@@ -28,8 +28,8 @@ from score_app.api.inputs import (
 from score_app.api.records import measurement_json, rounded
 from score_app.auth import policy
 from score_app.auth import services as auth_services
-from score_app.auth.models import ApiToken
-from score_app.auth.services import live_token
+from score_app.auth.models import ApiToken, TokenEnd
+from score_app.auth.services import TokenRefused, live_token
 from score_app.catalog.indicators import INDICATORS
 from score_app.enterprises import services
 from score_app.enterprises.access import get_enterprise_or_404, require_figures, scoped_enterprises
@@ -60,13 +60,34 @@ def authenticate():
     if request.endpoint in SESSION_ENDPOINTS:
         return None
     scheme, _sep, plain = request.headers.get("Authorization", "").partition(" ")
-    token = live_token(plain.strip()) if scheme.lower() == "bearer" and plain.strip() else None
-    if token is None:
-        response = jsonify(error=_("Authentication is needed: send a valid API token."))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="score_app"'
-        return response, 401
+    try:
+        if scheme.lower() != "bearer" or not plain.strip():
+            raise TokenRefused(None)
+        token = live_token(plain.strip())
+    except TokenRefused as refused:
+        return unauthenticated(refused.reason)
     g.api_user, g.api_token = token.user, token
     return None
+
+
+def unauthenticated(reason: TokenEnd | None):
+    """The 401 answer, saying why the token ended when it did: a device reads `reason` to know
+    whether to delete what it keeps (docs/sync.md)."""
+    response = jsonify(error=_token_refusal(reason), reason=reason)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="score_app"'
+    return response, 401
+
+
+def _token_refusal(reason: TokenEnd | None) -> str:
+    if reason == TokenEnd.SIGNED_OUT:
+        return _("This token ended when its device signed out.")
+    if reason == TokenEnd.REVOKED:
+        return _("This token was revoked.")
+    if reason == TokenEnd.DEACTIVATED:
+        return _("This account is deactivated.")
+    if reason == TokenEnd.PASSWORD:
+        return _("This token ended when the account's password changed: sign in again.")
+    return _("Authentication is needed: send a valid API token.")
 
 
 @bp.errorhandler(InvalidInput)
@@ -454,7 +475,7 @@ def _device() -> ApiToken:
 @bp.delete("/devices/current")
 def revoke_device():
     """Signing out on the device: its token ends here, whatever copies of it exist."""
-    auth_services.revoke_token(_device())
+    auth_services.sign_out_device(_device())
     return "", 204
 
 

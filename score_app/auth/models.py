@@ -106,6 +106,16 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
+class TokenEnd(enum.StrEnum):
+    """Why a token ended, told to the device it belonged to (docs/sync.md): on `revoked` and
+    `deactivated` a device deletes what it keeps; on `password` it keeps its waiting changes."""
+
+    SIGNED_OUT = "signed_out"  # signed out on the device itself
+    REVOKED = "revoked"  # by an admin, or by its user on their account page
+    DEACTIVATED = "deactivated"  # the account was deactivated
+    PASSWORD = "password"  # the account's password changed
+
+
 class ApiToken(db.Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored. A device registered
     for offline work (`is_device`) keeps one as its credential: the token's id is the device's."""
@@ -120,6 +130,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Null on a live token, and on those ended before reasons were kept.
+    revoked_reason: Mapped[TokenEnd | None] = mapped_column(value_enum(TokenEnd, 20))
     is_device: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -16,6 +16,7 @@ from score_app.auth.models import (
     ApiToken,
     PasswordLink,
     PasswordLinkPurpose,
+    TokenEnd,
     User,
     UserSession,
     digest,
@@ -172,15 +173,25 @@ def end_sessions(user: User, keep: str | None = None) -> None:
     db.session.execute(ended)
 
 
-def revoke_tokens(user: User) -> int:
-    """Revoke every live API token of the user; how many there were."""
-    live = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
-    now = utcnow()
-    for token in live:
-        token.revoked_at = now
-    return len(live)
+def _end_tokens(user: User, reason: TokenEnd, *, devices_only: bool = False) -> int:
+    """End every live API token of the user (only its devices' with `devices_only`) for
+    `reason`, which each device is told when it next connects; how many there were."""
+    live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if devices_only:
+        live = live.where(ApiToken.is_device)
+    tokens = db.session.scalars(live).all()
+    for token in tokens:
+        _end_token(token, reason)
+    return len(tokens)
+
+
+def _end_token(token: ApiToken, reason: TokenEnd) -> None:
+    token.revoked_at, token.revoked_reason = utcnow(), reason
+
+
+def revoke_tokens(user: User, reason: TokenEnd) -> int:
+    """Revoke every live API token of the user for `reason`; how many there were."""
+    return _end_tokens(user, reason)
 
 
 def profile_problems(user_id, email: str, full_name: str, locale: str | None) -> dict[str, str]:
@@ -257,7 +268,7 @@ def change_password(user: User, current_password: str, new_password: str) -> int
     user.password_hash = hash_password(new_password)
     user.mark_saved_by(user)
     end_sessions(user, keep=user.session_key)
-    revoked = revoke_tokens(user)
+    revoked = revoke_tokens(user, TokenEnd.PASSWORD)
     forget_password_links(user)
     db.session.commit()
     return revoked
@@ -334,7 +345,7 @@ def set_password_from_link(link: PasswordLink, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     user.mark_saved_by(user)
     end_sessions(user)
-    revoke_tokens(user)
+    revoke_tokens(user, TokenEnd.PASSWORD)
     forget_password_links(user)
     db.session.commit()
     return user
@@ -357,25 +368,32 @@ def create_token(user: User, label: str, *, is_device: bool = False) -> tuple[Ap
     return token, plain
 
 
-def revoke_token(token: ApiToken) -> None:
+def sign_out_device(token: ApiToken) -> None:
+    """Signing out on the device: its token ends, and the device has cleared what it kept."""
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        _end_token(token, TokenEnd.SIGNED_OUT)
         db.session.commit()
 
 
-def revoke_devices(user: User) -> int:
-    """An admin's sign-out of every device the user registered for offline work; how many were
-    live. Their queued changes are refused from then on (401) until the user signs in again."""
-    live = db.session.scalars(
-        select(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.is_device, ApiToken.revoked_at.is_(None)
-        )
-    ).all()
-    now = utcnow()
-    for token in live:
-        token.revoked_at = now
+def revoke_token(token: ApiToken, acting_user: User) -> None:
+    """A token revoked on its user's account page, or by an admin on the user's page: a
+    device that held it deletes what it keeps when it next connects. An admin's revocation
+    also ends the user's web sessions, as whoever holds the device may be signed in on it."""
+    if token.revoked_at is None:
+        _end_token(token, TokenEnd.REVOKED)
+    if acting_user.id != token.user_id:
+        end_sessions(token.user)
     db.session.commit()
-    return len(live)
+
+
+def revoke_devices(user: User) -> int:
+    """An admin's sign-out of a lost or stolen device: every device the user registered for
+    offline work ends, and so does every web session of the user; how many devices were live.
+    Each device deletes what it keeps, unsent changes included, when it next connects."""
+    revoked = _end_tokens(user, TokenEnd.REVOKED, devices_only=True)
+    end_sessions(user)
+    db.session.commit()
+    return revoked
 
 
 @cache
@@ -389,12 +407,24 @@ def _token_by_digest() -> Select:
     )
 
 
-def live_token(plain: str) -> ApiToken | None:
-    """The token, if it is live and its owner active (else None), with its owner."""
+class TokenRefused(Exception):
+    """A token that is unknown (`reason` None) or ended, and why it ended when that is known."""
+
+    def __init__(self, reason: TokenEnd | None):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def live_token(plain: str) -> ApiToken:
+    """The token with its owner, if it is live and its owner active; else raises TokenRefused."""
     found = db.session.scalars(_token_by_digest(), {"digest": digest(plain)})
     token = found.unique().one_or_none()
-    if token is None or token.is_revoked or not token.user.is_active:
-        return None
+    if token is None:
+        raise TokenRefused(None)
+    if token.is_revoked:
+        raise TokenRefused(token.revoked_reason)
+    if not token.user.is_active:
+        raise TokenRefused(TokenEnd.DEACTIVATED)
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY:
         token.last_used_at = now

@@ -273,7 +273,7 @@ def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     if not policy.may_revoke_token(current_user, token.user_id):
         abort(404)
-    services.revoke_token(token)
+    services.revoke_token(token, current_user)
     flash(_("The token “%(label)s” is revoked.", label=token.label), "success")
     if token.user_id == current_user.id:
         return redirect(url_for("auth.tokens"))

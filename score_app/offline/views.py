@@ -1,12 +1,13 @@
 """The device side of offline work: the service worker and web app manifest served from the site's
-root, the "Make available offline" page with the list of pages it keeps on the device, and the
-outbox page of changes waiting to be sent (docs/offline.md)."""
+root, the "Make available offline" page with the list of pages it keeps on the device, the outbox
+page of changes waiting to be sent, and the page of a device cleared because its access was
+ended (docs/offline.md)."""
 
 from datetime import date, timedelta
 from pathlib import Path
 
 from babel import Locale
-from flask import Blueprint, current_app, jsonify, render_template, send_file, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -89,6 +90,15 @@ def outbox():
 def unavailable():
     """What the device shows for a page it did not keep, while offline."""
     return render_template("offline/unavailable.html")
+
+
+@bp.get("/offline/signed-out")
+@public
+def signed_out():
+    """Where a device lands once it has deleted what it kept because its access was ended (a
+    lost or stolen device, docs/offline.md): how many unsent changes went with it."""
+    discarded = max(request.args.get("discarded", 0, type=int), 0)
+    return render_template("offline/signed_out.html", discarded=discarded)
 
 
 @bp.get("/offline/enterprises/<int:enterprise_id>/checks.json")
@@ -252,9 +262,27 @@ def plural_forms(message) -> dict[str, str]:
 def offline_strings() -> dict:
     """The words of the device's offline scripts, from the catalogues like every other string,
     for the block base.html renders on the pages of those who may work offline."""
-    if not works_offline(current_user):
-        return {"offline_words": None}
-    return {"offline_words": _words}
+    # The signed-out page is shown by a device that has just deleted its store: nothing on it
+    # may open the store again.
+    if not works_offline(current_user) or request.endpoint == "offline.signed_out":
+        return {"offline_words": None, "device_check_words": _device_check_words}
+    return {"offline_words": _words, "device_check_words": _device_check_words}
+
+
+def _device_check_words() -> dict:
+    """The words of the sign-in page's check of the device (static/js/offline/signin.js)."""
+    return {
+        "waiting": plural_forms(
+            lambda n: ngettext(
+                "%(count)s change made on this device waits to be sent. Sign in, then make "
+                "this device available offline again to send it.",
+                "%(count)s changes made on this device wait to be sent. Sign in, then make "
+                "this device available offline again to send them.",
+                n,
+                count=COUNT,
+            )
+        )
+    }
 
 
 def _words() -> dict:

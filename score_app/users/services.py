@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, or_, select
 
 from score_app.auth import services as auth
-from score_app.auth.models import NO_PASSWORD, Role, User, UserCountry
+from score_app.auth.models import NO_PASSWORD, Role, TokenEnd, User, UserCountry
 from score_app.db_errors import first_save_wins
 from score_app.enterprises.models import Enterprise
 from score_app.exceptions import InvalidInput, check_version
@@ -125,9 +125,10 @@ def update_user(
         errors["role"] = _("You cannot remove your own admin rights or deactivate yourself.")
     if errors:
         raise InvalidInput(errors)
-    if ends_access(user, is_active=is_active, new_password=new_password):
+    ended = access_end(user, is_active=is_active, new_password=new_password)
+    if ended is not None:
         auth.end_sessions(user, keep=acting_user.session_key if user.id == acting_user.id else None)
-        auth.revoke_tokens(user)
+        auth.revoke_tokens(user, ended)
     user.email, user.full_name, user.role = email, full_name.strip(), role
     user.is_active, user.preferred_locale = is_active, preferred_locale or None
     kept = {c.country: c for c in user.countries}
@@ -166,7 +167,11 @@ def assign_enterprise(user: User, enterprise: Enterprise, acting_user: User) -> 
         db.session.commit()
 
 
-def ends_access(user: User, *, is_active: bool, new_password: str) -> bool:
-    """Whether an admin's edit ends every session and API token of the account for good: a new
-    password, or a deactivation (so reactivating it later revives none of them)."""
-    return bool(new_password) or (user.is_active and not is_active)
+def access_end(user: User, *, is_active: bool, new_password: str) -> TokenEnd | None:
+    """Why an admin's edit ends every session and API token of the account for good, if it
+    does: a deactivation (so reactivating it later revives none of them), or a new password."""
+    if user.is_active and not is_active:
+        return TokenEnd.DEACTIVATED
+    if new_password:
+        return TokenEnd.PASSWORD
+    return None

@@ -201,7 +201,7 @@ def edit_user(user_id: int):
         if confirmation is not None:
             return confirmation
         changes = {"is_active": form.is_active.data, "new_password": form.new_password.data or ""}
-        ends_access = services.ends_access(user, **changes)
+        ends_access = services.access_end(user, **changes) is not None
         saved, conflict = save_form(
             form,
             lambda: services.update_user(
@@ -247,8 +247,10 @@ def revoke_devices(user_id: int):
     revoked = auth_services.revoke_devices(user)
     flash(
         ngettext(
-            "%(count)s device of %(email)s is signed out: its unsent changes are refused.",
-            "%(count)s devices of %(email)s are signed out: their unsent changes are refused.",
+            "%(count)s device of %(email)s is signed out and deletes what it keeps, unsent "
+            "changes included, when next online. The account's sessions are ended too.",
+            "%(count)s devices of %(email)s are signed out and delete what they keep, unsent "
+            "changes included, when next online. The account's sessions are ended too.",
             revoked,
             count=format_number(revoked),
             email=user.email,

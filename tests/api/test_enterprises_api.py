@@ -55,7 +55,10 @@ def test_missing_or_bad_token_gets_a_json_401(client, header):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/v1/enterprises", headers=headers)
     assert response.status_code == 401
-    assert response.is_json and response.get_json()["error"]
+    assert response.get_json() == {
+        "error": "Authentication is needed: send a valid API token.",
+        "reason": None,
+    }
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from score_app.api import sync
+from score_app.auth import services as auth_services
 from score_app.auth.models import ApiToken, SyncOperation, User, digest
 from score_app.enterprises.models import Person
 from score_app.extensions import db
@@ -19,7 +20,7 @@ from score_app.kpis.models import Measurement, MeasurementAudit, Status
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.training.models import Attendance, Visit
 from tests.api.conftest import assert_documented
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, post_seen, sign_in
 from tests.plans.conftest import jpeg_bytes, png_bytes
 from tests.training.conftest import create_workshop  # noqa: F401 (a fixture)
 
@@ -221,6 +222,10 @@ def test_signing_out_on_the_device_ends_its_token(app, world, device):
     refused = device.sync(tap(world))
     assert refused.status_code == 401
     assert_documented(refused)
+    assert refused.get_json() == {
+        "error": "This token ended when its device signed out.",
+        "reason": "signed_out",
+    }
     with app.app_context():
         assert count(Attendance) == 0
 
@@ -229,14 +234,20 @@ def test_an_admin_signs_a_user_out_of_every_device_from_the_users_page(
     app, world, device, create_user
 ):
     other_device = Device(app, world["trainer"])
+    on_the_tablet = sign_in(app.test_client(), world["trainer"])
     admin = sign_in(app.test_client(), create_user("admin"))
     page = admin.get(f"/admin/users/{world['trainer'].id}").get_data(True)
     assert "2 devices keep this account" in page
     response = admin.post(f"/admin/users/{world['trainer'].id}/devices/revoke")
     assert response.status_code == 302
     assert "2 devices of" in admin.get(response.location).get_data(True)
-    assert device.sync(tap(world)).status_code == 401
-    assert other_device.sync(tap(world)).status_code == 401
+    for ended in (device, other_device):
+        refused = ended.sync(tap(world))
+        assert refused.status_code == 401
+        assert refused.get_json() == {"error": "This token was revoked.", "reason": "revoked"}
+    # Whoever holds a lost tablet may be signed in on it too: that session ends as well.
+    assert on_the_tablet.get("/").status_code == 302
+    assert admin.get("/").status_code == 200
 
 
 def test_a_new_password_ends_the_users_devices(app, world, device):
@@ -247,14 +258,32 @@ def test_a_new_password_ends_the_users_devices(app, world, device):
               "confirm_password": "a-new-password-9"},
     )  # fmt: skip
     assert changed.status_code == 302
-    assert device.sync(tap(world)).status_code == 401
+    refused = device.sync(tap(world))
+    assert refused.status_code == 401
+    assert refused.get_json()["reason"] == "password"
 
 
-def test_a_deactivated_users_devices_stop_working(app, world, device):
+def test_a_deactivated_users_devices_stop_working(app, world, device, create_user):
+    admin = sign_in(app.test_client(), create_user("admin"))
+    trainer = world["trainer"]
+    data = {
+        "email": trainer.email,
+        "full_name": trainer.full_name,
+        "role": "trainer",
+        "enterprises": [world["accra"].id, world["kumasi"].id],
+    }  # is_active left out: deactivated
+    assert post_seen(admin, f"/admin/users/{trainer.id}", data).status_code == 302
+    refused = device.sync(tap(world))
+    assert refused.status_code == 401
+    assert refused.get_json() == {"error": "This account is deactivated.", "reason": "deactivated"}
+
+
+def test_an_ended_tokens_refusal_is_in_the_devices_language(app, world, device):
     with app.app_context():
-        db.session.get(User, world["trainer"].id).is_active = False
-        db.session.commit()
-    assert device.sync(tap(world)).status_code == 401
+        auth_services.revoke_devices(db.session.get(User, world["trainer"].id))
+    refused = device.sync(language="fr")
+    assert refused.get_json()["reason"] == "revoked"
+    assert refused.get_json()["error"] == "Ce jeton a été révoqué."
 
 
 # Limits

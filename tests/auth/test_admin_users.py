@@ -138,15 +138,24 @@ def test_user_list_filters_by_role_and_text(client_as, create_user):
     assert "Esi Mensah" not in page
 
 
-def test_admin_revokes_another_users_token(app, client_as, create_user):
+def test_admin_revokes_another_users_token_and_signs_them_out_of_the_web_too(
+    app, client_as, create_user
+):
     trainer = create_user("trainer")
     with app.app_context():
-        token, _plain = auth_services.create_token(db.session.get(User, trainer.id), "tablet")
+        token, plain = auth_services.create_token(db.session.get(User, trainer.id), "tablet")
         token_id = token.id
+    on_the_tablet = client_as(trainer)
     admin = client_as("admin")
     admin.post(f"/account/tokens/{token_id}/revoke")
     with app.app_context():
         assert db.session.get(ApiToken, token_id).is_revoked
+    refused = app.test_client().get(
+        "/api/v1/enterprises", headers={"Authorization": f"Bearer {plain}"}
+    )
+    assert refused.get_json() == {"error": "This token was revoked.", "reason": "revoked"}
+    assert on_the_tablet.get("/").status_code == 302  # to the sign-in page
+    assert admin.get("/").status_code == 200
 
 
 def test_an_account_saved_by_another_admin_meanwhile_shows_both_versions(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from score_app.auth.models import PasswordLink, User
+from score_app.auth.services import create_token
 from score_app.extensions import db, utcnow
 from tests.conftest import PASSWORD, post_seen, sign_in
 
@@ -84,9 +85,15 @@ def test_a_forgotten_password_is_replaced_from_a_single_use_link(mail_app, mailb
     (message,) = mailbox.messages
     assert message["Subject"] == "Choose a new SCORE password"
     link = _link_in(message)
+    with mail_app.app_context():
+        _token, plain = create_token(db.session.get(User, trainer.id), "tablet", is_device=True)
     visitor = mail_app.test_client()
     assert _choose(visitor, link).status_code == 302
     assert _signs_in(mail_app, trainer.email, NEW_PASSWORD)
+    refused = mail_app.test_client().get(
+        "/api/v1/enterprises", headers={"Authorization": f"Bearer {plain}"}
+    )
+    assert refused.get_json()["reason"] == "password"  # the tablet keeps its unsent changes
     assert not _signs_in(mail_app, trainer.email, PASSWORD)
 
     again = visitor.get(link)

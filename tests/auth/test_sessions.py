@@ -35,6 +35,13 @@ def _api_status(app, headers) -> int:
     return app.test_client().get("/api/v1/enterprises", headers=headers).status_code
 
 
+def _refusal_reason(app, headers) -> str | None:
+    """Why the API refuses the token, as a device reads it from the 401's body."""
+    response = app.test_client().get("/api/v1/enterprises", headers=headers)
+    assert response.status_code == 401
+    return response.get_json()["reason"]
+
+
 def _change_password(client):
     return client.post(
         "/account/password",
@@ -96,7 +103,7 @@ def test_a_new_password_revokes_the_api_tokens_and_says_so(app, create_user):
     headers = _token_for(app, user)
     assert _api_status(app, headers) == 200
     page = _change_password(sign_in(app.test_client(), user)).get_data(as_text=True)
-    assert _api_status(app, headers) == 401
+    assert _refusal_reason(app, headers) == "password"
     assert "Your 1 API token is revoked" in page
     with app.app_context():
         assert db.session.scalar(select(ApiToken.revoked_at)) is not None
@@ -110,7 +117,7 @@ def test_a_password_set_by_an_admin_ends_every_session_and_revokes_the_tokens(
     headers = _token_for(app, user)
     _admin_saves(client_as("admin"), user, is_active="y", new_password=NEW_PASSWORD)
     assert not _is_signed_in(client)
-    assert _api_status(app, headers) == 401
+    assert _refusal_reason(app, headers) == "password"
     sign_in(app.test_client(), user, password=NEW_PASSWORD)
 
 
@@ -124,11 +131,11 @@ def test_deactivation_then_reactivation_revives_no_old_session_or_token(
     admin = client_as("admin")
     _admin_saves(admin, user)  # is_active left out: deactivated
     assert not _is_signed_in(client)
-    assert _api_status(app, headers) == 401
+    assert _refusal_reason(app, headers) == "deactivated"
     _admin_saves(admin, user, is_active="y")
     assert not _is_signed_in(client)
     assert not _is_signed_in(old_cookie)
-    assert _api_status(app, headers) == 401
+    assert _refusal_reason(app, headers) == "deactivated"
     assert _is_signed_in(sign_in(app.test_client(), user))  # a fresh sign-in works
 
 
@@ -177,3 +184,24 @@ def test_a_new_sign_in_clears_the_users_expired_sessions(app, create_user):
     sign_in(app.test_client(), user)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
+
+
+def test_deactivating_and_setting_a_password_at_once_tells_devices_they_were_deactivated(
+    app, client_as, create_user
+):
+    user = create_user("trainer")
+    headers = _token_for(app, user)
+    _admin_saves(client_as("admin"), user, new_password=NEW_PASSWORD)  # and is_active left out
+    assert _refusal_reason(app, headers) == "deactivated"
+
+
+def test_an_account_deactivated_without_its_tokens_ended_is_refused_as_deactivated(
+    app, create_user
+):
+    """Tokens ended before reasons were kept, or an account switched off in the database."""
+    user = create_user("trainer")
+    headers = _token_for(app, user)
+    with app.app_context():
+        db.session.get(User, user.id).is_active = False
+        db.session.commit()
+    assert _refusal_reason(app, headers) == "deactivated"

@@ -35,7 +35,8 @@ def test_token_authenticates_the_api_until_revoked(app, client_as):
     client.post(f"/account/tokens/{token_id}/revoke")
     response = app.test_client().get("/api/v1/enterprises", headers=headers)
     assert response.status_code == 401
-    assert response.get_json()["error"]
+    assert response.get_json() == {"error": "This token was revoked.", "reason": "revoked"}
+    assert client.get("/account/tokens").status_code == 200  # the user's own session goes on
 
 
 def test_token_needs_a_name(client_as):

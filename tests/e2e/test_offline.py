@@ -5,13 +5,16 @@ sends them once when the connection returns; a change made on a stale version co
 both versions on the device."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from score_app.auth import services as auth_services
 from score_app.auth.models import ApiToken, SyncOperation, User
 from score_app.enterprises.models import Person
 from score_app.extensions import db, utcnow
@@ -20,6 +23,7 @@ from score_app.plans import services as plans
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.testing import CHROMIUM, CHROMIUM_ARGS, TABLET, open_chromium
 from score_app.training.models import Attendance
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS, log_in
 from tests.e2e.test_period_workflow import JANUARY
 
@@ -30,6 +34,7 @@ NAMES = [f"Worker {n:02d}" for n in range(1, 23)]  # 22 listed: 20 come
 WARNED = "operating_efficiency"
 MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)  # the last full month
 COMMENT = "Overtime on a rush order, checked with the supervisor."
+NEW_PASSWORD = "a-new-long-password-7"
 
 
 @pytest.fixture
@@ -70,6 +75,10 @@ def big_photo() -> bytes:
 
 def prepare(page, trainer) -> None:
     log_in(page, trainer)
+    make_available(page)
+
+
+def make_available(page) -> None:
     page.get_by_role("link", name="Make available offline").click()
     page.get_by_role("button", name="Make available offline").click()
     expect(page.get_by_role("status")).to_contain_text("pages are kept on this device")
@@ -276,3 +285,120 @@ def test_signing_out_ends_the_device_and_clears_what_it_kept_after_asking_about_
     with app.app_context():
         [device] = db.session.scalars(select(ApiToken).where(ApiToken.is_device)).all()
         assert device.revoked_at is not None
+
+
+SIGNED_OUT = "This device's offline copy was removed"
+NOTHING_KEPT = {"stores": [], "caches": [], "workers": 0}
+
+
+def tap_offline(page, floor) -> None:
+    """One tap on today's attendance without a connection: a change waiting on the device."""
+    page.context.set_offline(True)
+    page.goto(floor["day_url"])
+    page.locator("label.tap", has_text=NAMES[0]).tap()
+    expect(page.locator(".offline-status")).to_contain_text("1 change waiting to be sent")
+
+
+def back_online(page, url: str):
+    """The tablet taken out of a drawer, online again, and a page of the app opened."""
+    page.close()
+    page = page.context.new_page()
+    page.context.set_offline(False)
+    page.goto(url)
+    return page
+
+
+def attended(app, floor) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .where(Attendance.workshop_day_id == floor["day"])
+        )
+
+
+def test_a_revoked_device_discards_its_unsent_change_and_everything_it_kept(app, open_page, floor):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    enterprise_page = f"/enterprises/{floor['enterprise']}"
+    page.goto(enterprise_page)
+    tap_offline(page, floor)
+    with app.app_context():  # the tablet is reported stolen
+        auth_services.revoke_devices(db.session.get(User, floor["trainer"].id))
+
+    # Its session ended too: the page sends it to the sign-in page, which checks the device.
+    page = back_online(page, enterprise_page)
+    expect(page).to_have_url(re.compile(r"/offline/signed-out\?discarded=1$"))
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+    expect(page.get_by_text("Access from this device was ended")).to_be_visible()
+    expect(page.locator(".discarded")).to_have_text(
+        "1 change made on this device and not yet sent was discarded."
+    )
+    assert page.evaluate(KEPT_ON_DEVICE) == NOTHING_KEPT
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError):  # kept and opened before: unreadable now
+        page.goto(enterprise_page)
+    assert attended(app, floor) == 0
+
+
+def test_a_revoked_device_with_nothing_waiting_is_cleared_at_its_next_page(app, open_page, floor):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    with app.app_context():  # the trainer revokes the tablet from their account page elsewhere
+        trainer = db.session.get(User, floor["trainer"].id)
+        [device] = db.session.scalars(select(ApiToken).where(ApiToken.is_device)).all()
+        auth_services.revoke_token(device, trainer)
+
+    page.goto("/")  # still signed in: the page's own sync meets the 401
+    expect(page).to_have_url(re.compile(r"/offline/signed-out\?discarded=0$"))
+    expect(page.locator(".discarded")).to_have_text(
+        "No change was waiting to be sent on this device: nothing was lost."
+    )
+    assert page.evaluate(KEPT_ON_DEVICE) == NOTHING_KEPT
+
+
+def test_a_new_password_keeps_the_waiting_change_and_asks_to_sign_in_again(app, open_page, floor):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    tap_offline(page, floor)
+    with app.app_context():  # changed on the trainer's phone: every other session ends
+        trainer = db.session.get(User, floor["trainer"].id)
+        auth_services.change_password(trainer, PASSWORD, NEW_PASSWORD)
+
+    page = back_online(page, floor["day_url"])
+    expect(page.locator("#device-check")).to_have_text(
+        "1 change made on this device waits to be sent. Sign in, then make this device "
+        "available offline again to send it."
+    )
+    kept = page.evaluate(KEPT_ON_DEVICE)
+    assert "score-offline" in kept["stores"] and kept["workers"] == 1
+
+    log_in(page, floor["trainer"], password=NEW_PASSWORD)
+    status = page.locator(".offline-status")
+    expect(status).to_contain_text("1 change waiting to be sent")
+    ended = status.get_by_text("This device's sign-in has ended.")
+    expect(ended).to_be_visible()
+    make_available(page)
+    page.goto("/offline/outbox")
+    expect(page.get_by_text("No change is waiting.")).to_be_visible()
+    expect(page.locator(".offline-status").get_by_text("sign-in has ended")).to_be_hidden()
+    assert attended(app, floor) == 1
+
+
+def test_a_device_left_on_the_sign_in_page_is_cleared_when_its_connection_returns(
+    app, open_page, floor
+):
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    with app.app_context():  # the session lapses; the device's token still works
+        auth_services.end_sessions(db.session.get(User, floor["trainer"].id))
+        db.session.commit()
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.context.set_offline(True)
+    with app.app_context():
+        auth_services.revoke_devices(db.session.get(User, floor["trainer"].id))
+
+    page.context.set_offline(False)
+    expect(page).to_have_url(re.compile(r"/offline/signed-out\?discarded=0$"))
+    assert page.evaluate(KEPT_ON_DEVICE) == NOTHING_KEPT

@@ -6,7 +6,7 @@ import { initForms } from "./forms.js";
 import { initOutbox } from "./outbox.js";
 import { keepPages, makeAvailable, startWorker } from "./prepare.js";
 import { initStatus, plural } from "./status.js";
-import { clearAll, getMeta, listChanges } from "./store.js";
+import { clearAll, forgetDevice, getMeta, listChanges } from "./store.js";
 import { syncNow } from "./sync.js";
 
 const REFRESH_MS = 60 * 60 * 1000; // kept pages are fetched again at most hourly
@@ -32,11 +32,7 @@ function guardSignOut() {
         headers: { Authorization: `Bearer ${token}` },
       }).catch(() => null);
     }
-    await clearAll();
-    if (navigator.serviceWorker) {
-      const registrations = await navigator.serviceWorker.getRegistrations();
-      await Promise.all(registrations.map((r) => r.unregister()));
-    }
+    await forgetDevice();
     form.submit();
   });
 }

@@ -51,6 +51,7 @@ export async function makeAvailable(userId, label) {
     await setMeta("token", await registerDevice(label));
   }
   await setMeta("user", userId);
+  await setMeta("ended", null);
   await startWorker();
   return keepPages();
 }

@@ -1,5 +1,6 @@
 // The bar every page of a trainer or owner shows with JavaScript: online or offline, how many
-// changes wait on this device (a link to the outbox page), and when it last sent its changes.
+// changes wait on this device (a link to the outbox page), when it last sent its changes, and
+// when its token ended for a new password, that the person must make it available again.
 import { getMeta, listChanges } from "./store.js";
 
 export function plural(forms, count, lang) {
@@ -32,6 +33,8 @@ export function initStatus(words) {
       : lastSync ? words.last_sync.replace("%(time)s", when(lastSync, lang)) : words.never_synced;
     part("last-sync").hidden = !prepared && !lastSync;
     part("prepare").hidden = prepared;
+    // A new password ended the device's token: its waiting changes need a new one to be sent.
+    part("ended").hidden = prepared || !changes.length || !(await getMeta("ended"));
     bar.hidden = false;
   }
 
@@ -40,7 +43,6 @@ export function initStatus(words) {
   window.addEventListener("score-outbox-changed", show);
   window.addEventListener("score-sync", (event) => {
     sending = event.detail === "sending";
-    if (event.detail === "ended") part("ended").hidden = false;
     show();
   });
   show();

@@ -1,9 +1,11 @@
 // The device's own store (IndexedDB "score-offline"): the outbox of changes made on this device
 // and not yet accepted by the server, in the order they were made, and a few facts kept with
-// them ("meta"): the device token, whose device it is, when it last sent its changes.
+// them ("meta"): the device token, whose device it is, when it last sent its changes, and why
+// its token ended when the server ended it for a new password ("ended").
 const NAME = "score-offline";
 const VERSION = 1;
 let opening = null;
+let forgotten = false; // set once the device was cleared for good: nothing may recreate it
 
 function request(req) {
   return new Promise((resolve, reject) => {
@@ -13,6 +15,7 @@ function request(req) {
 }
 
 function open() {
+  if (forgotten) return Promise.reject(new Error("this device's offline copy was removed"));
   if (!opening) {
     const req = indexedDB.open(NAME, VERSION);
     req.onupgradeneeded = () => {
@@ -76,15 +79,35 @@ export function setMeta(key, value) {
   return withStore("meta", "readwrite", (s) => request(s.put({ key, value })));
 }
 
-// Everything this device keeps: its store and every cache of the service worker.
+// Whether the device keeps a store at all, found without creating one (a sign-in page checks
+// it for every visitor).
+export async function hasStore() {
+  if (!indexedDB.databases) return true;
+  return (await indexedDB.databases()).some((d) => d.name === NAME);
+}
+
+// Everything this device keeps: every database and cache of the site (the store and the
+// service worker's caches).
 export async function clearAll() {
   if (opening) {
-    (await opening).close();
+    (await opening.catch(() => null))?.close();
     opening = null;
   }
-  await request(indexedDB.deleteDatabase(NAME)).catch(() => null);
+  const databases = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+  const names = new Set([NAME, ...databases]);
+  await Promise.all([...names].map((n) => request(indexedDB.deleteDatabase(n)).catch(() => null)));
   if (window.caches) {
-    const names = await caches.keys();
-    await Promise.all(names.filter((n) => n.startsWith("score-")).map((n) => caches.delete(n)));
+    await Promise.all((await caches.keys()).map((n) => caches.delete(n)));
+  }
+}
+
+// Signing out, or access ended by the server: everything cleared and the service worker gone,
+// and this page may not store anything again (its other scripts may still be reading).
+export async function forgetDevice() {
+  forgotten = true;
+  await clearAll();
+  if (navigator.serviceWorker) {
+    const registrations = await navigator.serviceWorker.getRegistrations();
+    await Promise.all(registrations.map((r) => r.unregister()));
   }
 }

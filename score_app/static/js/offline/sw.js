@@ -6,7 +6,9 @@
 const STATIC = "score-static";
 const PAGES = "score-pages";
 const UNAVAILABLE = "/offline/unavailable";
-const NEVER_KEPT = [/^\/api\//, /^\/login/, /^\/logout/, /^\/password/, /^\/sw\.js$/];
+const NEVER_KEPT = [
+  /^\/api\//, /^\/login/, /^\/logout/, /^\/password/, /^\/sw\.js$/, /^\/offline\/signed-out/,
+];
 const MATCH = { ignoreVary: true };
 
 self.addEventListener("install", () => self.skipWaiting());

@@ -2,7 +2,7 @@
 // in batches within the server's limits (docs/sync.md), and each answer is kept with its change:
 // applied or duplicate ones leave the outbox; a conflict, a refusal or refused input stays for
 // the person to see on the outbox page; one that waits on a refused earlier change stays waiting.
-import { getMeta, listChanges, putChange, removeChange, setMeta } from "./store.js";
+import { forgetDevice, getMeta, listChanges, putChange, removeChange, setMeta } from "./store.js";
 
 const MAX_OPERATIONS = 200;
 const MAX_BYTES = 900000; // under the server's 1,000,000, for the JSON around the operations
@@ -56,7 +56,10 @@ async function send(token, batch) {
     },
     body: JSON.stringify({ operations: batch.map(operationOf) }),
   });
-  if (response.status === 401) return "ended";
+  if (response.status === 401) {
+    const { reason } = await response.json().catch(() => ({ reason: null }));
+    return { ended: reason ?? null };
+  }
   if (!response.ok) return "failed";
   const { results } = await response.json();
   for (let i = 0; i < batch.length; i += 1) {
@@ -65,28 +68,37 @@ async function send(token, batch) {
   return "sent";
 }
 
-// Sends what waits; "ended" when the server no longer knows the device (signed out elsewhere,
-// revoked by an admin, a new password): the token is dropped and the outbox kept, to be sent
-// once the person signs in and makes the device available offline again.
+// A token the server ended (a 401, with why: docs/sync.md). A new password leaves the device
+// with its owner: the token is dropped and the outbox kept, to be sent once the person signs in
+// and makes the device available offline again ("ended"). Any other end (revoked by its user or
+// an admin, a deactivated account, no reason known) is a lost or stolen device's: everything it
+// keeps is deleted and the page says how many unsent changes went with it ("wiped").
+async function endDevice(reason) {
+  if (reason === "password") {
+    await setMeta("token", null);
+    await setMeta("ended", reason);
+    return "ended";
+  }
+  const discarded = (await listChanges()).length;
+  await forgetDevice();
+  window.location.replace(`/offline/signed-out?discarded=${discarded}`);
+  return "wiped";
+}
+
+// Sends what waits, or an empty batch when nothing does, so that a device whose token ended
+// learns it as soon as it is online.
 async function sendAll() {
   const token = await getMeta("token");
   if (!token || !navigator.onLine) return "idle";
   const waiting = (await listChanges()).filter((c) => c.state === "waiting");
-  if (!waiting.length) {
-    await setMeta("last_sync", new Date().toISOString());
-    return "sent";
-  }
-  for (const batch of batches(waiting)) {
+  for (const batch of waiting.length ? batches(waiting) : [[]]) {
     let outcome;
     try {
       outcome = await send(token, batch);
     } catch (error) {
       return "failed"; // no connection after all: tried again at the next "online"
     }
-    if (outcome === "ended") {
-      await setMeta("token", null);
-      return "ended";
-    }
+    if (outcome.ended !== undefined) return endDevice(outcome.ended);
     if (outcome !== "sent") return outcome;
   }
   await setMeta("last_sync", new Date().toISOString());
@@ -98,7 +110,7 @@ export function syncNow() {
   const run = async () => {
     window.dispatchEvent(new CustomEvent("score-sync", { detail: "sending" }));
     const outcome = await sendAll();
-    window.dispatchEvent(new CustomEvent("score-sync", { detail: outcome }));
+    if (outcome !== "wiped") window.dispatchEvent(new CustomEvent("score-sync", { detail: outcome }));
     return outcome;
   };
   if (navigator.locks) return navigator.locks.request("score-sync", run);
