@@ -377,12 +377,15 @@ def sign_out_device(token: ApiToken) -> None:
 
 def revoke_token(token: ApiToken, acting_user: User) -> None:
     """A token revoked on its user's account page, or by an admin on the user's page: a
-    device that held it deletes what it keeps when it next connects. An admin's revocation
-    also ends the user's web sessions, as whoever holds the device may be signed in on it."""
+    device that held it deletes what it keeps when it next connects. Whoever holds the device
+    may be signed in on it too, so an admin's revocation ends the user's web sessions, and the
+    user's own revocation of a device ends every session of theirs but the one they use."""
     if token.revoked_at is None:
         _end_token(token, TokenEnd.REVOKED)
     if acting_user.id != token.user_id:
         end_sessions(token.user)
+    elif token.is_device:
+        end_sessions(token.user, keep=acting_user.session_key)
     db.session.commit()
 
 

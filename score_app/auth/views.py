@@ -268,13 +268,28 @@ def tokens():
     )
 
 
+def _revoked_message(token: ApiToken) -> str:
+    """What revoking a token did: which sign-ins ended with it (services.revoke_token)."""
+    revoked = _("The token “%(label)s” is revoked.", label=token.label)
+    if token.user_id != current_user.id:
+        ended = _("%(name)s is signed out of the web too.", name=token.user.full_name)
+    elif token.is_device:
+        ended = _(
+            "The device deletes what it keeps for offline work when it next connects, and "
+            "your sign-ins in other browsers have ended."
+        )
+    else:
+        return revoked
+    return f"{revoked} {ended}"
+
+
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     if not policy.may_revoke_token(current_user, token.user_id):
         abort(404)
     services.revoke_token(token, current_user)
-    flash(_("The token “%(label)s” is revoked.", label=token.label), "success")
+    flash(_revoked_message(token), "success")
     if token.user_id == current_user.id:
         return redirect(url_for("auth.tokens"))
     return redirect(url_for("users.edit_user", user_id=token.user_id))

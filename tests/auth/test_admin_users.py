@@ -147,7 +147,8 @@ def test_admin_revokes_another_users_token_and_signs_them_out_of_the_web_too(
         token_id = token.id
     on_the_tablet = client_as(trainer)
     admin = client_as("admin")
-    admin.post(f"/account/tokens/{token_id}/revoke")
+    page = admin.post(f"/account/tokens/{token_id}/revoke", follow_redirects=True)
+    assert f"{trainer.full_name} is signed out of the web too." in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(ApiToken, token_id).is_revoked
     refused = app.test_client().get(

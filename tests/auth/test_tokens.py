@@ -4,7 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from score_app.auth.models import ApiToken
+from score_app.auth import services as auth_services
+from score_app.auth.models import ApiToken, User
 from score_app.extensions import db
 
 
@@ -54,3 +55,31 @@ def test_a_user_cannot_revoke_someone_elses_token(app, client_as):
     assert other.post(f"/account/tokens/{token_id}/revoke").status_code == 404
     with app.app_context():
         assert not db.session.get(ApiToken, token_id).is_revoked
+
+
+def test_revoking_ones_own_lost_device_signs_it_out_of_the_web_but_not_this_browser(
+    app, client_as, create_user
+):
+    trainer = create_user("trainer")
+    with app.app_context():
+        user = db.session.get(User, trainer.id)
+        device, _plain = auth_services.create_token(user, "Field tablet", is_device=True)
+        device_id = device.id
+    on_the_lost_tablet, on_the_laptop = client_as(trainer), client_as(trainer)
+    page = on_the_laptop.post(f"/account/tokens/{device_id}/revoke", follow_redirects=True)
+    assert "your sign-ins in other browsers have ended" in page.get_data(as_text=True)
+    assert on_the_lost_tablet.get("/").status_code == 302  # to the sign-in page
+    assert on_the_laptop.get("/").status_code == 200
+
+
+def test_revoking_ones_own_api_token_leaves_the_other_browsers_signed_in(
+    app, client_as, create_user
+):
+    trainer = create_user("trainer")
+    with app.app_context():
+        token, _plain = auth_services.create_token(db.session.get(User, trainer.id), "Script")
+        token_id = token.id
+    elsewhere, here = client_as(trainer), client_as(trainer)
+    page = here.post(f"/account/tokens/{token_id}/revoke", follow_redirects=True)
+    assert "The token “Script” is revoked." in page.get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 200
