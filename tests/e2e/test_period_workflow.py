@@ -75,7 +75,7 @@ def test_a_trainer_submits_a_period_and_staff_verify_it_in_one_step(open_page, p
     expect(staff.get_by_text("Last submitted by Kwame Boateng", exact=False)).to_be_visible()
     staff.get_by_role("button", name="Verify this period").click()
     expect(staff.get_by_text("13 measurements of Accra Works verified.")).to_be_visible()
-    expect(staff.get_by_text("0 periods wait for verification")).to_be_visible()
+    expect(staff.get_by_text("No period waits for verification.")).to_be_visible()
 
     staff.goto(f"/enterprises/{people['enterprise'].id}/measurements")
     verified = staff.get_by_role("region", name=PERIOD)

@@ -29,7 +29,7 @@ def test_todays_workshop_comes_first_with_a_link_to_its_attendance(
     assert page.index("Today's workshop<") < page.index("Your enterprises")
     assert "Day 2 of 2" in page and "Accra training room" in page
     assert _attendance_links(page) == [f"/training/workshops/{workshop_id}/days/{day_ids[1]}"]
-    assert "Take today's attendance" in page and "0 present so far" in page
+    assert "Take today's attendance" in page and "No one is marked present yet" in page
 
 
 def test_every_workshop_running_today_is_shown(

@@ -167,7 +167,7 @@ def test_another_user_verifies_the_whole_period_from_the_queue(app, figures_worl
     assert [a for _c, a, _r in _audit(app)].count("verify") == 2
     after = trainer.get(response.headers["Location"]).get_data(True)
     assert "2 measurements of Accra Works verified." in after
-    assert "0 periods wait for verification" in after
+    assert "No period waits for verification." in after
 
 
 def test_whoever_entered_the_figures_sees_no_verify_button_and_a_forged_post_is_refused(
@@ -407,7 +407,7 @@ def test_home_counts_only_the_periods_the_user_can_verify(app, figures_world):
     _enter(figures_world, role="trainer")
     _submit(figures_world, role="trainer")
     clients = figures_world["clients"]
-    assert "Figures to verify</a>: 0 periods wait" in clients["trainer"].get("/").get_data(True)
+    assert "Figures to verify</a>: no period waits" in clients["trainer"].get("/").get_data(True)
     assert "Figures to verify</a>: 1 period waits" in clients["staff"].get("/").get_data(True)
 
 
