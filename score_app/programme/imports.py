@@ -65,6 +65,7 @@ from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status, named_inputs
 from score_app.programme import checked as checked_file
+from score_app.programme import import_files
 from score_app.programme.exports import ENTERPRISE_FACTS, MEASUREMENT_COLUMNS
 from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
@@ -400,7 +401,8 @@ def import_of(user: User, token: str) -> MeasurementImport | None:
 
 
 def discard_stale_uploads(folder: Path, now: datetime) -> None:
-    """Forget uploads never saved after a day, and their files."""
+    """Forget uploads never saved after a day, and their files (in `folder`, or in the
+    database; not committed: the caller's next commit carries it)."""
     stale = list(
         db.session.scalars(
             select(MeasurementImport).where(
@@ -411,6 +413,8 @@ def discard_stale_uploads(folder: Path, now: datetime) -> None:
     )
     for upload in stale:
         _forget(upload_path(folder, upload))
+    import_files.forget(stale)
+    import_files.sweep(now - KEEP_UNSAVED)
     db.session.execute(
         delete(MeasurementImport).where(MeasurementImport.id.in_([u.id for u in stale]))
     )
@@ -530,6 +534,7 @@ def store_upload(
         token=token, user_id=user.id, filename=filename[:200], file_format=extension
     )
     db.session.add(stored)
+    import_files.keep_upload(path)
     db.session.commit()
     return stored
 
@@ -1259,6 +1264,7 @@ class MeasurementFile:
         self.upload.changed_count = self.report.changed
         self.upload.unchanged_count = self.report.unchanged
         self.report.saved = True
+        import_files.forget([self.upload])
         if self.before_commit is not None:
             self.before_commit(self.report)
         db.session.commit()
