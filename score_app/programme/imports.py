@@ -1,21 +1,21 @@
 """Importing measurements from a CSV, XLSX or ODS file in the export's columns.
 
-An upload is kept under the import folder, named by a random token bound to its user, until it
-is saved. Checking reads the file row by row, twice: first for its baselines, so that each
-follow-up meets the baseline of its cycle wherever that row stands in the file; then every row
-passes the indicator contract, the user's scope and consent, the verified lock and the cycles,
-is weighed for plausibility, and is classified new, changed or unchanged against the
-enterprise's figures (loaded once per enterprise). A row's errors keep it from being saved; its
-warnings only until its comment explains them. A check that finds the file savable keeps what
-it found beside the upload (programme.checked). Saving writes those rows in bulk statements
-without checking them again when, holding the figures of the file's enterprises, it finds them,
-the file, the language and the day as that check left them; otherwise it checks the file again
-the same way and writes as it goes. Either way it writes in one transaction that commits only
-when no row stands in the way. Both yield progress while
-they work, for every few hundred rows read, empty ones too, so that a server soon notices a
-reader who left and closes the pass (its transaction rolled back); the report counts the rows
-of each kind and lists their problems (the first few hundred) by the row number a spreadsheet
-shows.
+An upload is kept, named by a random token bound to its user, until it is saved: in the import
+folder, or in the database with SCORE_STORAGE=database (programme.import_files), whence each
+check or save copies it into a working folder of its own. Checking reads the file row by row,
+twice: first for its baselines, so that each follow-up meets the baseline of its cycle wherever
+that row stands in the file; then every row passes the indicator contract, the user's scope and
+consent, the verified lock and the cycles, is weighed for plausibility, and is classified new,
+changed or unchanged against the enterprise's figures (loaded once per enterprise). A row's
+errors keep it from being saved; its warnings only until its comment explains them. A check that
+finds the file savable keeps what it found beside the upload (programme.checked). Saving writes
+those rows in bulk statements without checking them again when, holding the figures of the
+file's enterprises, it finds them, the file, the language and the day as that check left them;
+otherwise it checks the file again the same way and writes as it goes. Either way it writes in
+one transaction that commits only when no row stands in the way. Both yield progress while they
+work, for every few hundred rows read, empty ones too, so that a server soon notices a reader
+who left and closes the pass (its transaction rolled back); the report counts the rows of each
+kind and lists their problems (the first few hundred) by the row number a spreadsheet shows.
 
 A file costs a worker a bounded time and memory: it may have SCORE_MAX_IMPORT_ROWS rows below
 its header (counted at the upload where the file says or an XLSX shows how many, and where
