@@ -1,5 +1,7 @@
 """The measurement import's check and save as background jobs: each reads the uploaded file for
-the job's user, reports its progress, and keeps the report on the job. A save marks its job
+the job's user, in the folder programme.import_files gives it (the import folder, or with the
+files in the database one of the job's own), reports its progress, and keeps the report on the
+job; a check keeps what it found for the save where the upload is. A save marks its job
 done in the transaction that writes the rows, so a save retried after a lost worker finds
 either nothing written (and writes it all) or its job done (and writes nothing)."""
 
