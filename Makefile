@@ -116,10 +116,13 @@ bench: system-packages $(VENV)/.installed-test
 # The site under load: gunicorn on PostgreSQL (LOAD_PG_URL), driven by Debian's wrk for
 # LOAD_DURATION seconds over LOAD_CONNECTIONS connections (60 and 32; fewer for a quick try);
 # LOAD_BEFORE=<git revision> measures that revision first, for a before/after.
+# LOAD_CLUSTER=1 runs the same scenario against one app server, then two app servers and one
+# worker (tests/cluster/servers.py, Redis at LOAD_REDIS_URL), LOAD_RUNS times each, alternating,
+# and writes bench/results/load-cluster.md with requests/s and p95 side by side.
 load: install
 	$(MAKE) system-packages DEB_PACKAGES="$(DEB_PACKAGES) wrk"
 	$(WITH_KEY) $(BIN)/flask score i18n compile
-	$(BIN)/python -m bench.load
+	$(if $(LOAD_CLUSTER),$(WITH_KEY) $(BIN)/python -m bench.load_cluster,$(BIN)/python -m bench.load)
 
 # Several machines on one: two app servers (gunicorn, CLUSTER_PORTS) and one worker sharing
 # PostgreSQL (CLUSTER_DATABASE_URL, created if missing, with the demo when empty) and this

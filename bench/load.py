@@ -78,6 +78,7 @@ PROXY_HEADERS = {
 }
 SUMMARY = "/api/v1/programme/summary?indicator=operating_efficiency"
 ACCESS_LOG_FORMAT = "%(s)s %(D)s %(r)s"  # status, microseconds, request line
+GRID = 1000  # latency percentiles each wrk prints, to merge several wrks' latencies
 
 # Each wrk thread holds one connection, so a response answers the request its thread sent last,
 # and the script can check it against what that path should answer.
@@ -117,6 +118,7 @@ function done(summary, latency, requests)
     print(string.format("LOAD latency p%d %d", p, latency:percentile(p)))
   end
   print(string.format("LOAD latency max %d", latency.max))
+  for i = 1, GRID do print(string.format("LOAD grid %d", latency:percentile(i * 100 / GRID))) end
   for _, thread in ipairs(threads) do
     local served, wrong, answers = thread:get("served"), thread:get("wrong"), thread:get("answers")
     for i = 1, #targets do print(string.format("LOAD served %d %d %d", i, served[i], wrong[i])) end
@@ -338,18 +340,47 @@ def _wrk_script(targets: list[Target]) -> str:
         f"{{path = {_lua(t.path)}, headers = {_lua(t.headers)}, expected = {_lua(t.expected)}}}"
         for t in targets
     )
-    return f"targets = {{\n  {rows}\n}}\n{WRK_SCRIPT}"
+    return f"targets = {{\n  {rows}\n}}\nGRID = {GRID}\n{WRK_SCRIPT}"
 
 
 def _run_wrk(script: Path, port: int, seconds: int) -> dict:
     """wrk for `seconds`; its totals, latency percentiles (µs) and answers per target."""
-    command = [
-        "wrk", f"--threads={CONNECTIONS}", f"--connections={CONNECTIONS}",
+    return _run_wrk_on(script, [port], seconds)
+
+
+def _run_wrk_on(script: Path, ports: list[int], seconds: int) -> dict:
+    """wrk against each port at once for `seconds`, the connections shared out between them;
+    the totals of all, and the latency percentiles of all their requests together (one wrk's
+    own; several wrks' from their percentile grids, each weighed by its requests)."""
+    connections = CONNECTIONS // len(ports)
+    runs = [
+        subprocess.Popen(
+            _wrk_command(script, port, connections, seconds), stdout=subprocess.PIPE, text=True
+        )
+        for port in ports
+    ]
+    results = []
+    for run in runs:
+        output = run.communicate()[0]
+        if run.returncode:
+            raise subprocess.CalledProcessError(run.returncode, run.args, output)
+        results.append(_wrk_result(output))
+    return results[0] if len(results) == 1 else _together(results)
+
+
+def _wrk_command(script: Path, port: int, connections: int, seconds: int) -> list[str]:
+    return [
+        "wrk", f"--threads={connections}", f"--connections={connections}",
         f"--duration={seconds}s", f"--timeout={TIMEOUT_S}s", f"--script={script}",
         f"http://127.0.0.1:{port}/",
     ]  # fmt: skip
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    result = {"latency": {}, "served": defaultdict(int), "wrong": defaultdict(int), "answers": {}}
+
+
+def _wrk_result(output: str) -> dict:
+    result = {
+        "latency": {}, "served": defaultdict(int), "wrong": defaultdict(int), "answers": {},
+        "grid": [],
+    }  # fmt: skip
     for line in output.splitlines():
         kind, *fields = line.split()[1:] if line.startswith("LOAD ") else [None]
         if kind == "summary":
@@ -357,6 +388,8 @@ def _run_wrk(script: Path, port: int, seconds: int) -> dict:
             result.update(zip(keys, map(int, fields), strict=True))
         elif kind == "latency":
             result["latency"][fields[0]] = int(fields[1])
+        elif kind == "grid":
+            result["grid"].append(int(fields[0]))
         elif kind == "served":
             index, served, wrong = map(int, fields)
             result["served"][index - 1] += served
@@ -367,6 +400,39 @@ def _run_wrk(script: Path, port: int, seconds: int) -> dict:
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout"))
     result["errors"] += sum(result["wrong"].values())
     return result
+
+
+def _together(results: list[dict]) -> dict:
+    """The results of wrks run side by side as one: counts added up, the longest duration, and
+    percentiles of the mixture of their latencies."""
+    together = {
+        "latency": {}, "served": defaultdict(int), "wrong": defaultdict(int), "answers": {},
+        "grid": [],
+    }  # fmt: skip
+    for key in ("requests", "connect", "read", "write", "status", "timeout", "errors"):
+        together[key] = sum(result[key] for result in results)
+    together["duration_us"] = max(result["duration_us"] for result in results)
+    for result in results:
+        for key in ("served", "wrong"):
+            for index, count in result[key].items():
+                together[key][index] += count
+        for key, count in result["answers"].items():
+            together["answers"][key] = together["answers"].get(key, 0) + count
+    weighed = sorted(
+        (micros, result["requests"] / len(result["grid"]))
+        for result in results
+        for micros in result["grid"]
+    )
+    total = sum(weight for _micros, weight in weighed)
+    for name, share in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
+        seen = 0.0
+        for micros, weight in weighed:
+            seen += weight
+            if seen >= share * total:
+                together["latency"][name] = micros
+                break
+    together["latency"]["max"] = max(result["latency"]["max"] for result in results)
+    return together
 
 
 def _memory_kib(master: int) -> dict[int, int]:
@@ -633,28 +699,35 @@ def _served_before(revision: str, folder: Path, env: dict) -> Served:
     return Served(code, python)
 
 
-def main() -> int:
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: make load installs Debian's wrk.")
+def set_up(folder: Path) -> tuple:
+    """Empty, migrate and fill the database; (an app on it, the servers' settings, the
+    PostgreSQL version, the seconds it took)."""
     started = time.perf_counter()
     print(f"Preparing {PG_URL} ...", flush=True)
     server_version = _prepare_database(PG_URL)
     secret = secrets.token_hex(32)
+    env = {
+        **os.environ, "PYTHONPATH": str(ROOT),
+        "SCORE_SECRET_KEY": secret, "SCORE_DATABASE_URL": PG_URL, "SCORE_HTTPS": "1",
+        "SCORE_PROXIES": "1", "SCORE_PUBLIC_URL": f"https://{PUBLIC_HOST}",
+        "SCORE_UPLOAD_DIR": str(folder / "uploads"),
+        "SCORE_IMPORT_DIR": str(folder / "imports"),
+    }  # fmt: skip
+    _flask(env, "db", "upgrade")
+    _flask(env, "score", "demo")
+    app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": PG_URL})
+    _add_programme(app)
+    setup_s = time.perf_counter() - started
+    print(f"Set up in {setup_s:.0f} s.", flush=True)
+    return app, env, server_version, setup_s
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: make load installs Debian's wrk.")
     with tempfile.TemporaryDirectory(prefix="score-load-") as name:
         folder = Path(name)
-        env = {
-            **os.environ, "PYTHONPATH": str(ROOT),
-            "SCORE_SECRET_KEY": secret, "SCORE_DATABASE_URL": PG_URL, "SCORE_HTTPS": "1",
-            "SCORE_PROXIES": "1", "SCORE_PUBLIC_URL": f"https://{PUBLIC_HOST}",
-            "SCORE_UPLOAD_DIR": str(folder / "uploads"),
-            "SCORE_IMPORT_DIR": str(folder / "imports"),
-        }  # fmt: skip
-        _flask(env, "db", "upgrade")
-        _flask(env, "score", "demo")
-        app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": PG_URL})
-        _add_programme(app)
-        setup_s = time.perf_counter() - started
-        print(f"Set up in {setup_s:.0f} s.", flush=True)
+        app, env, server_version, setup_s = set_up(folder)
         earlier = None
         if BEFORE:
             earlier = _measure(app, env, folder, _served_before(BEFORE, folder, env))

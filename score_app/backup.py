@@ -3,7 +3,8 @@
 An archive is a gzipped tar holding `manifest.json` (what it is, which database, the schema
 revision), the database (an SQLite copy made with SQLite's online backup, or a `pg_dump`
 custom-format dump) and `uploads/`, the evidence photos kept in a folder; photos kept in the
-database (SCORE_STORAGE=database) are in its dump.
+database (SCORE_STORAGE=database) are in its dump, and so are the files of measurement imports
+waiting for their save (programme.import_files), which a restore puts back ready to save.
 """
 
 import json
@@ -25,6 +26,7 @@ from flask import current_app
 
 from score_app.config import MIGRATIONS_DIR
 from score_app.extensions import db, utcnow
+from score_app.programme import import_files
 from score_app.storage import StoredFile
 
 APP = "score_app"
@@ -186,11 +188,16 @@ def upload_dir() -> Path:
 
 def _photos_in_database() -> int:
     """Photos kept in the database (SCORE_STORAGE=database): the dump holds them with the rows
-    that name them; photos kept before the switch are still in the folder, archived from it."""
+    that name them; photos kept before the switch are still in the folder, archived from it.
+    The dump holds the files of imports waiting for their save too, which are not photos."""
     with db.engine.connect() as connection:
         if not sa.inspect(connection).has_table(StoredFile.__tablename__):
             return 0
-        return connection.scalar(sa.select(sa.func.count()).select_from(StoredFile))
+        return connection.scalar(
+            sa.select(sa.func.count())
+            .select_from(StoredFile)
+            .where(~StoredFile.name.startswith(import_files.PREFIX, autoescape=True))
+        )
 
 
 def _dialect() -> str:

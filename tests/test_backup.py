@@ -21,7 +21,9 @@ from score_app.extensions import db
 from score_app.plans import services as plan_services
 from score_app.plans.models import ActionPhoto, ImprovementPlan, PlanAction
 from score_app.storage import StoredFile
+from tests.conftest import sign_in
 from tests.plans.conftest import jpeg_bytes, png_bytes
+from tests.programme.conftest import check, csv_bytes, row, save
 
 # A backup and a restore read and write the database from connections (or processes) of
 # their own.
@@ -328,3 +330,33 @@ def test_backup_says_when_the_database_cannot_be_reached(app, make_app, tmp_path
     assert result.exit_code == 1
     assert result.output.startswith("The database cannot be reached: connection failed")
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_an_import_waiting_for_its_save_comes_back_with_the_database_ready_to_save(
+    make_app, create_enterprise, create_user, tmp_path
+):
+    """SCORE_STORAGE=database: a checked import's file and what its check found are rows of the
+    database; a restore brings them back, not counted as photos, and the import saves."""
+    app = make_app(
+        SCORE_UPLOAD_DIR=str(tmp_path / "uploads"),
+        SCORE_IMPORT_DIR=str(tmp_path / "imports"),
+        SCORE_STORAGE="database",
+    )
+    runner = app.test_cli_runner()
+    accra = create_enterprise(name="Accra Works", country="GH")
+    client = sign_in(app.test_client(), create_user("programme_staff", countries=["GH"]))
+    _page, token = check(client, csv_bytes([row(accra.id, start="2025-02-01", end="2025-02-28")]))
+    archive = tmp_path / "score.tar.gz"
+    result = _backup(runner, archive)
+    assert result.exit_code == 0, result.output
+    assert "and 0 photos" in result.output
+
+    with app.app_context():
+        demo.erase_all()
+    result = _restore(runner, archive, "--yes")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = set(db.session.scalars(sa.select(StoredFile.name)))
+    assert names == {f"imports/{token}.csv", f"imports/{token}.checked.jsonl"}
+    assert "Saved: 1 new measurement" in save(client, token)
+    assert not Path(app.config["SCORE_IMPORT_DIR"]).exists(), "nothing went through the disk"

@@ -1,21 +1,21 @@
 """Importing measurements from a CSV, XLSX or ODS file in the export's columns.
 
-An upload is kept under the import folder, named by a random token bound to its user, until it
-is saved. Checking reads the file row by row, twice: first for its baselines, so that each
-follow-up meets the baseline of its cycle wherever that row stands in the file; then every row
-passes the indicator contract, the user's scope and consent, the verified lock and the cycles,
-is weighed for plausibility, and is classified new, changed or unchanged against the
-enterprise's figures (loaded once per enterprise). A row's errors keep it from being saved; its
-warnings only until its comment explains them. A check that finds the file savable keeps what
-it found beside the upload (programme.checked). Saving writes those rows in bulk statements
-without checking them again when, holding the figures of the file's enterprises, it finds them,
-the file, the language and the day as that check left them; otherwise it checks the file again
-the same way and writes as it goes. Either way it writes in one transaction that commits only
-when no row stands in the way. Both yield progress while
-they work, for every few hundred rows read, empty ones too, so that a server soon notices a
-reader who left and closes the pass (its transaction rolled back); the report counts the rows
-of each kind and lists their problems (the first few hundred) by the row number a spreadsheet
-shows.
+An upload is kept, named by a random token bound to its user, until it is saved: in the import
+folder, or in the database with SCORE_STORAGE=database (programme.import_files), whence each
+check or save copies it into a working folder of its own. Checking reads the file row by row,
+twice: first for its baselines, so that each follow-up meets the baseline of its cycle wherever
+that row stands in the file; then every row passes the indicator contract, the user's scope and
+consent, the verified lock and the cycles, is weighed for plausibility, and is classified new,
+changed or unchanged against the enterprise's figures (loaded once per enterprise). A row's
+errors keep it from being saved; its warnings only until its comment explains them. A check that
+finds the file savable keeps what it found beside the upload (programme.checked). Saving writes
+those rows in bulk statements without checking them again when, holding the figures of the
+file's enterprises, it finds them, the file, the language and the day as that check left them;
+otherwise it checks the file again the same way and writes as it goes. Either way it writes in
+one transaction that commits only when no row stands in the way. Both yield progress while they
+work, for every few hundred rows read, empty ones too, so that a server soon notices a reader
+who left and closes the pass (its transaction rolled back); the report counts the rows of each
+kind and lists their problems (the first few hundred) by the row number a spreadsheet shows.
 
 A file costs a worker a bounded time and memory: it may have SCORE_MAX_IMPORT_ROWS rows below
 its header (counted at the upload where the file says or an XLSX shows how many, and where
@@ -65,6 +65,7 @@ from score_app.kpis.cycles import cycle_baseline
 from score_app.kpis.formulas import compute
 from score_app.kpis.models import Measurement, MeasurementAudit, Phase, Status, named_inputs
 from score_app.programme import checked as checked_file
+from score_app.programme import import_files
 from score_app.programme.exports import ENTERPRISE_FACTS, MEASUREMENT_COLUMNS
 from score_app.programme.models import MeasurementImport
 from score_app.programme.spreadsheets import (
@@ -400,7 +401,8 @@ def import_of(user: User, token: str) -> MeasurementImport | None:
 
 
 def discard_stale_uploads(folder: Path, now: datetime) -> None:
-    """Forget uploads never saved after a day, and their files."""
+    """Forget uploads never saved after a day, and their files (in `folder`, or in the
+    database; not committed: the caller's next commit carries it)."""
     stale = list(
         db.session.scalars(
             select(MeasurementImport).where(
@@ -411,6 +413,8 @@ def discard_stale_uploads(folder: Path, now: datetime) -> None:
     )
     for upload in stale:
         _forget(upload_path(folder, upload))
+    import_files.forget(stale)
+    import_files.sweep(now - KEEP_UNSAVED)
     db.session.execute(
         delete(MeasurementImport).where(MeasurementImport.id.in_([u.id for u in stale]))
     )
@@ -530,6 +534,7 @@ def store_upload(
         token=token, user_id=user.id, filename=filename[:200], file_format=extension
     )
     db.session.add(stored)
+    import_files.keep_upload(path)
     db.session.commit()
     return stored
 
@@ -1259,6 +1264,7 @@ class MeasurementFile:
         self.upload.changed_count = self.report.changed
         self.upload.unchanged_count = self.report.unchanged
         self.report.saved = True
+        import_files.forget([self.upload])
         if self.before_commit is not None:
             self.before_commit(self.report)
         db.session.commit()

@@ -1,5 +1,7 @@
 """The measurement import's check and save as background jobs: each reads the uploaded file for
-the job's user, reports its progress, and keeps the report on the job. A save marks its job
+the job's user, in the folder programme.import_files gives it (the import folder, or with the
+files in the database one of the job's own), reports its progress, and keeps the report on the
+job; a check keeps what it found for the save where the upload is. A save marks its job
 done in the transaction that writes the rows, so a save retried after a lost worker finds
 either nothing written (and writes it all) or its job done (and writes nothing)."""
 
@@ -13,7 +15,7 @@ from score_app.extensions import db
 from score_app.i18n import gettext as _
 from score_app.jobs import services as jobs
 from score_app.jobs.models import Job, JobState
-from score_app.programme import imports
+from score_app.programme import import_files, imports
 from score_app.programme.models import MeasurementImport
 
 CHECK, SAVE = "import_check", "import_save"
@@ -35,7 +37,21 @@ def _run(job: Job, progress, *, save: bool) -> None:
     user = db.session.get(User, job.user_id)
     upload = db.session.get(MeasurementImport, job.params["upload_id"])
     if upload is None or user is None:
-        raise jobs.JobFailed(_("This file is no longer kept: upload it again."))
+        raise jobs.JobFailed(_gone())
+    try:
+        with import_files.working_folder(upload) as folder:
+            _run_in(job, progress, user, upload, folder, save=save)
+    except import_files.FileGone:
+        raise jobs.JobFailed(_gone()) from None
+
+
+def _gone() -> str:
+    return _("This file is no longer kept: upload it again.")
+
+
+def _run_in(job: Job, progress, user: User, upload: MeasurementImport, folder: Path, *,
+            save: bool) -> None:  # fmt: skip
+    """Check or save the upload, whose files are in `folder`."""
     config = current_app.config
     job_id = job.id
 
@@ -45,7 +61,7 @@ def _run(job: Job, progress, *, save: bool) -> None:
     importer = imports.MeasurementFile(
         user,
         upload,
-        Path(config["SCORE_IMPORT_DIR"]),
+        folder,
         save=save,
         max_rows=config["SCORE_MAX_IMPORT_ROWS"],
         before_commit=done_with_the_save if save else None,
@@ -61,6 +77,8 @@ def _run(job: Job, progress, *, save: bool) -> None:
         if job.state == JobState.FINISHED:
             return  # this very job saved it, on a run its worker did not live to report
     if job.state != JobState.FINISHED:
+        if not save:
+            import_files.keep_checked(upload, folder)
         jobs.finish(job, _result(report, upload, save=save))
         db.session.commit()
 

@@ -1,6 +1,7 @@
 """Uploaded measurement files between their preview and their saving.
 
-The file itself is kept under the import folder, named by the upload's random token; the row
+The file itself is kept under the import folder, or in the database (programme.import_files),
+named by the upload's random token; the row
 binds the token to the user who uploaded it and records what the saving did.
 """
 

@@ -3,7 +3,6 @@ of measurements, attendance, plans and the results table, and the measurement im
 its check and its save as background jobs, whose page shows their progress and report)."""
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -34,7 +33,7 @@ from score_app.i18n import (
     format_number,
 )
 from score_app.i18n import gettext as _
-from score_app.programme import imports, report, services
+from score_app.programme import import_files, imports, report, services
 from score_app.programme import jobs as import_jobs
 from score_app.programme.exports import EXPORTS, MEASUREMENT_COLUMNS
 from score_app.programme.filters import FILTER_ARGS, Filters, parse_filters
@@ -118,10 +117,6 @@ def download_export(kind: str, fmt: str):
     return table_response(export.rows(current_user, filters), export.columns, fmt, kind)
 
 
-def _import_folder() -> Path:
-    return Path(current_app.config["SCORE_IMPORT_DIR"])
-
-
 def _limit_mb() -> int:
     return current_app.config["SCORE_MAX_IMPORT_MB"]
 
@@ -141,13 +136,10 @@ def upload_import():
     )
     if form.validate_on_submit():
         try:
-            upload = imports.store_upload(
-                current_user,
-                form.file.data,
-                _import_folder(),
-                _limit_mb() * 1_000_000,
-                _limit_rows(),
-            )
+            with import_files.upload_folder() as folder:
+                upload = imports.store_upload(
+                    current_user, form.file.data, folder, _limit_mb() * 1_000_000, _limit_rows()
+                )
         except InvalidInput as error:
             show_on_form(form, error)
         else:

@@ -2,10 +2,10 @@
 cluster that shows what several machines share. `make cluster` runs it for a person to try;
 tests/cluster/ drives it.
 
-Each app server is gunicorn serving wsgi:app on its own port with its own SCORE_UPLOAD_DIR (as
-on separate machines, no disk is shared); the photos are kept in the database
-(SCORE_STORAGE=database) and the counters (rate limits, sign-in pauses) and jobs in Redis
-(SCORE_REDIS_URL).
+Each app server is gunicorn serving wsgi:app on its own port with its own SCORE_UPLOAD_DIR and
+SCORE_IMPORT_DIR, and so is the worker (as on separate machines, no disk is shared); the photos
+and the files of imports are kept in the database (SCORE_STORAGE=database) and the counters
+(rate limits, sign-in pauses) and jobs in Redis (SCORE_REDIS_URL).
 
     python -m tests.cluster.servers [--database-url URL] [--redis-url URL] [--ports 5001 5002]
 """
@@ -45,6 +45,25 @@ class Cluster:
     worker: str  # the command the worker runs as
     folder: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    env: dict = field(default_factory=dict)  # the worker's settings
+
+    def start_worker(self) -> subprocess.Popen:
+        """Start the worker (again), logging to worker.log; it is the first of the processes."""
+        log = (self.folder / "worker.log").open("ab")
+        process = subprocess.Popen(
+            worker_command(self.env), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        if self.processes:
+            self.processes[0] = process
+        else:
+            self.processes.append(process)
+        return process
+
+    def kill_worker(self) -> None:
+        """SIGKILL, as a machine that loses its power: the worker finishes nothing."""
+        worker = self.processes[0]
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
 
     def stop(self) -> None:
         """SIGTERM to each: gunicorn and the worker finish what they are doing, then exit."""
@@ -124,30 +143,33 @@ def start(
     folder = Path(tempfile.mkdtemp(prefix="score-cluster-"))
     env = environment(database_url, redis_url, _secret_key(), **(settings or {}))
     prepare_database(database_url, empty=empty)
-    command = worker_command(env)
     shown = (
-        "flask score worker" if "flask" in command else "rq worker (no `flask score worker` yet)"
+        "flask score worker"
+        if "flask" in worker_command(env)
+        else "rq worker (no `flask score worker` yet)"
     )
-    cluster = Cluster([f"http://127.0.0.1:{port}" for port in ports], shown, folder)
+    cluster = Cluster(
+        [f"http://127.0.0.1:{port}" for port in ports], shown, folder, env=_own_disk(env, folder)
+    )
     try:
-        log = (folder / "worker.log").open("ab")
-        cluster.processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
+        cluster.start_worker()
         for n, port in enumerate(ports, start=1):
-            uploads = folder / f"server-{n}" / "uploads"
-            uploads.mkdir(parents=True)
-            cluster.processes.append(
-                _gunicorn(
-                    {**env, "SCORE_UPLOAD_DIR": str(uploads)}, port, workers, folder / f"server-{n}"
-                )
-            )
+            own = folder / f"server-{n}"
+            cluster.processes.append(_gunicorn(_own_disk(env, own), port, workers, own))
         for url in cluster.urls:
             _wait_for(url, cluster)
     except BaseException:
         cluster.stop()
         raise
     return cluster
+
+
+def _own_disk(env: dict, folder: Path) -> dict:
+    """The settings of a process with folders of its own on the disk (photos kept before the
+    switch, imports), as on a machine of its own: nothing it keeps there is seen by the others."""
+    uploads, imports = folder / "uploads", folder / "imports"
+    uploads.mkdir(parents=True, exist_ok=True)
+    return {**env, "SCORE_UPLOAD_DIR": str(uploads), "SCORE_IMPORT_DIR": str(imports)}
 
 
 def _secret_key() -> str:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from score_app.extensions import db
 from score_app.jobs import queue
 from score_app.jobs.models import Job, JobState
 from score_app.kpis.models import Measurement, MeasurementAudit
 from score_app.programme.models import MeasurementImport
+from score_app.storage import StoredFile
 from tests.conftest import sign_in
 from tests.programme.conftest import csv_bytes, row, upload
 
@@ -96,13 +97,34 @@ def _worker(app, *args: str) -> subprocess.Popen:
         **os.environ,
         "SCORE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SCORE_REDIS_URL": app.config["SCORE_REDIS_URL"],
-        "SCORE_IMPORT_DIR": app.config["SCORE_IMPORT_DIR"],
+        "SCORE_IMPORT_DIR": _worker_import_dir(app),
+        "SCORE_STORAGE": app.config["SCORE_STORAGE"],
         "SCORE_SECRET_KEY": "test-secret",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "score", "worker", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+def _worker_import_dir(app) -> str:
+    """The worker's import folder: the web's own, as on one machine; with the files in the
+    database, another one, as on a machine of its own."""
+    folder = Path(app.config["SCORE_IMPORT_DIR"])
+    if app.config["SCORE_STORAGE"] == "database":
+        return str(folder.with_name("worker-imports"))
+    return str(folder)
+
+
+def _forget_what_the_check_found(app, token: str) -> None:
+    if app.config["SCORE_STORAGE"] == "database":
+        with app.app_context():
+            db.session.execute(
+                delete(StoredFile).where(StoredFile.name == f"imports/{token}.checked.jsonl")
+            )
+            db.session.commit()
+    else:
+        (Path(app.config["SCORE_IMPORT_DIR"]) / f"{token}.checked.jsonl").unlink()
 
 
 def _progress(redis: Redis, job_id: int) -> tuple[int, int] | None:
@@ -137,9 +159,11 @@ def _kill_during_the_save(app, job_id: int) -> None:
         worker.wait(timeout=30)
 
 
+@pytest.mark.parametrize("storage", ["local", "database"])
 def test_a_worker_killed_midway_through_a_save_leaves_it_to_the_next_worker_to_finish_once(
-    queued_app, staff
+    queued_app, staff, storage
 ):
+    queued_app.config["SCORE_STORAGE"] = storage
     accra, client = staff
     days = [time.strftime("%Y-%m-%d", time.gmtime(946684800 + n * 86400)) for n in range(3000)]
     rows = [row(accra.id, start=day, end=day) for day in days]
@@ -148,7 +172,7 @@ def test_a_worker_killed_midway_through_a_save_leaves_it_to_the_next_worker_to_f
     assert "3,000 rows are ready" in client.get(check_url).get_data(True)
     # Without what the check found the save checks every row again, in two passes: the
     # worker is killed while the second is writing.
-    (Path(queued_app.config["SCORE_IMPORT_DIR"]) / f"{token}.checked.jsonl").unlink()
+    _forget_what_the_check_found(queued_app, token)
     saving = client.post(f"/programme/imports/{token}/save")
     job_id = int(saving.location.rsplit("/", 1)[1])
 
@@ -157,6 +181,7 @@ def test_a_worker_killed_midway_through_a_save_leaves_it_to_the_next_worker_to_f
     assert (left.state, left.attempts) == (JobState.STARTED, 1)
     assert _count(queued_app, Measurement) == 0, "nothing of the killed save was kept"
     assert "Working on it" in client.get(saving.location).get_data(True)
+    assert "ran again" not in client.get(saving.location).get_data(True)
 
     again = _worker(queued_app, "--burst")
     output = again.communicate(timeout=300)[0].decode()
@@ -165,7 +190,9 @@ def test_a_worker_killed_midway_through_a_save_leaves_it_to_the_next_worker_to_f
     assert (done.state, done.attempts) == (JobState.FINISHED, 2)
     assert _count(queued_app, Measurement) == 3000
     assert _count(queued_app, MeasurementAudit) == 3000, "each row saved once, with one audit"
-    assert "Saved: 3,000 new" in client.get(saving.location).get_data(True)
+    page = client.get(saving.location).get_data(True)
+    assert "Saved: 3,000 new" in page
+    assert "This work was cut short (the server doing it stopped) and ran again" in page
     with queued_app.app_context():
         upload_row = db.session.scalar(
             select(MeasurementImport).where(MeasurementImport.token == token)
@@ -178,3 +205,7 @@ def test_a_worker_killed_midway_through_a_save_leaves_it_to_the_next_worker_to_f
     queue.work(queued_app, burst=True)
     assert _count(queued_app, Measurement) == 3000
     assert _job(queued_app, job_id).attempts == 2
+    if storage == "database":
+        assert _count(queued_app, StoredFile) == 0, "the save deleted the import's files"
+        for folder in (queued_app.config["SCORE_IMPORT_DIR"], _worker_import_dir(queued_app)):
+            assert not Path(folder).exists(), "neither server nor worker used its own disk"
