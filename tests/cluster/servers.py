@@ -26,6 +26,8 @@ from pathlib import Path
 
 import flask_migrate
 import sqlalchemy as sa
+from redis import Redis
+from rq import Worker
 
 from bench import postgres
 from score_app import create_app
@@ -46,6 +48,7 @@ class Cluster:
     folder: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
     env: dict = field(default_factory=dict)  # the worker's settings
+    killed: list[int] = field(default_factory=list)  # the process ids of workers killed
 
     def start_worker(self) -> subprocess.Popen:
         """Start the worker (again), logging to worker.log; it is the first of the processes."""
@@ -64,6 +67,7 @@ class Cluster:
         worker = self.processes[0]
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+        self.killed.append(worker.pid)
 
     def stop(self) -> None:
         """SIGTERM to each: gunicorn and the worker finish what they are doing, then exit."""
@@ -76,6 +80,17 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self._forget_killed_workers()
+
+    def _forget_killed_workers(self) -> None:
+        """A killed worker stays registered in Redis until its key expires (minutes later), so
+        /health would go on counting it: its registration is removed, as an operator would."""
+        if not self.killed:
+            return
+        with Redis.from_url(self.env["SCORE_REDIS_URL"]) as redis:
+            for registered in Worker.all(connection=redis):
+                if registered.pid in self.killed:
+                    registered.register_death()
 
 
 def environment(database_url: str, redis_url: str, secret_key: str, **settings: str) -> dict:
