@@ -85,10 +85,10 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def _report(settings: list[str], runs: list[Run]) -> str:
+def _report(machine: str, settings: list[str], runs: list[Run]) -> str:
     lines = [
         "# The site under load: one app server, then two app servers and a worker\n",
-        describe(),
+        machine,
         *settings,
         f"\n## Result: {sum(run.errors for run in runs)} errors\n",
         "Each run as it came, in the order measured. Latency as wrk saw it over all paths "
@@ -140,14 +140,15 @@ def _reading(by_count: dict[int, list[Run]]) -> str:
         "with wrk: the second server adds gunicorn workers, not cores, so these figures say "
         "what a second server costs or gains on the same cores, not what a second machine "
         "would add. The machine's load average (1 minute) went from "
-        f"{min(busy):.1f} to {max(busy):.1f} between the runs' starts: other work shared its "
-        "cores.\n"
+        f"{min(busy):.1f} to {max(busy):.1f} between the runs' starts; each run starts seconds "
+        "after the last ends, so its figure holds the last run's own load too.\n"
     )
 
 
 def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: make load installs Debian's wrk.")
+    machine = describe()  # before the set-up and the runs load the machine
     with tempfile.TemporaryDirectory(prefix="score-load-cluster-") as name:
         folder = Path(name)
         app, _env, server_version, setup_s = load.set_up(folder)
@@ -167,14 +168,13 @@ def main() -> int:
         f"{load.DURATION_S} s after a {load.WARMUP_S} s warm-up; against two servers two wrks "
         f"at once, {load.CONNECTIONS // 2} connections each, one per server",
         f"- runs: {ROUNDS} of each set-up, alternating (one server, then two, and again); "
-        f"{load.DURATION_S}-second runs, shorter than bench.load's 60 s default to fit the "
-        "time of the session that measured them",
+        f"{load.DURATION_S}-second runs",
         f"- data: as bench/results/load.md (the demo and {load.ENTERPRISES:,} more enterprises "
         f"with {load.PERIODS} months of {load.INDICATOR_COUNT} indicators); set up in "
         f"{setup_s:.0f} s",
         f"- versions: gunicorn {gunicorn.__version__}, wrk {wrk}",
     ]
-    report = _report(settings, runs)
+    report = _report(machine, settings, runs)
     RESULTS.write_text(report, encoding="utf-8")
     print(report)
     errors = sum(run.errors for run in runs)
