@@ -115,6 +115,11 @@ class TokenEnd(enum.StrEnum):
     DEACTIVATED = "deactivated"  # the account was deactivated
     PASSWORD = "password"  # the account's password changed
 
+    @property
+    def wipes(self) -> bool:
+        """Whether the device that held the token deletes what it keeps when it is told."""
+        return self in (TokenEnd.SIGNED_OUT, TokenEnd.REVOKED, TokenEnd.DEACTIVATED)
+
 
 class ApiToken(db.Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored. A device registered
@@ -139,6 +144,13 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def keeps_offline_copy(self) -> bool:
+        """A device that may still hold its offline copy: its token is live, or ended by a new
+        password (which keeps the copy for its owner to sign in again), so revoking or
+        deactivating can still tell it to delete the copy."""
+        return self.is_device and (not self.is_revoked or self.revoked_reason == TokenEnd.PASSWORD)
 
     digest = staticmethod(digest)
 

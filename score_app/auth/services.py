@@ -6,7 +6,7 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -175,18 +175,24 @@ def end_sessions(user: User, keep: str | None = None) -> None:
 
 def _end_tokens(user: User, reason: TokenEnd, *, devices_only: bool = False) -> int:
     """End every live API token of the user (only its devices' with `devices_only`) for
-    `reason`, which each device is told when it next connects; how many there were."""
-    live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    `reason`, which each device is told when it next connects; how many there were. A reason
+    that wipes a device also replaces a new password's, which left the device its copy: a
+    tablet lost before its owner changed the password is still wiped."""
+    ending = ApiToken.revoked_at.is_(None)
+    if reason.wipes:
+        ending = or_(ending, ApiToken.revoked_reason == TokenEnd.PASSWORD)
+    found = select(ApiToken).where(ApiToken.user_id == user.id, ending)
     if devices_only:
-        live = live.where(ApiToken.is_device)
-    tokens = db.session.scalars(live).all()
+        found = found.where(ApiToken.is_device)
+    tokens = db.session.scalars(found).all()
     for token in tokens:
         _end_token(token, reason)
     return len(tokens)
 
 
 def _end_token(token: ApiToken, reason: TokenEnd) -> None:
-    token.revoked_at, token.revoked_reason = utcnow(), reason
+    """The token ends for `reason` (or, ended already, is told the newer reason)."""
+    token.revoked_at, token.revoked_reason = token.revoked_at or utcnow(), reason
 
 
 def revoke_tokens(user: User, reason: TokenEnd) -> int:
@@ -380,7 +386,7 @@ def revoke_token(token: ApiToken, acting_user: User) -> None:
     device that held it deletes what it keeps when it next connects. Whoever holds the device
     may be signed in on it too, so an admin's revocation ends the user's web sessions, and the
     user's own revocation of a device ends every session of theirs but the one they use."""
-    if token.revoked_at is None:
+    if token.revoked_at is None or token.keeps_offline_copy:
         _end_token(token, TokenEnd.REVOKED)
     if acting_user.id != token.user_id:
         end_sessions(token.user)
@@ -424,10 +430,10 @@ def live_token(plain: str) -> ApiToken:
     token = found.unique().one_or_none()
     if token is None:
         raise TokenRefused(None)
-    if token.is_revoked:
-        raise TokenRefused(token.revoked_reason)
     if not token.user.is_active:
         raise TokenRefused(TokenEnd.DEACTIVATED)
+    if token.is_revoked:
+        raise TokenRefused(token.revoked_reason)
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY:
         token.last_used_at = now

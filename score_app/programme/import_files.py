@@ -21,6 +21,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, select
 
+from score_app import storage
 from score_app.extensions import db
 from score_app.programme.checked import checked_path
 from score_app.programme.models import MeasurementImport
@@ -71,11 +72,8 @@ def keep_upload(path: Path) -> None:
 
 
 def _put(name: str, data: bytes, content_type: str) -> None:
-    db.session.add(
-        StoredFile(
-            name=stored_key(name), content_type=content_type, size_bytes=len(data), data=data
-        )
-    )
+    """Add the file to the caller's commit (with the files in the database only)."""
+    storage.current().put(stored_key(name), data, content_type)
 
 
 @contextmanager

@@ -42,7 +42,23 @@ def _run(job: Job, progress, *, save: bool) -> None:
         with import_files.working_folder(upload) as folder:
             _run_in(job, progress, user, upload, folder, save=save)
     except import_files.FileGone:
-        raise jobs.JobFailed(_gone()) from None
+        db.session.rollback()
+        if not (save and _saved_already(job.id, upload)):
+            raise jobs.JobFailed(_gone()) from None
+
+
+def _saved_already(job_id: int, upload: MeasurementImport) -> bool:
+    """Whether a save found no file because a save of the same upload took it with the rows it
+    wrote (a double click's second job, or this job run again after its worker died once the
+    rows were in): that job ends as the importer's own second save does, "saved before"."""
+    db.session.refresh(upload)
+    if upload.saved_at is None:
+        return False
+    job = db.session.get(Job, job_id)
+    if job.state != JobState.FINISHED:
+        jobs.finish(job, _result(imports.Report(saved_before=True), upload, save=True))
+        db.session.commit()
+    return True
 
 
 def _gone() -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from score_app.api import sync
 from score_app.auth import services as auth_services
-from score_app.auth.models import ApiToken, SyncOperation, User, digest
+from score_app.auth.models import ApiToken, SyncOperation, TokenEnd, User, digest
 from score_app.enterprises.models import Person
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, MeasurementAudit, Status
@@ -250,17 +250,50 @@ def test_an_admin_signs_a_user_out_of_every_device_from_the_users_page(
     assert admin.get("/").status_code == 200
 
 
-def test_a_new_password_ends_the_users_devices(app, world, device):
-    client = sign_in(app.test_client(), world["trainer"])
+def change_password_in_page(app, user) -> None:
+    """The person changes their password on their account page."""
+    client = sign_in(app.test_client(), user)
     changed = client.post(
         "/account/password",
         data={"current_password": PASSWORD, "new_password": "a-new-password-9",
               "confirm_password": "a-new-password-9"},
     )  # fmt: skip
     assert changed.status_code == 302
+
+
+def test_a_new_password_ends_the_users_devices(app, world, device):
+    change_password_in_page(app, world["trainer"])
     refused = device.sync(tap(world))
     assert refused.status_code == 401
     assert refused.get_json()["reason"] == "password"
+
+
+def test_a_device_lost_before_a_new_password_is_still_wiped_by_an_admins_sign_out(
+    app, world, device, create_user
+):
+    """The trainer changes the password first, as most people would, then asks an admin to
+    sign the lost tablet out: the tablet is told to delete its copy, not to keep it."""
+    change_password_in_page(app, world["trainer"])
+    assert device.sync().get_json()["reason"] == "password"
+    admin = sign_in(app.test_client(), create_user("admin"))
+    page = admin.get(f"/admin/users/{world['trainer'].id}").get_data(as_text=True)
+    assert "1 device keeps this account's work offline" in page
+    assert "Sign out all devices" in page
+    admin.post(f"/admin/users/{world['trainer'].id}/devices/revoke")
+    assert device.sync().get_json()["reason"] == "revoked"
+    page = admin.get(f"/admin/users/{world['trainer'].id}").get_data(as_text=True)
+    assert "Sign out all devices" not in page  # told to delete its copy: nothing left to end
+
+
+def test_a_device_ended_by_a_new_password_is_told_of_a_later_deactivation(app, world, device):
+    with app.app_context():
+        trainer = db.session.get(User, world["trainer"].id)
+        auth_services.revoke_tokens(trainer, TokenEnd.PASSWORD)
+        db.session.commit()
+        auth_services.revoke_tokens(trainer, TokenEnd.DEACTIVATED)
+        trainer.is_active = False
+        db.session.commit()
+    assert device.sync().get_json()["reason"] == "deactivated"
 
 
 def test_a_deactivated_users_devices_stop_working(app, world, device, create_user):

@@ -385,6 +385,37 @@ def test_a_new_password_keeps_the_waiting_change_and_asks_to_sign_in_again(app, 
     assert attended(app, floor) == 1
 
 
+def test_a_401_that_names_no_reason_keeps_the_waiting_change(app, open_page, floor):
+    """Something in front of the server (a proxy, a sign-on gateway) answers the sync with its
+    own 401 page: that says nothing of a lost device, so nothing typed is deleted."""
+    page = open_page(TABLET)
+    prepare(page, floor["trainer"])
+    tap_offline(page, floor)
+    refused = "<html><body>401 Authorization Required</body></html>"
+    page.context.route(
+        "**/api/v1/sync",
+        lambda route: route.fulfill(status=401, body=refused, content_type="text/html"),
+    )
+
+    page = back_online(page, floor["day_url"])  # the browser was closed: sign in again
+    expect(page.locator("#device-check")).to_have_text(
+        "1 change made on this device waits to be sent. Sign in, then make this device "
+        "available offline again to send it."
+    )
+    assert "score-offline" in page.evaluate(KEPT_ON_DEVICE)["stores"]
+    log_in(page, floor["trainer"])
+    status = page.locator(".offline-status")
+    expect(status.get_by_text("This device's sign-in has ended.")).to_be_visible()
+    expect(status).to_contain_text("1 change waiting to be sent")
+    assert attended(app, floor) == 0
+
+    page.context.unroute("**/api/v1/sync")
+    make_available(page)
+    page.goto("/offline/outbox")
+    expect(page.get_by_text("No change is waiting.")).to_be_visible()
+    assert attended(app, floor) == 1
+
+
 def test_a_device_left_on_the_sign_in_page_is_cleared_when_its_connection_returns(
     app, open_page, floor
 ):

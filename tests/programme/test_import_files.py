@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from score_app.auth.models import User
 from score_app.extensions import db
 from score_app.kpis.models import Measurement, MeasurementAudit
+from score_app.programme import jobs as import_jobs
 from score_app.programme.models import MeasurementImport
 from score_app.storage import StoredFile
 from tests.programme.conftest import check, counts, csv_bytes, row, save, xlsx_bytes
@@ -119,6 +121,32 @@ def test_a_file_no_longer_kept_says_to_upload_it_again(app, programme_world, sto
     assert _count(app, Measurement) == before
     checked = client.get(f"/programme/imports/{token}", follow_redirects=True)
     assert checked.status_code == 200 and GONE in html.unescape(checked.get_data(True))
+
+
+@pytest.mark.parametrize("storage", ["database", "local"])
+def test_a_second_save_job_of_a_saved_file_says_it_was_saved_not_to_upload_it_again(
+    app, programme_world, storage
+):
+    """A double click on Save queues two jobs before either runs; the first saves the rows and
+    takes the file with it."""
+    app.config["SCORE_STORAGE"] = storage
+    client = programme_world["clients"]["staff"]
+    accra = programme_world["enterprises"]["accra"].id
+    _page, token = check(client, csv_bytes([row(accra, **FEBRUARY)]))
+    before = _count(app, Measurement)
+    with app.test_request_context():
+        upload = db.session.scalar(
+            select(MeasurementImport).where(MeasurementImport.token == token)
+        )
+        user = db.session.get(User, upload.user_id)
+        first = import_jobs.start(user, upload, save=True, locale="en")
+        second = import_jobs.start(user, upload, save=True, locale="en")
+        first_id, second_id = first.id, second.id
+    assert _count(app, Measurement) == before + 1
+    for job_id in (first_id, second_id):
+        page = html.unescape(client.get(f"/jobs/{job_id}").get_data(True))
+        assert GONE not in page
+    assert "This file was already saved." in page
 
 
 def delete_stored():

@@ -73,7 +73,8 @@
     }).then(function () { box.disabled = false; });
   });
 
-  // A box tapped while the page was still loading, before this script listened, is sent now.
+  // A box tapped while the page was still loading, before this script listened, is sent now
+  // (the form's autocomplete="off" keeps the browser from restoring older ticks on a reload).
   form.querySelectorAll("input[name=present]").forEach(function (box) {
     if (box.checked !== box.defaultChecked) {
       box.dispatchEvent(new Event("change", { bubbles: true }));

@@ -82,6 +82,7 @@ export function setMeta(key, value) {
 // Whether the device keeps a store at all, found without creating one (a sign-in page checks
 // it for every visitor).
 export async function hasStore() {
+  if (!window.indexedDB) return false; // a browser (or its private mode) that keeps nothing
   if (!indexedDB.databases) return true;
   return (await indexedDB.databases()).some((d) => d.name === NAME);
 }

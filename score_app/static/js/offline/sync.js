@@ -68,15 +68,20 @@ async function send(token, batch) {
   return "sent";
 }
 
-// A token the server ended (a 401, with why: docs/sync.md). A new password leaves the device
-// with its owner: the token is dropped and the outbox kept, to be sent once the person signs in
-// and makes the device available offline again ("ended"). Any other end (revoked by its user or
-// an admin, a deactivated account, no reason known) is a lost or stolen device's: everything it
-// keeps is deleted and the page says how many unsent changes went with it ("wiped").
+// Why a token ended that means a lost or stolen device (revoked by its user or an admin, the
+// account deactivated) or one signed out elsewhere: what the device keeps is deleted.
+const WIPES = ["revoked", "deactivated", "signed_out"];
+
+// A token the server ended (a 401, with why: docs/sync.md). On a reason in WIPES everything the
+// device keeps is deleted and the page says how many unsent changes went with it ("wiped").
+// Otherwise (a new password, or no reason given: a token the server does not know, after a
+// restore from an older backup, say, or a 401 from something in front of the server) nothing is
+// lost: the token is dropped and the outbox kept, to be sent once the person signs in and makes
+// the device available offline again ("ended").
 async function endDevice(reason) {
-  if (reason === "password") {
+  if (!WIPES.includes(reason)) {
     await setMeta("token", null);
-    await setMeta("ended", reason);
+    await setMeta("ended", reason || "unknown");
     return "ended";
   }
   const discarded = (await listChanges()).length;
