@@ -283,6 +283,7 @@ def test_a_device_lost_before_a_new_password_is_still_wiped_by_an_admins_sign_ou
     assert device.sync().get_json()["reason"] == "revoked"
     page = admin.get(f"/admin/users/{world['trainer'].id}").get_data(as_text=True)
     assert "Sign out all devices" not in page  # told to delete its copy: nothing left to end
+    assert "No device keeps this account's work offline." in page
 
 
 def test_a_device_ended_by_a_new_password_is_told_of_a_later_deactivation(app, world, device):

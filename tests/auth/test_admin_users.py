@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash
 from score_app.auth import services as auth_services
 from score_app.auth.models import ApiToken, Role, User
 from score_app.extensions import db
+from tests.auth.test_tokens import token_of
 from tests.conftest import PASSWORD, VERSION_FIELD, conflict_table, post_seen, seen_version
 
 
@@ -142,9 +143,7 @@ def test_admin_revokes_another_users_token_and_signs_them_out_of_the_web_too(
     app, client_as, create_user
 ):
     trainer = create_user("trainer")
-    with app.app_context():
-        token, plain = auth_services.create_token(db.session.get(User, trainer.id), "tablet")
-        token_id = token.id
+    token_id, plain = token_of(app, trainer, "tablet")
     on_the_tablet = client_as(trainer)
     admin = client_as("admin")
     page = admin.post(f"/account/tokens/{token_id}/revoke", follow_redirects=True)

@@ -16,6 +16,16 @@ def _create_token_in_page(client, label="Field tablet"):
     return match.group(1)
 
 
+def token_of(app, user, label: str, *, is_device: bool = False) -> tuple[int, str]:
+    """A token made for the user outside any page (as their device registers one): its id
+    and its plain text."""
+    with app.app_context():
+        token, plain = auth_services.create_token(
+            db.session.get(User, user.id), label, is_device=is_device
+        )
+        return token.id, plain
+
+
 def test_new_token_is_shown_once_and_stored_only_as_a_hash(app, client_as):
     client = client_as("trainer")
     plain = _create_token_in_page(client)
@@ -61,10 +71,7 @@ def test_revoking_ones_own_lost_device_signs_it_out_of_the_web_but_not_this_brow
     app, client_as, create_user
 ):
     trainer = create_user("trainer")
-    with app.app_context():
-        user = db.session.get(User, trainer.id)
-        device, _plain = auth_services.create_token(user, "Field tablet", is_device=True)
-        device_id = device.id
+    device_id, _plain = token_of(app, trainer, "Field tablet", is_device=True)
     on_the_lost_tablet, on_the_laptop = client_as(trainer), client_as(trainer)
     page = on_the_laptop.post(f"/account/tokens/{device_id}/revoke", follow_redirects=True)
     assert "your sign-ins in other browsers have ended" in page.get_data(as_text=True)
@@ -76,9 +83,7 @@ def test_revoking_ones_own_api_token_leaves_the_other_browsers_signed_in(
     app, client_as, create_user
 ):
     trainer = create_user("trainer")
-    with app.app_context():
-        token, _plain = auth_services.create_token(db.session.get(User, trainer.id), "Script")
-        token_id = token.id
+    token_id, _plain = token_of(app, trainer, "Script")
     elsewhere, here = client_as(trainer), client_as(trainer)
     page = here.post(f"/account/tokens/{token_id}/revoke", follow_redirects=True)
     assert "The token “Script” is revoked." in page.get_data(as_text=True)

@@ -331,35 +331,39 @@ def _clear_figures(enterprise_id: int) -> None:
     engine.dispose()
 
 
+def _staff_with_no_figures_yet(cluster) -> Browser:
+    """Programme staff signed in through the first server, the enterprise's figures cleared."""
+    _clear_figures(cluster["enterprise"])
+    staff = Browser()
+    assert staff.sign_in(cluster["urls"][0], cluster["staff"], PASSWORD) == 302
+    return staff
+
+
+def _import_files_kept(token: str) -> int:
+    """How many of the import's files wait in the database."""
+    return _in_database(
+        "select count(*) from stored_files where name like :name", name=f"imports/{token}.%"
+    )
+
+
 def test_an_import_checked_through_one_server_is_saved_through_the_other_once(cluster):
     first, second = cluster["urls"]
     enterprise = cluster["enterprise"]
-    _clear_figures(enterprise)
-    staff = Browser()
-    assert staff.sign_in(first, cluster["staff"], PASSWORD) == 302
+    staff = _staff_with_no_figures_yet(cluster)
     data = xlsx_bytes(_monthly_rows(enterprise, 40))
     token, check_job = _upload_and_check(staff, first, data, "monthly.xlsx")
     checked = _finished_page(staff, second, check_job)
     assert "40 rows are ready" in checked
     assert "40 rows are ready" in _finished_page(staff, first, check_job)
-    assert (
-        _in_database(
-            "select count(*) from stored_files where name like :name", name=f"imports/{token}.%"
-        )
-        == 2
-    ), "the upload and what its check found are in the database, for every server"
+    # The upload and what its check found wait in the database, for every server.
+    assert _import_files_kept(token) == 2
     save_job = _save(staff, second, token, check_job)
     for server in (first, second):
         saved = _finished_page(staff, server, save_job)
         assert "Saved: 40 new measurements, 0 changed, 0 unchanged." in saved
         assert "ran again" not in saved
     assert _figures(enterprise) == (40, 40)
-    assert (
-        _in_database(
-            "select count(*) from stored_files where name like :name", name=f"imports/{token}.%"
-        )
-        == 0
-    ), "the save deleted the import's files with the rows it wrote"
+    assert _import_files_kept(token) == 0  # the save took them with the rows it wrote
 
     # Saving again, through either server, shows the saved import and writes nothing.
     staff.post(
@@ -371,9 +375,7 @@ def test_an_import_checked_through_one_server_is_saved_through_the_other_once(cl
 def test_a_worker_killed_mid_save_and_started_again_finishes_the_import_once(cluster):
     first, second = cluster["urls"]
     enterprise = cluster["enterprise"]
-    _clear_figures(enterprise)
-    staff = Browser()
-    assert staff.sign_in(first, cluster["staff"], PASSWORD) == 302
+    staff = _staff_with_no_figures_yet(cluster)
     token, check_job = _upload_and_check(
         staff, first, csv_bytes(_daily_rows(enterprise, 3000)), "daily.csv"
     )

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from score_app.testing import PHONE
+from tests.auth.test_tokens import token_of
 from tests.e2e.conftest import log_in
 
 # The app is served from a thread of its own, which sees only committed rows.
@@ -100,3 +101,19 @@ def test_admin_unticks_one_of_four_enterprises_and_confirms_the_listed_removal(
     page.goto(f"/admin/users/{trainer.id}")
     expect(enterprises.get_by_label("Tema Shirts (Ghana)")).not_to_be_checked()
     expect(enterprises.get_by_label("Volta Leather (Ghana)")).to_be_checked()
+
+
+def test_a_users_devices_and_tokens_fit_a_phone_as_cards(app, open_page, create_user):
+    trainer = create_user("trainer", full_name="Kofi Boateng")
+    token_of(app, trainer, "Field tablet", is_device=True)
+    page = open_page(PHONE)
+    log_in(page, create_user("admin"))
+    page.goto(f"/admin/users/{trainer.id}")
+    expect(page.get_by_text("1 device keeps this account's work offline")).to_be_visible()
+    created = page.locator("table td", has_text="Field tablet")
+    expect(created).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Sign out all devices").tap()
+    expect(page.get_by_text("No device keeps this account's work offline.")).to_be_visible()
+    expect(page.locator("table td[data-label='Status']")).to_have_text("Revoked")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
